@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .choices import DeadlineSource, ExtensionStatus
+
+
+class Deadline(models.Model):
+    """A task's 完成时限: the date, the words the document used, and where it came from.
+
+    Ongoing tasks (立行立改,长期坚持) have no date and are never overdue. Tasks whose
+    document names no deadline get their plan's year end as a `plan_default`.
+    """
+
+    task = models.OneToOneField(
+        "tasks.Task",
+        on_delete=models.CASCADE,
+        related_name="deadline",
+        verbose_name="任务",
+    )
+    due_on = models.DateField(
+        "完成时限",
+        null=True,
+        blank=True,
+    )
+    text = models.CharField(
+        "原文表述",
+        max_length=200,
+        blank=True,
+    )
+    source = models.CharField(
+        "来源",
+        max_length=20,
+        choices=DeadlineSource.choices,
+    )
+    is_ongoing = models.BooleanField(
+        "长期坚持",
+        default=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "完成时限"
+        verbose_name_plural = "完成时限"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_ongoing=True) | models.Q(due_on__isnull=False),
+                name="%(app_label)s_%(class)s_dated_unless_ongoing",
+            ),
+        ]
+
+    def __str__(self):
+        if self.is_ongoing:
+            return "长期坚持"
+        return f"{self.due_on:%Y年%m月%d日}" if self.due_on else "—"
+
+
+class Milestone(models.Model):
+    """A dated step written inside a task's body, e.g. 2021年9月底前研究提出…"""
+
+    deadline = models.ForeignKey(
+        Deadline,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        verbose_name="完成时限",
+    )
+    due_on = models.DateField(
+        "节点日期",
+    )
+    text = models.CharField(
+        "内容",
+        max_length=500,
+    )
+    position = models.PositiveSmallIntegerField(
+        "顺序",
+        default=0,
+    )
+    from_document = models.BooleanField(
+        "来自文件",
+        default=True,
+        help_text="由文件导入;手工添加的节点在重新导入时保留",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "时间节点"
+        verbose_name_plural = "时间节点"
+        ordering = ("deadline", "position")
+
+    def __str__(self):
+        return f"{self.due_on:%Y-%m-%d} {self.text}"
+
+
+class DeadlineExtension(models.Model):
+    """A request to move a task's deadline (延期申请), or an extension the office granted.
+
+    The original date is kept here for good: approving changes `Deadline.due_on` but
+    never loses what it was, and the reason stays with it.
+    """
+
+    deadline = models.ForeignKey(
+        Deadline,
+        on_delete=models.CASCADE,
+        related_name="extensions",
+        verbose_name="完成时限",
+    )
+    previous_due_on = models.DateField(
+        "原完成时限",
+        null=True,
+        blank=True,
+    )
+    requested_due_on = models.DateField(
+        "申请延至",
+    )
+    reason = models.TextField(
+        "理由",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="extension_requests",
+        verbose_name="申请人",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_requests",
+        verbose_name="申请单位",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="extension_decisions",
+        verbose_name="审批人",
+    )
+    decided_at = models.DateTimeField(
+        "审批时间",
+        null=True,
+        blank=True,
+    )
+    decision_note = models.TextField(
+        "审批意见",
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        "申请时间",
+        auto_now_add=True,
+    )
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ("-created_at",)
+
+    def __str__(self):
+        return f"{self.deadline.task} → {self.requested_due_on:%Y-%m-%d}"

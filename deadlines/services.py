@@ -1,0 +1,103 @@
+"""Deadline workflows: 延期申请 by a lead unit, approval or rejection by the office."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tasks import rules
+from tasks.models import Task
+
+from .choices import DeadlineSource, ExtensionStatus
+from .models import Deadline, DeadlineExtension
+
+
+def _validate_new_date(deadline: Deadline, new_due_on: date, reason: str) -> None:
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = "请填写延期理由"
+    if deadline.due_on and new_due_on <= deadline.due_on:
+        errors["requested_due_on"] = f"新的完成时限须晚于原时限({deadline.due_on:%Y年%m月%d日})"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def extension_request(
+    *, task: Task, user, requested_due_on: date, reason: str
+) -> DeadlineExtension:
+    """A lead unit asks for a later date; nothing changes until the office approves."""
+    if not rules.can_request_extension(user, task):
+        raise PermissionDenied("只有牵头单位可以申请延期")
+    deadline = task.deadline
+    if deadline.is_ongoing:
+        raise ValidationError({"requested_due_on": "长期坚持的任务无需延期"})
+    _validate_new_date(deadline, requested_due_on, reason)
+    if deadline.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise ValidationError({"requested_due_on": "该任务已有待审批的延期申请"})
+    unit_ids = rules.user_unit_ids(user) & rules.task_unit_ids(task, "lead")
+    return DeadlineExtension.objects.create(
+        deadline=deadline,
+        previous_due_on=deadline.due_on,
+        requested_due_on=requested_due_on,
+        reason=reason.strip(),
+        requested_by=user,
+        unit_id=min(unit_ids) if unit_ids else None,
+    )
+
+
+def _apply(extension: DeadlineExtension, user, note: str) -> None:
+    deadline = Deadline.objects.select_for_update().get(pk=extension.deadline_id)
+    extension.previous_due_on = deadline.due_on
+    extension.status = ExtensionStatus.APPROVED
+    extension.decided_by = user
+    extension.decided_at = timezone.now()
+    extension.decision_note = note
+    extension.save()
+    deadline.due_on = extension.requested_due_on
+    deadline.source = DeadlineSource.MANUAL
+    deadline.text = f"延期至{extension.requested_due_on:%Y年%m月%d日}"
+    deadline._change_reason = f"延期:{extension.reason}"
+    deadline.save()
+
+
+@transaction.atomic
+def extension_approve(*, extension: DeadlineExtension, user, note: str = "") -> DeadlineExtension:
+    """The office approves: the deadline moves; the old date stays on the extension."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以审批延期")
+    if extension.status != ExtensionStatus.PENDING:
+        raise ValidationError("该申请已处理")
+    _apply(extension, user, note)
+    return extension
+
+
+@transaction.atomic
+def extension_reject(*, extension: DeadlineExtension, user, note: str) -> DeadlineExtension:
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以审批延期")
+    if extension.status != ExtensionStatus.PENDING:
+        raise ValidationError("该申请已处理")
+    if not (note or "").strip():
+        raise ValidationError({"decision_note": "驳回时请填写意见"})
+    extension.status = ExtensionStatus.REJECTED
+    extension.decided_by = user
+    extension.decided_at = timezone.now()
+    extension.decision_note = note.strip()
+    extension.save()
+    return extension
+
+
+@transaction.atomic
+def deadline_extend(*, task: Task, user, new_due_on: date, reason: str) -> DeadlineExtension:
+    """The office moves a deadline directly; it is recorded as an approved extension."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以调整完成时限")
+    deadline = task.deadline
+    _validate_new_date(deadline, new_due_on, reason)
+    extension = DeadlineExtension(
+        deadline=deadline, requested_due_on=new_due_on, reason=reason.strip(), requested_by=user
+    )
+    _apply(extension, user, note="优化办直接调整")
+    return extension

@@ -1,0 +1,38 @@
+"""Pure-Python importer of reform plans (放管服 / 优化营商环境 work plans).
+
+No Django here: `read_document` and `parse_document` turn a file into a `ParsedPlan`,
+which `tasks.services` stores.
+"""
+
+from .document import decode_document, parse_document, read_document
+from .parsed import (
+    DEADLINE_SOURCE_DOCUMENT,
+    DEADLINE_SOURCE_PLAN_DEFAULT,
+    ROLE_LEAD,
+    ROLE_RESPONSIBLE,
+    DocumentError,
+    ParsedDeadline,
+    ParsedMilestone,
+    ParsedPlan,
+    ParsedSection,
+    ParsedTask,
+)
+from .units import is_collective_unit_name, normalise_unit_name
+
+__all__ = [
+    "DEADLINE_SOURCE_DOCUMENT",
+    "DEADLINE_SOURCE_PLAN_DEFAULT",
+    "ROLE_LEAD",
+    "ROLE_RESPONSIBLE",
+    "DocumentError",
+    "ParsedDeadline",
+    "ParsedMilestone",
+    "ParsedPlan",
+    "ParsedSection",
+    "ParsedTask",
+    "decode_document",
+    "is_collective_unit_name",
+    "normalise_unit_name",
+    "parse_document",
+    "read_document",
+]

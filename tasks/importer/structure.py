@@ -1,0 +1,189 @@
+"""Document structure: headings become sections, numbered items become tasks.
+
+Plans number their tasks `1.` `2、` `３．` under headings `一、` and `(一)`. A few plans
+(the "ten key tasks" kind) have no numbered items: each heading is itself a task,
+followed by one paragraph that ends with the unit bracket.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from .parsed import ParsedSection
+from .text import Line, chinese_numeral_value, is_page_chrome
+from .units import find_unit_bracket
+
+_CN_NUMERAL = "一二三四五六七八九十"
+_HEADING1_RE = re.compile(rf"^(?P<num>[{_CN_NUMERAL}]{{1,3}})\s*[、.．]\s*(?P<rest>.*)$")
+_HEADING2_RE = re.compile(
+    rf"^(?P<mark>[(（]\s*(?P<num>[{_CN_NUMERAL}]{{1,3}})\s*[)）])\s*[、.．]?\s*(?P<rest>.*)$"
+)
+# `3.0版` or `2020年底前` at the start of a line is body text, not an item number.
+_ITEM_RE = re.compile(r"^(?P<num>\d{1,3})\s*[.、．](?!\d)\s*(?P<rest>.*)$")
+_ATTACHMENT_RE = re.compile(r"^附\s*[件表]\s*[0-9一二三四五六七八九十]*\s*(?:[:：].*)?$")
+# Sections that describe the plan rather than assign work: numbered points under them
+# are tasks only when they carry a unit bracket.
+_NON_TASK_SECTION_RE = re.compile(
+    r"总体要求|指导思想|基本原则|工作目标|主要目标|总体目标|工作步骤|实施步骤|步骤安排|进度安排"
+    r"|时间安排|组织保障|保障措施|工作要求|组织实施|工作机制|有关要求|其他事项"
+)
+# A first line without a full stop, this short, is a title line of its own.
+_TITLE_LINE_MAX = 40
+
+
+@dataclass
+class TaskDraft:
+    """Lines of one task as found in the document, before units and dates are read."""
+
+    number: int | None
+    section_index: int | None
+    raw_lines: list[str]
+    pieces: list[str]  # cleaned text, one piece per line, without the item number
+    heading_title: str = ""  # set for heading-tasks
+    heading_numeral: str = ""
+    has_bracket: bool = False
+
+    def add(self, raw: str, text: str) -> None:
+        self.raw_lines.append(raw)
+        if text:
+            self.pieces.append(text)
+        self.has_bracket = find_unit_bracket(self.body) is not None
+
+    @property
+    def body(self) -> str:
+        """Cleaned text; a short first line without 。 stays a separate title line."""
+        if len(self.pieces) > 1 and _is_title_line(self.pieces[0]):
+            return self.pieces[0] + "\n" + "".join(self.pieces[1:])
+        return "".join(self.pieces)
+
+    @property
+    def source_text(self) -> str:
+        return "\n".join(self.raw_lines)
+
+
+@dataclass
+class Structure:
+    sections: list[ParsedSection] = field(default_factory=list)
+    tasks: list[TaskDraft] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _is_title_line(text: str) -> bool:
+    return (
+        len(text) <= _TITLE_LINE_MAX
+        and "。" not in text
+        and not text.endswith((",", "，", "、", ";", "；", ":", "："))
+        and find_unit_bracket(text) is None
+    )
+
+
+def match_heading(text: str) -> tuple[int, str, str, str] | None:
+    """(level, numeral as written, title, text after the title) for a heading line."""
+    match = _HEADING2_RE.match(text)
+    if match:
+        level, numeral = 2, match.group("mark").replace(" ", "")
+    else:
+        match = _HEADING1_RE.match(text)
+        if not match:
+            return None
+        level, numeral = 1, match.group("num")
+    title, _, rest = match.group("rest").partition("。")
+    return level, numeral, title.strip(" :："), rest.strip()
+
+
+def match_item(text: str) -> tuple[int, str] | None:
+    """(number, text after the number) for a numbered item line such as `12.推进…`."""
+    match = _ITEM_RE.match(text)
+    if not match or int(match.group("num")) < 1:
+        return None
+    return int(match.group("num")), match.group("rest").strip()
+
+
+def is_attachment_marker(text: str) -> bool:
+    """`附件`, `附件1`, `附件:…责任分解表`: what follows repeats or annexes the plan."""
+    return bool(_ATTACHMENT_RE.match(text))
+
+
+def _in_non_task_section(sections: list[ParsedSection], index: int | None) -> bool:
+    while index is not None:
+        if _NON_TASK_SECTION_RE.search(sections[index].title):
+            return True
+        index = sections[index].parent_index
+    return False
+
+
+def parse_structure(lines: list[Line]) -> Structure:
+    """Find sections and task drafts in the body lines of a plan (after its header)."""
+    structure = Structure()
+    sections = structure.sections
+    items: list[TaskDraft] = []
+    headings: list[TaskDraft] = []
+    current: TaskDraft | None = None
+    last_level1: int | None = None
+
+    for line in lines:
+        text = line.text
+        if is_page_chrome(text):
+            continue
+        if is_attachment_marker(text):
+            break
+        heading = match_heading(text)
+        if heading:
+            level, numeral, title, rest = heading
+            parent = last_level1 if level == 2 else None
+            index = len(sections)
+            sections.append(ParsedSection(numeral, title, level, parent, index))
+            if level == 1:
+                last_level1 = index
+            current = TaskDraft(None, index, [], [], heading_title=title, heading_numeral=numeral)
+            current.add(line.raw, rest)
+            headings.append(current)
+            continue
+        item = match_item(text)
+        if item:
+            number, rest = item
+            section_index = len(sections) - 1 if sections else None
+            current = TaskDraft(number, section_index, [], [])
+            current.add(line.raw, rest)
+            items.append(current)
+            continue
+        # A paragraph joins the open task until its unit bracket has been seen;
+        # after that it is closing text ("此外,…"), not part of the task.
+        if current is not None and not current.has_bracket:
+            current.add(line.raw, text)
+
+    if items:
+        structure.tasks = _select_items(items, sections, structure.warnings)
+    else:
+        structure.tasks = _number_heading_tasks([h for h in headings if h.has_bracket])
+    return structure
+
+
+def _select_items(
+    items: list[TaskDraft], sections: list[ParsedSection], warnings: list[str]
+) -> list[TaskDraft]:
+    """Keep numbered items that are tasks; a number seen before is skipped with a warning."""
+    tasks: list[TaskDraft] = []
+    seen: set[int] = set()
+    for item in items:
+        if not item.body.strip():
+            continue  # a bare number, e.g. a table row index
+        if not item.has_bracket and _in_non_task_section(sections, item.section_index):
+            continue
+        if item.number in seen:
+            warnings.append(f"任务序号{item.number}重复出现,已忽略重复的条目,请核对原文")
+            continue
+        seen.add(item.number)
+        tasks.append(item)
+    numbers = [task.number for task in tasks]
+    if numbers and numbers != list(range(1, len(numbers) + 1)):
+        warnings.append("任务序号不连续或顺序有误,请核对原文")
+    return tasks
+
+
+def _number_heading_tasks(drafts: list[TaskDraft]) -> list[TaskDraft]:
+    """Number heading-tasks by their numeral (一 → 1, 十一 → 11), or in order if that clashes."""
+    values = [chinese_numeral_value(draft.heading_numeral.strip("()（）")) for draft in drafts]
+    unique = None not in values and len(set(values)) == len(values)
+    for position, draft in enumerate(drafts, start=1):
+        draft.number = values[position - 1] if unique else position
+    return drafts

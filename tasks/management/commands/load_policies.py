@@ -1,0 +1,97 @@
+"""Import policy documents (.txt) into plans, tasks, units and deadlines."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from tasks.importer import parse_document, read_document
+from tasks.importer.parsed import DocumentError
+from tasks.services import PlanImportResult, plan_import
+from units.services import unit_aliases_load
+
+
+class Command(BaseCommand):
+    help = "导入改革方案文本文件(不带参数时导入 fixtures/policies/ 下的全部文件)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="文本文件或目录")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="只显示将要导入的内容,不写入数据库"
+        )
+        parser.add_argument(
+            "--aliases",
+            default=str(settings.UNIT_ALIAS_FIXTURE),
+            help="单位别名 CSV(unit,alias),导入前加载;传空字符串跳过",
+        )
+
+    def handle(self, *args, paths, dry_run, aliases, **options):
+        files = self._collect_files(paths or [str(settings.POLICY_FIXTURES_DIR)])
+        # Read and parse everything first: a bad file stops the run before any write.
+        documents = []
+        for path in files:
+            try:
+                text = read_document(path)
+                documents.append((path, text, parse_document(text)))
+            except DocumentError as exc:
+                raise CommandError(f"{path}: {exc}") from exc
+
+        if aliases and not dry_run:
+            try:
+                unit_aliases_load(path=Path(aliases))
+            except (OSError, ValidationError) as exc:
+                raise CommandError(f"单位别名文件 {aliases}: {exc}") from exc
+
+        for path, text, parsed in documents:
+            result = plan_import(
+                parsed=parsed, source_file=path.name, source_text=text, dry_run=dry_run
+            )
+            self._report(result, parsed if dry_run else None)
+
+    def _collect_files(self, paths: list[str]) -> list[Path]:
+        files: list[Path] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                found = sorted(
+                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt"
+                )
+                if not found:
+                    raise CommandError(f"{path}: 目录中没有 .txt 文件")
+                files.extend(found)
+            elif path.is_file():
+                files.append(path)
+            else:
+                raise CommandError(f"{path}: 文件或目录不存在")
+        names = [p.name for p in files]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise CommandError(f"文件名重复:{', '.join(duplicates)}(方案以文件名区分)")
+        return files
+
+    def _report(self, result: PlanImportResult, parsed) -> None:
+        outcome = {"created": "新建", "updated": "更新", "unchanged": "未变化"}[result.outcome]
+        prefix = "[试运行] " if result.dry_run else ""
+        self.stdout.write(f"{prefix}{result.source_file}: {result.title} — {outcome}")
+        if result.outcome == "unchanged":
+            self.stdout.write("  文件内容未变化,未写入任何数据")
+            return
+        self.stdout.write(
+            f"  任务 {result.tasks_total} 项(新增 {result.tasks_created},更新 {result.tasks_updated});"
+            f"单位 新增 {result.units_new},已有 {result.units_existing}"
+        )
+        self.stdout.write(
+            f"  完成时限:文件规定 {result.deadlines_document},方案年底默认 {result.deadlines_default},"
+            f"长期坚持 {result.deadlines_ongoing};时间节点 {result.milestones}"
+        )
+        if parsed is not None:
+            for task in parsed.tasks:
+                deadline = "长期坚持" if task.deadline.is_ongoing else task.deadline.due_on
+                self.stdout.write(
+                    f"    {task.number}. {task.title} | 牵头:{'、'.join(task.lead_units) or '—'}"
+                    f" | 责任:{'、'.join(task.responsible_units) or '—'} | 时限:{deadline}"
+                )
+        self.stdout.write(f"  提示 {len(result.warnings)} 条")
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"    {warning}"))

@@ -1,0 +1,47 @@
+"""Who may do what with a task: one definition used by pages, admin actions and the API."""
+
+from units.choices import UnitRole
+from units.roles import is_office
+
+from .models import Task
+
+
+def user_unit_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cache = getattr(user, "_unit_ids_cache", None)
+    if cache is None:
+        cache = set(user.unit_memberships.values_list("unit_id", flat=True))
+        user._unit_ids_cache = cache
+    return cache
+
+
+def task_unit_ids(task: Task, role: str | None = None) -> set[int]:
+    return {link.unit_id for link in task.task_units.all() if role is None or link.role == role}
+
+
+def can_view_task(user, task: Task) -> bool:
+    return Task.objects.visible_to(user).filter(pk=task.pk).exists()
+
+
+def can_report(user, task: Task) -> bool:
+    """Lead and responsible units report progress; the office may record reports too."""
+    return is_office(user) or bool(user_unit_ids(user) & task_unit_ids(task))
+
+
+def is_lead_of(user, task: Task) -> bool:
+    return bool(user_unit_ids(user) & task_unit_ids(task, UnitRole.LEAD))
+
+
+def can_request_completion(user, task: Task) -> bool:
+    """Only a lead unit asks for 销号; the office verifies it."""
+    return is_office(user) or is_lead_of(user, task)
+
+
+def can_request_extension(user, task: Task) -> bool:
+    return is_lead_of(user, task)
+
+
+def can_manage(user) -> bool:
+    """Verify completion, approve extensions, edit plans: office staff only."""
+    return is_office(user)

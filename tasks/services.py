@@ -1,0 +1,362 @@
+"""Writes that touch several models: importing a parsed plan, reports, 销号."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from deadlines.choices import DeadlineSource
+from deadlines.models import Deadline, Milestone
+from units.choices import UnitRole
+from units.models import Unit
+
+from . import rules
+from .choices import TaskStatus
+from .importer import is_collective_unit_name
+from .importer.parsed import ParsedPlan, ParsedTask
+from .models import Plan, ProgressReport, Section, Task, TaskUnit
+
+
+@dataclass
+class PlanImportResult:
+    """What an import did (or, for a dry run, would do) to one document."""
+
+    source_file: str
+    title: str
+    outcome: str  # "created", "updated" or "unchanged"
+    dry_run: bool
+    plan_id: int | None = None
+    tasks_total: int = 0
+    tasks_created: int = 0
+    tasks_updated: int = 0
+    tasks_missing: list[int] = field(default_factory=list)
+    units_new: int = 0
+    units_existing: int = 0
+    deadlines_document: int = 0
+    deadlines_default: int = 0
+    deadlines_ongoing: int = 0
+    milestones: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def content_hash(source_text: str) -> str:
+    return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+
+
+class _UnitResolver:
+    """Finds or creates units by name (or alias) once per import, counting new ones."""
+
+    def __init__(self):
+        self._by_name: dict[str, Unit] = {}
+        self.new_ids: set[int] = set()
+        self.used_ids: set[int] = set()
+
+    def get(self, name: str) -> Unit:
+        unit = self._by_name.get(name)
+        if unit is None:
+            unit = Unit.objects.resolve(name)
+            if unit is None:
+                unit = Unit.objects.create(name=name, is_collective=is_collective_unit_name(name))
+                self.new_ids.add(unit.pk)
+            self._by_name[name] = unit
+        self.used_ids.add(unit.pk)
+        return unit
+
+
+@transaction.atomic
+def plan_import(
+    *, parsed: ParsedPlan, source_file: str, source_text: str, dry_run: bool = False
+) -> PlanImportResult:
+    """Create or update a plan from a parsed document, in one transaction.
+
+    Re-importing an unchanged document (same content hash) writes nothing. A changed
+    document updates what came from the document; progress, status, manual deadlines,
+    manually added units and milestones are kept, and tasks that disappeared from the
+    document are reported rather than deleted (they may carry reports).
+    """
+    source_text = source_text.replace("\x00", "")
+    digest = content_hash(source_text)
+    plan = Plan.objects.filter(source_file=source_file).first()
+    result = PlanImportResult(
+        source_file=source_file,
+        title=parsed.title,
+        outcome="created" if plan is None else "updated",
+        dry_run=dry_run,
+        tasks_total=len(parsed.tasks),
+        warnings=list(parsed.warnings),
+    )
+    for task in parsed.tasks:
+        result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
+
+    if plan is not None and plan.content_hash == digest:
+        result.outcome = "unchanged"
+        result.plan_id = plan.pk
+        return result
+
+    plan_fields = {
+        "title": parsed.title,
+        "doc_number": parsed.doc_number,
+        "issuer": parsed.issuer,
+        "issued_on": parsed.issued_on,
+        "year": parsed.year,
+        "source_text": source_text,
+        "content_hash": digest,
+        "import_warnings": list(parsed.warnings),
+    }
+    if plan is None:
+        plan = Plan.objects.create(source_file=source_file, **plan_fields)
+    else:
+        for name, value in plan_fields.items():
+            setattr(plan, name, value)
+        plan.save()
+    result.plan_id = plan.pk
+
+    sections = _sync_sections(plan, parsed)
+    units = _UnitResolver()
+    year_end = date(parsed.year, 12, 31)
+    existing = {task.number: task for task in plan.tasks.all()}
+    for parsed_task in parsed.tasks:
+        section = (
+            sections[parsed_task.section_index] if parsed_task.section_index is not None else None
+        )
+        task, created, changed = _upsert_task(
+            plan, existing.get(parsed_task.number), parsed_task, section
+        )
+        if created:
+            result.tasks_created += 1
+        elif changed:
+            result.tasks_updated += 1
+        _sync_task_units(task, parsed_task, units)
+        _sync_deadline(task, parsed_task, year_end)
+        deadline = parsed_task.deadline
+        if deadline.is_ongoing:
+            result.deadlines_ongoing += 1
+        elif deadline.source == DeadlineSource.PLAN_DEFAULT:
+            result.deadlines_default += 1
+        else:
+            result.deadlines_document += 1
+        result.milestones += len(parsed_task.milestones)
+
+    parsed_numbers = {t.number for t in parsed.tasks}
+    result.tasks_missing = sorted(n for n in existing if n not in parsed_numbers)
+    result.warnings.extend(f"任务{n}已不在文件中,保留原记录" for n in result.tasks_missing)
+    result.units_new = len(units.new_ids)
+    result.units_existing = len(units.used_ids - units.new_ids)
+
+    if dry_run:
+        transaction.set_rollback(True)
+        result.plan_id = None if result.outcome == "created" else result.plan_id
+    return result
+
+
+def _sync_sections(plan: Plan, parsed: ParsedPlan) -> list[Section]:
+    """Make the plan's headings match the document's, keyed by position."""
+    existing = {section.position: section for section in plan.sections.all()}
+    saved: list[Section] = []
+    for index, parsed_section in enumerate(parsed.sections):
+        parent = (
+            saved[parsed_section.parent_index] if parsed_section.parent_index is not None else None
+        )
+        values = {
+            "parent": parent,
+            "numeral": parsed_section.numeral,
+            "title": parsed_section.title[:300],
+            "level": parsed_section.level,
+        }
+        section = existing.pop(index, None)
+        if section is None:
+            section = Section.objects.create(plan=plan, position=index, **values)
+        elif any(getattr(section, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(section, name, value)
+            section.save()
+        saved.append(section)
+    if existing:
+        Section.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
+    return saved
+
+
+def _upsert_task(plan, task, parsed_task: ParsedTask, section) -> tuple[Task, bool, bool]:
+    values = {
+        "section": section,
+        "title": parsed_task.title[:500],
+        "body": parsed_task.body,
+        "source_text": parsed_task.source_text,
+        "warnings": list(parsed_task.warnings),
+    }
+    if task is None:
+        task = Task(plan=plan, number=parsed_task.number, **values)
+        task.full_clean()
+        task._change_reason = "导入"
+        task.save()
+        return task, True, False
+    changed = [name for name, value in values.items() if getattr(task, name) != value]
+    if changed:
+        for name in changed:
+            setattr(task, name, values[name])
+        task._change_reason = "重新导入"
+        task.save()
+    return task, False, bool(changed)
+
+
+def _sync_task_units(task: Task, parsed_task: ParsedTask, units: _UnitResolver) -> None:
+    """Replace the document's units of a task; units the office added by hand stay."""
+    desired: dict[tuple[int, str], int] = {}
+    for role, names in (
+        (UnitRole.LEAD, parsed_task.lead_units),
+        (UnitRole.RESPONSIBLE, parsed_task.responsible_units),
+    ):
+        for position, name in enumerate(names):
+            key = (units.get(name).pk, role)
+            desired.setdefault(key, position)
+    current = {(link.unit_id, link.role): link for link in task.task_units.all()}
+    for key, link in current.items():
+        if link.from_document and key not in desired:
+            link.delete()
+    for (unit_id, role), position in desired.items():
+        link = current.get((unit_id, role))
+        if link is None:
+            TaskUnit.objects.create(task=task, unit_id=unit_id, role=role, position=position)
+        elif link.from_document and link.position != position:
+            link.position = position
+            link.save(update_fields=["position"])
+
+
+def _sync_deadline(task: Task, parsed_task: ParsedTask, year_end: date) -> None:
+    """Set the document's deadline and milestones unless the office set one by hand."""
+    parsed_deadline = parsed_task.deadline
+    values = {
+        "due_on": None if parsed_deadline.is_ongoing else (parsed_deadline.due_on or year_end),
+        "text": parsed_deadline.text[:200],
+        "source": parsed_deadline.source,
+        "is_ongoing": parsed_deadline.is_ongoing,
+    }
+    deadline = Deadline.objects.filter(task=task).first()
+    if deadline is None:
+        deadline = Deadline.objects.create(task=task, **values)
+    elif deadline.source != DeadlineSource.MANUAL and any(
+        getattr(deadline, k) != v for k, v in values.items()
+    ):
+        for name, value in values.items():
+            setattr(deadline, name, value)
+        deadline.save()
+
+    wanted = [(m.due_on, m.text[:500]) for m in parsed_task.milestones]
+    current = list(deadline.milestones.filter(from_document=True).order_by("position"))
+    if [(m.due_on, m.text) for m in current] != wanted:
+        for milestone in current:
+            milestone.delete()
+        for position, (due_on, text) in enumerate(wanted):
+            Milestone.objects.create(deadline=deadline, due_on=due_on, text=text, position=position)
+
+
+class TaskVersionConflict(Exception):
+    """Someone else saved the task after the user loaded it: reload, don't overwrite."""
+
+    message = "该任务已被他人更新,请刷新页面后重新提交。"
+
+
+REPORTABLE_STATUSES = {
+    TaskStatus.NOT_STARTED,
+    TaskStatus.IN_PROGRESS,
+    TaskStatus.COMPLETION_REQUESTED,
+    TaskStatus.BLOCKED,
+}
+
+
+def _claim_version(task: Task, expected_version: int) -> None:
+    """Bump the version only if nobody saved since `expected_version` (no lost updates).
+
+    The conditional UPDATE is atomic on SQLite and PostgreSQL alike; the caller then
+    saves the row normally so that the change is recorded in the history.
+    """
+    claimed = Task.objects.filter(pk=task.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise TaskVersionConflict(TaskVersionConflict.message)
+    task.refresh_from_db()
+
+
+def _pick_unit(user, task: Task, unit):
+    unit_ids = rules.user_unit_ids(user) & rules.task_unit_ids(task)
+    if unit is not None:
+        if unit.pk not in unit_ids and not rules.can_manage(user):
+            raise PermissionDenied("您不属于该单位")
+        return unit
+    links = sorted(
+        (link for link in task.task_units.all() if link.unit_id in unit_ids),
+        key=lambda link: (link.role != UnitRole.LEAD, link.position),
+    )
+    return links[0].unit if links else None
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    task: Task,
+    user,
+    status: str,
+    progress: int,
+    text: str,
+    expected_version: int,
+    unit=None,
+) -> ProgressReport:
+    """Record a unit's progress report and move the task's status and percent with it."""
+    if not rules.can_report(user, task):
+        raise PermissionDenied("只有该任务的牵头或责任单位可以报送进展")
+    if status not in REPORTABLE_STATUSES:
+        raise ValidationError({"status": "不能通过进展报告直接销号,请提交销号申请"})
+    if status == TaskStatus.COMPLETION_REQUESTED and not rules.can_request_completion(user, task):
+        raise ValidationError({"status": "只有牵头单位可以申请销号"})
+    if task.status == TaskStatus.COMPLETED:
+        raise ValidationError({"status": "任务已销号,如需继续报送请联系优化办重新打开"})
+    report = ProgressReport(
+        task=task,
+        unit=_pick_unit(user, task, unit),
+        author=user,
+        status=status,
+        progress=progress,
+        text=(text or "").strip(),
+    )
+    report.full_clean()
+    _claim_version(task, expected_version)
+    report.save()
+    task.status = status
+    task.progress = progress
+    task._change_reason = "进展报告"
+    task.save()
+    return report
+
+
+@transaction.atomic
+def task_complete_verify(
+    *, task: Task, user, expected_version: int, completed_on: date | None = None
+) -> Task:
+    """The office verifies finished work (销号): the task is completed on that date."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以销号")
+    _claim_version(task, expected_version)
+    task.status = TaskStatus.COMPLETED
+    task.progress = 100
+    task.completed_on = completed_on or timezone.localdate()
+    task._change_reason = "销号"
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_reopen(*, task: Task, user, expected_version: int, reason: str = "") -> Task:
+    """Undo a 销号 or reject a completion request: the task is in progress again."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以重新打开任务")
+    _claim_version(task, expected_version)
+    task.status = TaskStatus.IN_PROGRESS
+    task.completed_on = None
+    task._change_reason = f"重新打开:{reason}" if reason else "重新打开"
+    task.save()
+    return task

@@ -1,0 +1,99 @@
+"""Shared fixtures: the five real plans, users of each role, and small factories."""
+
+import itertools
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from deadlines.choices import DeadlineSource
+from deadlines.models import Deadline
+from tasks.models import Plan, Task, TaskUnit
+from units.choices import UnitRole
+from units.models import Unit, UnitMembership
+from units.roles import LEADER_GROUP, OFFICE_GROUP
+
+POLICIES_DIR = settings.POLICY_FIXTURES_DIR
+XIANGXI = "2020-xiangxi-work-plan.txt"
+XIANGYANG = "2020-xiangyang-implementation-plan.txt"
+HUNAN = "2021-hunan-task-division-plan.txt"
+LENGSHUITAN = "2021-lengshuitan-implementation-plan.txt"
+XIANGTAN = "2022-xiangtan-ten-key-tasks.txt"
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def imported_plans(db):
+    """The five policy documents loaded through the real command, keyed by file name."""
+    call_command("load_policies", verbosity=0, stdout=open("/dev/null", "w"))
+    return {plan.source_file: plan for plan in Plan.objects.all()}
+
+
+def make_user(*, group: str | None = None, units=(), is_staff=False, username=None):
+    user = get_user_model().objects.create_user(
+        username=username or f"user{next(_sequence)}", password="pw-for-tests-1", is_staff=is_staff
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    for unit in units:
+        UnitMembership.objects.create(user=user, unit=unit)
+    return user
+
+
+@pytest.fixture
+def office_user(db):
+    return make_user(group=OFFICE_GROUP, is_staff=True)
+
+
+@pytest.fixture
+def leader_user(db):
+    return make_user(group=LEADER_GROUP, is_staff=True)
+
+
+def make_plan(**overrides) -> Plan:
+    n = next(_sequence)
+    values = {
+        "title": f"测试方案{n}",
+        "year": 2020,
+        "source_file": f"test-plan-{n}.txt",
+        "source_text": "原文",
+        "content_hash": f"hash{n}",
+    }
+    values.update(overrides)
+    return Plan.objects.create(**values)
+
+
+def make_task(
+    *,
+    plan=None,
+    number=None,
+    due_on: date | None = date(2020, 6, 30),
+    is_ongoing=False,
+    lead_units=(),
+    responsible_units=(),
+    **fields,
+) -> Task:
+    plan = plan or make_plan()
+    number = number or (plan.tasks.count() + 1)
+    task = Task.objects.create(
+        plan=plan, number=number, title=f"任务{number}", body=f"任务{number}的内容。", **fields
+    )
+    Deadline.objects.create(
+        task=task,
+        due_on=None if is_ongoing else due_on,
+        is_ongoing=is_ongoing,
+        source=DeadlineSource.DOCUMENT,
+        text="",
+    )
+    for role, units in ((UnitRole.LEAD, lead_units), (UnitRole.RESPONSIBLE, responsible_units)):
+        for position, unit in enumerate(units):
+            TaskUnit.objects.create(task=task, unit=unit, role=role, position=position)
+    return task
+
+
+def make_unit(name=None) -> Unit:
+    return Unit.objects.create(name=name or f"测试单位{next(_sequence)}")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UnitsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "units"
+    verbose_name = "责任单位"
