@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from units.choices import UnitRole
 
@@ -27,10 +28,43 @@ class TaskFilterSet(django_filters.FilterSet):
     )
     unit = django_filters.NumberFilter(method="filter_unit", label="单位(任一角色)")
     q = django_filters.CharFilter(method="filter_text", label="关键词")
+    issuer = django_filters.CharFilter(field_name="plan__issuer", label="发文单位")
+    has_lead = django_filters.BooleanFilter(method="filter_has_lead", label="有牵头单位")
+    due_before = django_filters.DateFilter(
+        field_name="deadline__due_on", lookup_expr="lt", label="时限早于"
+    )
+    due_after = django_filters.DateFilter(
+        field_name="deadline__due_on", lookup_expr="gt", label="时限晚于"
+    )
+    as_of = django_filters.DateFilter(method="filter_noop", label="统计日期")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="已逾期")
+    ordering = django_filters.OrderingFilter(
+        fields=(("number", "number"), ("deadline__due_on", "due_on"), ("updated_at", "updated")),
+        label="排序",
+    )
 
     class Meta:
         model = Task
         fields = ("plan", "section", "status")
+
+    def as_of_date(self):
+        """The day "overdue" is judged on: `as_of` when given, else today (Asia/Shanghai)."""
+        form = self.form
+        as_of = form.cleaned_data.get("as_of") if hasattr(form, "cleaned_data") else None
+        return as_of or timezone.localdate()
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # read by filter_overdue through as_of_date()
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Task.objects.overdue(self.as_of_date())
+        if value:
+            return queryset.filter(pk__in=overdue.values("pk"))
+        return queryset.exclude(pk__in=overdue.values("pk"))
+
+    def filter_has_lead(self, queryset, name, value):
+        leads = Task.units.through.objects.filter(role=UnitRole.LEAD).values("task_id")
+        return queryset.filter(pk__in=leads) if value else queryset.exclude(pk__in=leads)
 
     def _with_unit(self, queryset, unit_id, role=None):
         links = Task.units.through.objects.filter(unit_id=unit_id)
