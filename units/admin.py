@@ -1,9 +1,24 @@
-from django.contrib import admin
+"""Units in the office workbench: task counts by role, overdue counts, merge, aliases."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
+
+from tasks.admin import action_with_form, posted
+from tasks.models import Task
 
 from .choices import UnitRole
 from .models import Unit, UnitAlias, UnitMembership
+from .services import UNIT_USER_COLUMNS, unit_merge, unit_users_import
+
+
+class UnitUserImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件(.xlsx)")
 
 
 class UnitAliasInline(admin.TabularInline):
@@ -17,14 +32,31 @@ class UnitMembershipInline(admin.TabularInline):
     extra = 0
 
 
+class MergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        queryset=Unit.objects.none(),
+        label="保留的单位",
+        widget=forms.RadioSelect,
+        help_text="另一个单位的任务、报告、用户都并入保留的单位,其名称成为别名",
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = units
+
+
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "is_collective", "lead_count", "responsible_count")
+    list_display = ("name", "is_collective", "lead_count", "responsible_count", "overdue_count")
+    list_editable = ("is_collective",)
     list_filter = ("is_collective",)
     search_fields = ("name", "aliases__name")
     inlines = (UnitAliasInline, UnitMembershipInline)
+    actions = ("merge_units",)
+    ordering = ("name",)
 
     def get_queryset(self, request):
+        overdue = Task.objects.overdue(timezone.localdate()).values("pk")
         return (
             super()
             .get_queryset(request)
@@ -32,6 +64,11 @@ class UnitAdmin(SimpleHistoryAdmin):
                 lead_count=Count("task_units", filter=Q(task_units__role=UnitRole.LEAD)),
                 responsible_count=Count(
                     "task_units", filter=Q(task_units__role=UnitRole.RESPONSIBLE)
+                ),
+                overdue_count=Count(
+                    "task_units__task",
+                    filter=Q(task_units__task__in=overdue),
+                    distinct=True,
                 ),
             )
         )
@@ -43,6 +80,38 @@ class UnitAdmin(SimpleHistoryAdmin):
     @admin.display(description="责任任务数", ordering="responsible_count")
     def responsible_count(self, unit):
         return unit.responsible_count
+
+    @admin.display(description="逾期任务数", ordering="overdue_count")
+    def overdue_count(self, unit):
+        return unit.overdue_count
+
+    @admin.action(description="合并所选的两个单位", permissions=["change"])
+    def merge_units(self, request, queryset):
+        units = Unit.objects.filter(pk__in=queryset.values("pk"))
+        if units.count() != 2:
+            self.message_user(request, "请恰好选择两个单位进行合并。", messages.WARNING)
+            return None
+
+        def run(data):
+            target = data["target"]
+            source = units.exclude(pk=target.pk).get()
+            source_name = source.name
+            try:
+                unit_merge(source=source, target=target, user=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                text = ";".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"未合并:{text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"已将“{source_name}”并入“{target.name}”,原名称已作为别名保留。",
+                    messages.SUCCESS,
+                )
+
+        form = MergeForm(posted(request), units=units)
+        return action_with_form(
+            self, request, units, action="merge_units", title="合并单位", form=form, run=run
+        )
 
 
 @admin.register(UnitAlias)
@@ -59,3 +128,37 @@ class UnitMembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "unit__name")
     list_select_related = ("user", "unit")
     autocomplete_fields = ("user", "unit")
+    change_list_template = "admin/units/unitmembership/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="units_unitmembership_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Bulk-add unit users from an Excel sheet; generated passwords are shown once."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UnitUserImportForm(request.POST or None, request.FILES or None)
+        added = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                added = unit_users_import(file=form.cleaned_data["file"])
+            except ValidationError as exc:
+                form.add_error("file", exc.messages)
+            else:
+                self.message_user(request, f"已导入 {len(added)} 个单位用户。", messages.SUCCESS)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "从 Excel 批量导入单位用户",
+            "form": form,
+            "added": added,
+            "columns": [names[0] for names in UNIT_USER_COLUMNS.values()],
+        }
+        return TemplateResponse(request, "admin/units/unitmembership/import.html", context)

@@ -1,0 +1,392 @@
+"""The Excel ledger (台账 / 责任分解表): export a task list, import it back filled in.
+
+Export: `ledger_workbook` builds the workbook Chinese offices use (title row, header
+row 序号 / 工作任务 / 牵头单位 / 责任单位 / 完成时限 / 进展情况 / 状态, one row per task,
+printable on A4 landscape); `ledger_response` wraps it in a download.
+
+Import: `ledger_read` turns an uploaded workbook into a preview (changes and
+row-level errors) without writing anything; `ledger_apply` records the changes as
+progress reports through `report_submit`, all rows or none.
+"""
+
+import io
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from urllib.parse import quote
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponse
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from units.roles import sees_all_tasks
+
+from .choices import TaskStatus
+from .models import ProgressReport, Task
+from .services import TaskVersionConflict, report_submit
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADERS = ("序号", "工作任务", "牵头单位", "责任单位", "完成时限", "进展情况", "状态")
+COLUMN_WIDTHS = (7, 60, 22, 30, 16, 40, 10)
+TITLE_ROW = 1
+HEADER_ROW = 2
+FIRST_DATA_ROW = 3
+ONGOING_TEXT = "长期坚持"
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="center")
+_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+def format_due(task: Task) -> str:
+    """The deadline as the ledger prints it: 2021年06月30日, 长期坚持, or empty."""
+    deadline = getattr(task, "deadline", None)
+    if deadline is None:
+        return ""
+    if deadline.is_ongoing:
+        return ONGOING_TEXT
+    return f"{deadline.due_on:%Y年%m月%d日}" if deadline.due_on else ""
+
+
+def _ledger_queryset(tasks):
+    """Tasks with everything a row needs, in a fixed number of queries, order kept."""
+    if isinstance(tasks, models.QuerySet):
+        queryset = tasks
+    else:
+        tasks = list(tasks)
+        order = {task.pk: index for index, task in enumerate(tasks)}
+        queryset = Task.objects.filter(pk__in=order)
+    latest = ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk")
+    # prefetch_related(None): a caller's narrower task_units prefetch would clash.
+    queryset = (
+        queryset.prefetch_related(None)
+        .with_api_relations()
+        .annotate(latest_report_text=Subquery(latest.values("text")[:1]))
+    )
+    if isinstance(tasks, list):
+        return sorted(queryset, key=lambda task: order[task.pk])
+    return list(queryset)
+
+
+def ledger_workbook(*, title: str, tasks) -> Workbook:
+    """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "责任分解表"
+    sheet.append([title])
+    sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=7)
+    title_cell = sheet.cell(row=TITLE_ROW, column=1)
+    title_cell.font = Font(size=16, bold=True)
+    title_cell.alignment = _CENTER
+    sheet.row_dimensions[TITLE_ROW].height = 36
+
+    sheet.append(list(HEADERS))
+    for column in range(1, len(HEADERS) + 1):
+        cell = sheet.cell(row=HEADER_ROW, column=column)
+        cell.font = Font(bold=True)
+        cell.alignment = _CENTER
+        cell.border = _BORDER
+
+    for task in _ledger_queryset(tasks):
+        values = [
+            task.number,
+            task.body or task.title,
+            "、".join(unit.name for unit in task.lead_units),
+            "、".join(unit.name for unit in task.responsible_units),
+            format_due(task),
+            task.latest_report_text,
+            task.get_status_display(),
+        ]
+        sheet.append([value or None for value in values])  # empty cells, not empty strings
+        row = sheet.max_row
+        for column in range(1, len(HEADERS) + 1):
+            cell = sheet.cell(row=row, column=column)
+            cell.alignment = _CENTER if column in (1, 5, 7) else _WRAP
+            cell.border = _BORDER
+
+    for column, width in enumerate(COLUMN_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    workbook.properties.title = title
+    return workbook
+
+
+def plan_ledger_response(*, user, plan) -> HttpResponse:
+    """The plan's 责任分解表 for `user`: every task for office and leaders, own tasks for units.
+
+    Shared by the page download and the API so both answer the same; a unit with no task in
+    the plan gets a 404, as for any task it may not see.
+    """
+    tasks = Task.objects.visible_to(user).filter(plan=plan).order_by("number")
+    if not sees_all_tasks(user) and not tasks.exists():
+        raise Http404("该方案中没有您单位的任务")
+    return ledger_response(title=plan.title, tasks=tasks, filename=f"{plan.title}.xlsx")
+
+
+def ledger_response(*, title: str, tasks, filename: str) -> HttpResponse:
+    """The ledger as an .xlsx download; the Chinese file name is sent per RFC 5987."""
+    buffer = io.BytesIO()
+    ledger_workbook(title=title, tasks=tasks).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    ascii_name = filename.encode("ascii", "ignore").decode() or "ledger.xlsx"
+    if not ascii_name.endswith(".xlsx") or ascii_name.startswith("."):
+        ascii_name = "ledger.xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response
+
+
+# --- import -----------------------------------------------------------------------------
+
+STATUS_BY_LABEL = {label: value for value, label in TaskStatus.choices}
+MAX_LEDGER_ROWS = 5000
+MAX_XLSX_ENTRIES = 100
+MAX_XLSX_BYTES = 50 * 1024 * 1024
+
+
+class LedgerRowForm(forms.Form):
+    """One filled-in ledger row: the rules a row must satisfy before it becomes a report."""
+
+    number = forms.IntegerField(min_value=1, error_messages={"required": "序号为空"})
+    progress_text = forms.CharField(required=False, max_length=5000)
+    status = forms.CharField(required=False)
+    due = forms.CharField(required=False)
+
+    def clean_status(self):
+        label = (self.cleaned_data.get("status") or "").strip()
+        if not label:
+            return ""
+        if label in STATUS_BY_LABEL:
+            return STATUS_BY_LABEL[label]
+        if label in TaskStatus.values:
+            return label
+        raise ValidationError(f"状态“{label}”无法识别,应为:{'、'.join(STATUS_BY_LABEL)}")
+
+    def clean_due(self):
+        value = self.cleaned_data.get("due")
+        text = (value or "").strip()
+        if not text or text == ONGOING_TEXT:
+            return None
+        for pattern in ("%Y年%m月%d日", "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ValidationError(f"完成时限“{text}”不是有效日期")
+
+
+@dataclass
+class LedgerChange:
+    """A row that will become a progress report."""
+
+    row: int
+    task_id: int
+    number: int
+    title: str
+    expected_version: int
+    old_status: str
+    new_status: str
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def old_status_label(self) -> str:
+        return TaskStatus(self.old_status).label
+
+    @property
+    def new_status_label(self) -> str:
+        return TaskStatus(self.new_status).label
+
+
+@dataclass
+class LedgerPreview:
+    plan_id: int
+    changes: list[LedgerChange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def to_session(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, data: dict) -> "LedgerPreview":
+        changes = [LedgerChange(**change) for change in data["changes"]]
+        return cls(
+            plan_id=data["plan_id"],
+            changes=changes,
+            errors=data["errors"],
+            unchanged=data["unchanged"],
+        )
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_zip(data: bytes) -> None:
+    """An .xlsx is a zip: refuse non-zips and zip bombs before openpyxl expands anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ValidationError("无法读取该文件,请上传由本系统导出的 .xlsx 台账") from exc
+    if len(entries) > MAX_XLSX_ENTRIES or sum(e.file_size for e in entries) > MAX_XLSX_BYTES:
+        raise ValidationError("文件解压后过大或包含的文件过多,请上传由本系统导出的台账")
+
+
+def _read_rows(data: bytes):
+    _check_zip(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
+        raise ValidationError("无法读取该文件,请上传由本系统导出的 .xlsx 台账") from exc
+    sheet = workbook.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True, max_row=MAX_LEDGER_ROWS + FIRST_DATA_ROW))
+    workbook.close()
+    header_index = next(
+        (
+            index
+            for index, row in enumerate(rows[:10])
+            if row and _cell_text(row[0]) == HEADERS[0] and len(row) >= len(HEADERS)
+        ),
+        None,
+    )
+    if header_index is None:
+        raise ValidationError(f"找不到表头行({' / '.join(HEADERS)})")
+    header = [_cell_text(value) for value in rows[header_index][: len(HEADERS)]]
+    if tuple(header) != HEADERS:
+        raise ValidationError(f"表头应为:{' / '.join(HEADERS)}")
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        cells = [_cell_text(value) for value in (list(row) + [None] * len(HEADERS))[:7]]
+        if any(cells):
+            yield offset, cells
+
+
+def ledger_read(*, plan, data: bytes) -> LedgerPreview:
+    """Compare an uploaded ledger with the plan's tasks; writes nothing.
+
+    Rows are matched by 序号 within `plan`. A row whose 进展情况 or 状态 differs from
+    the task becomes a change; a 完成时限 that differs is reported (deadlines move
+    only through an extension) and never applied.
+    """
+    preview = LedgerPreview(plan_id=plan.pk)
+    tasks = {
+        task.number: task
+        for task in _ledger_queryset(Task.objects.filter(plan=plan).order_by("number"))
+    }
+    seen: dict[int, int] = {}
+    for row_number, cells in _read_rows(data):
+        form = LedgerRowForm(
+            {"number": cells[0], "progress_text": cells[5], "status": cells[6], "due": cells[4]}
+        )
+        if not form.is_valid():
+            messages = [message for errors in form.errors.values() for message in errors]
+            preview.errors.append(f"第{row_number}行:{';'.join(messages)}")
+            continue
+        number = form.cleaned_data["number"]
+        task = tasks.get(number)
+        if task is None:
+            preview.errors.append(f"第{row_number}行:方案中没有序号为{number}的任务")
+            continue
+        if number in seen:
+            preview.errors.append(f"第{row_number}行:序号{number}与第{seen[number]}行重复")
+            continue
+        seen[number] = row_number
+        change = _row_change(row_number, task, form.cleaned_data, preview.errors)
+        if change is None:
+            preview.unchanged += 1
+        elif change is not False:
+            preview.changes.append(change)
+    return preview
+
+
+def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
+    """The change a valid row asks for, None when nothing changed, False when refused."""
+    status = values["status"] or task.status
+    text = values["progress_text"]
+    old_text = task.latest_report_text or ""
+    if status == task.status and text == old_text:
+        return None
+    if status == TaskStatus.COMPLETED:
+        errors.append(f"第{row_number}行:不能通过台账销号,请在后台核实后使用“销号”操作")
+        return False
+    if task.status == TaskStatus.COMPLETED:
+        errors.append(f"第{row_number}行:任务{task.number}已销号,如需继续报送请先重新打开")
+        return False
+    if not text:
+        errors.append(f"第{row_number}行:状态有变化时请填写进展情况")
+        return False
+    notes = []
+    due = values["due"]
+    current_due = getattr(getattr(task, "deadline", None), "due_on", None)
+    if due is not None and due != current_due:
+        notes.append("完成时限的修改未应用,请走延期程序")
+    return LedgerChange(
+        row=row_number,
+        task_id=task.pk,
+        number=task.number,
+        title=task.title,
+        expected_version=task.version,
+        old_status=task.status,
+        new_status=status,
+        text=text,
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def ledger_apply(*, preview: LedgerPreview, user) -> list[ProgressReport]:
+    """Record every change of a preview as a progress report, or none of them.
+
+    Raises ValidationError (rolling back every row) when the preview has errors or a
+    task was changed by someone else since the preview.
+    """
+    if preview.errors:
+        raise ValidationError("台账存在错误行,请修正后重新上传")
+    tasks = Task.objects.in_bulk([change.task_id for change in preview.changes])
+    reports = []
+    for change in preview.changes:
+        task = tasks.get(change.task_id)
+        if task is None:
+            raise ValidationError(f"第{change.row}行:任务已被删除")
+        try:
+            reports.append(
+                report_submit(
+                    task=task,
+                    user=user,
+                    status=change.new_status,
+                    progress=task.progress,
+                    text=change.text,
+                    expected_version=change.expected_version,
+                )
+            )
+        except TaskVersionConflict as exc:
+            raise ValidationError(
+                f"第{change.row}行:任务{change.number}在预览后已被他人更新,请重新上传台账"
+            ) from exc
+        except (ValidationError, PermissionDenied) as exc:
+            message = "; ".join(getattr(exc, "messages", [str(exc)]))
+            raise ValidationError(f"第{change.row}行:{message}") from exc
+    return reports

@@ -1,0 +1,114 @@
+"""The task page: parse check beside the raw text, inlines, autocomplete, and full history."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from deadlines.services import deadline_extend
+from tasks.models import Task
+from tasks.services import task_lead_assign
+
+from .conftest import HUNAN, make_task, make_unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office_client(client, office_user):
+    client.force_login(office_user)
+    return client
+
+
+def test_change_page_shows_source_text_beside_parsed_units_and_deadline(
+    office_client, imported_plans
+):
+    task = Task.objects.filter(plan=imported_plans[HUNAN]).order_by("number").first()
+    response = office_client.get(reverse("admin:tasks_task_change", args=[task.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="parse-check"' in html
+    assert task.source_text.splitlines()[0][:20] in html
+    assert task.lead_units[0].name in html
+    assert f"<dd>{'、'.join(u.name for u in task.responsible_units)}</dd>" in html
+    assert "admin/js/autocomplete.js" in html  # units are picked by autocomplete
+    assert "进展报告" in html and "完成时限" in html
+
+
+def test_unit_autocomplete_finds_units_by_chinese_name(office_client):
+    make_unit("湘潭市行政审批服务局")
+    make_unit("湘潭市公安局")
+    response = office_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "审批", "app_label": "tasks", "model_name": "taskunit", "field_name": "unit"},
+    )
+    assert [r["text"] for r in response.json()["results"]] == ["湘潭市行政审批服务局"]
+
+
+def test_history_shows_who_changed_units_and_deadline(office_client, office_user):
+    task = make_task(due_on=date(2022, 6, 30), lead_units=[make_unit("原牵头局")])
+    task_lead_assign(
+        task=task,
+        user=office_user,
+        unit=make_unit("新牵头局"),
+        replace=True,
+        expected_version=task.version,
+    )
+    deadline_extend(task=task, user=office_user, new_due_on=date(2022, 9, 30), reason="疫情影响")
+    # History rows written outside a request have no user; record one as the middleware would.
+    Task.history.filter(id=task.pk).update(history_user=office_user)
+
+    response = office_client.get(reverse("admin:tasks_task_history", args=[task.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "单位变更记录" in html and "新牵头局" in html and "原牵头局" in html
+    assert "2022年09月30日" in html and "延期:疫情影响" in html
+    assert office_user.username in html
+    assert response.context["revert_disabled"]  # reverting would bypass the services
+
+
+def test_admin_edit_is_recorded_with_the_user(office_client, office_user):
+    task = make_task()
+    office_client.post(
+        reverse("admin:tasks_task_change", args=[task.pk]),
+        {
+            "plan": task.plan_id,
+            "section": "",
+            "number": task.number,
+            "title": "改过的标题",
+            "body": task.body,
+            "expected_version": task.version,
+            "task_units-TOTAL_FORMS": "0",
+            "task_units-INITIAL_FORMS": "0",
+            "deadline-TOTAL_FORMS": "1",
+            "deadline-INITIAL_FORMS": "1",
+            "deadline-0-id": task.deadline.pk,
+            "deadline-0-task": task.pk,
+            "deadline-0-text": "",
+            "reports-TOTAL_FORMS": "0",
+            "reports-INITIAL_FORMS": "0",
+        },
+    )
+    record = task.history.first()
+    assert (record.title, record.history_user) == ("改过的标题", office_user)
+    task.refresh_from_db()
+    assert task.version == 2
+
+
+def test_admin_edit_over_a_newer_version_is_refused(office_client):
+    task = make_task()
+    Task.objects.filter(pk=task.pk).update(version=5)  # a unit reported meanwhile
+    response = office_client.post(
+        reverse("admin:tasks_task_change", args=[task.pk]),
+        {
+            "plan": task.plan_id,
+            "number": task.number,
+            "title": "覆盖",
+            "body": "x",
+            "expected_version": 1,
+        },
+    )
+    assert "该任务已被他人更新" in response.content.decode()
+    task.refresh_from_db()
+    assert task.title != "覆盖"
