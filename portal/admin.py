@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from .models import ReminderLog
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ("sent_on", "unit", "task_count", "recipients")
+    list_filter = ("sent_on",)
+    search_fields = ("unit__name", "recipients")
+    list_select_related = ("unit",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,67 @@
+"""Forms of the unit portal; the rules themselves live in the services they call."""
+
+import uuid
+
+from django import forms
+
+from tasks import rules
+from tasks.attachments import ALLOWED_LABEL, ALLOWED_TYPES, attachment_validate
+from tasks.choices import TaskStatus
+from tasks.services import REPORTABLE_STATUSES
+
+
+class ReportForm(forms.Form):
+    """A progress report (一月一调度). `version` and `token` ride along hidden."""
+
+    status = forms.ChoiceField(label="状态")
+    progress = forms.IntegerField(label="进度(%)", min_value=0, max_value=100)
+    text = forms.CharField(
+        label="进展情况",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="本月推进的工作、取得的成效、存在的问题",
+    )
+    attachment = forms.FileField(
+        label="附件",
+        required=False,
+        help_text=f"可选,{ALLOWED_LABEL}",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_TYPES)}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, task, user, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "status": task.status if task.status in REPORTABLE_STATUSES else None,
+                "progress": task.progress,
+                "version": task.version,
+                "token": uuid.uuid4(),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        allowed = [
+            (value, label)
+            for value, label in TaskStatus.choices
+            if value in REPORTABLE_STATUSES
+            and (
+                value != TaskStatus.COMPLETION_REQUESTED or rules.can_request_completion(user, task)
+            )
+        ]
+        self.fields["status"].choices = allowed
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            attachment_validate(upload)
+        return upload
+
+
+class ExtensionForm(forms.Form):
+    """A lead unit's 延期申请: a later date and the reason."""
+
+    requested_due_on = forms.DateField(
+        label="申请延至",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,128 @@
+"""Reminder digests for units (send_reminders): overdue, due soon, unreported, unacknowledged."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from supervision.selectors import unacknowledged_for_unit
+from tasks.choices import TaskStatus
+from tasks.models import DUE_SOON_DAYS, ProgressReport, Task
+from units.models import Unit
+
+from .models import ReminderLog
+
+
+@dataclass
+class UnitDigest:
+    """What one unit is reminded of on one day."""
+
+    unit: Unit
+    overdue: list[Task]
+    due_soon: list[Task]
+    unreported: list[Task]
+    unacknowledged: list[Task] = field(default_factory=list)
+
+    @property
+    def task_count(self) -> int:
+        return len(
+            {t.pk for t in self.overdue + self.due_soon + self.unreported + self.unacknowledged}
+        )
+
+    def subject(self) -> str:
+        return (
+            f"【改革任务督办】{self.unit.name}:逾期{len(self.overdue)}项,"
+            f"即将到期{len(self.due_soon)}项,本月未报送{len(self.unreported)}项"
+            + (f",逾期未签收{len(self.unacknowledged)}项" if self.unacknowledged else "")
+        )
+
+    def body(self, as_of: date, days: int) -> str:
+        lines = [
+            f"{self.unit.name}:",
+            "",
+            f"截至{as_of:%Y年%m月%d日},贵单位牵头或参与的任务提醒如下。",
+            "",
+        ]
+        sections = (
+            ("已逾期", self.overdue),
+            (f"{days}天内到期", self.due_soon),
+            ("本月尚未报送进展", self.unreported),
+            ("交办后逾期未签收", self.unacknowledged),
+        )
+        for title, tasks in sections:
+            if not tasks:
+                continue
+            lines.append(f"【{title}】{len(tasks)}项")
+            for task in tasks:
+                due = task.deadline.due_on
+                due_text = f"完成时限 {due:%Y-%m-%d}" if due else "长期坚持"
+                lines.append(f"  - {task.plan.title} 第{task.number}项 {task.title}({due_text})")
+                lines.append(f"    {settings.PORTAL_BASE_URL}/tasks/{task.pk}/")
+            lines.append("")
+        lines.append("请登录改革任务督办系统报送进展。本邮件由系统自动发送,请勿回复。")
+        return "\n".join(lines)
+
+
+def unit_digest(unit: Unit, *, as_of: date, days: int = DUE_SOON_DAYS) -> UnitDigest:
+    """The unit's open tasks that need attention; a report this month is by this unit."""
+    tasks = (
+        Task.objects.filter(pk__in=unit.task_units.values("task_id"))
+        .select_related("plan", "deadline")
+        .order_by("deadline__due_on", "plan_id", "number")
+    )
+    reported_this_month = ProgressReport.objects.filter(
+        task=OuterRef("pk"), unit=unit, created_at__date__gte=as_of.replace(day=1)
+    )
+    return UnitDigest(
+        unit=unit,
+        overdue=list(tasks.overdue(as_of)),
+        due_soon=list(tasks.due_soon(as_of, days)),
+        unreported=list(
+            tasks.exclude(status=TaskStatus.COMPLETED).filter(~Exists(reported_this_month))
+        ),
+        unacknowledged=[pending.task for pending in unacknowledged_for_unit(unit, as_of)],
+    )
+
+
+def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS) -> list[ReminderLog]:
+    """E-mail each unit's users their digest, at most once per unit per day.
+
+    The log row is written in the same transaction as the e-mail is sent: a failed
+    send rolls it back, so the next run retries; a second run the same day skips.
+    """
+    sent = []
+    units = Unit.objects.filter(
+        memberships__user__is_active=True, memberships__user__email__gt=""
+    ).distinct()
+    for unit in units:
+        if ReminderLog.objects.filter(unit=unit, sent_on=as_of).exists():
+            continue
+        digest = unit_digest(unit, as_of=as_of, days=days)
+        if not digest.task_count:
+            continue
+        recipients = sorted(
+            set(
+                unit.memberships.filter(user__is_active=True, user__email__gt="").values_list(
+                    "user__email", flat=True
+                )
+            )
+        )
+        with transaction.atomic():
+            log, created = ReminderLog.objects.get_or_create(
+                unit=unit,
+                sent_on=as_of,
+                defaults={"recipients": ", ".join(recipients), "task_count": digest.task_count},
+            )
+            if not created:
+                continue
+            send_mail(
+                digest.subject(),
+                digest.body(as_of, days),
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
+        sent.append(log)
+    return sent

@@ -1,0 +1,80 @@
+"""A task's timeline: reports, status changes, 延期申请, 交办/签收/督办单, newest first."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from supervision.timeline import task_events
+from tasks.choices import TaskStatus
+from tasks.models import ProgressReport, Task
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "report", "status", "extension", or a supervision event kind
+    title: str
+    who: str = ""
+    text: str = ""
+    report: ProgressReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def task_timeline(task: Task) -> list[TimelineEntry]:
+    """A fixed number of queries (reports, history, extensions, supervision events)."""
+    entries = []
+    for report in task.reports.select_related("unit", "author"):
+        entries.append(
+            TimelineEntry(
+                at=report.created_at,
+                kind="report",
+                title=f"进展报告:{report.get_status_display()} {report.progress}%",
+                who=" ".join(filter(None, [str(report.unit or ""), _name(report.author)])),
+                text=report.text,
+                report=report,
+            )
+        )
+    previous = None
+    for record in task.history.select_related("history_user").order_by("history_date"):
+        if previous is not None and record.status != previous:
+            entries.append(
+                TimelineEntry(
+                    at=record.history_date,
+                    kind="status",
+                    title=f"状态:{TaskStatus(previous).label} → {TaskStatus(record.status).label}",
+                    who=_name(record.history_user),
+                    text=record.history_change_reason or "",
+                )
+            )
+        previous = record.status
+    for extension in task.deadline.extensions.select_related("requested_by", "decided_by"):
+        notes = []
+        if extension.decided_at:
+            notes.append(
+                f"{extension.get_status_display()}({_name(extension.decided_by)},"
+                f"{extension.decided_at:%Y-%m-%d}){extension.decision_note}"
+            )
+        entries.append(
+            TimelineEntry(
+                at=extension.created_at,
+                kind="extension",
+                title=(
+                    f"延期申请:{_date(extension.previous_due_on)} → "
+                    f"{_date(extension.requested_due_on)}({extension.get_status_display()})"
+                ),
+                who=_name(extension.requested_by),
+                text=extension.reason,
+                notes=notes,
+            )
+        )
+    for event in task_events(task):
+        entries.append(TimelineEntry(at=event["time"], kind=event["kind"], title=event["text"]))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def _date(value) -> str:
+    return f"{value:%Y-%m-%d}" if value else "—"

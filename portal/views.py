@@ -1,0 +1,210 @@
+"""The unit portal: my tasks, a task's page, progress reports, 延期申请, attachments.
+
+Every view starts from `Task.objects.visible_to(user)`, so another unit's task is a
+404 everywhere (page, forms, downloads) with one definition of who sees what.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from deadlines.services import extension_request
+from tasks import rules
+from tasks.attachments import attachment_content_type
+from tasks.filtersets import TaskFilterSet
+from tasks.models import Plan, ProgressReport, Task, Urgency
+from tasks.services import TaskVersionConflict, report_submit
+from units.choices import UnitRole
+
+from .forms import ExtensionForm, ReportForm
+from .timeline import task_timeline
+
+PAGE_SIZE = 50
+# TaskFilterSet parameters without a control on the page (e.g. from dashboard links),
+# kept as hidden fields so that changing another filter does not drop them.
+CARRIED_PARAMS = (
+    "lead_unit",
+    "responsible_unit",
+    "unit",
+    "section",
+    "issuer",
+    "has_lead",
+    "due_before",
+    "due_after",
+    "as_of",
+    "ordering",
+)
+
+
+@login_required
+def task_list(request):
+    """我的任务: the tasks of my units (all tasks for office and leaders), most urgent first."""
+    visible = Task.objects.visible_to(request.user)
+    filterset = TaskFilterSet(request.GET, queryset=visible, request=request)
+    filterset.is_valid()  # invalid values are dropped; the rest still filter
+    as_of = filterset.as_of_date()
+    filterset.queryset = (
+        visible.select_related("plan", "deadline")
+        .prefetch_related("task_units__unit")
+        .with_urgency(as_of)
+    )
+    tasks = filterset.qs
+    if not request.GET.get("ordering"):
+        tasks = tasks.by_urgency()
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    my_units = rules.user_unit_ids(request.user)
+    for task in page:
+        task.my_roles = sorted(
+            {link.get_role_display() for link in task.task_units.all() if link.unit_id in my_units}
+        )
+        task.days_left_value = task.days_left(as_of)
+        task.days_overdue = -task.days_left_value if task.days_left_value else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/task_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "as_of": as_of,
+            "plans": Plan.objects.filter(tasks__in=visible).distinct().order_by("-year", "title"),
+            "roles": UnitRole.choices,
+            "urgency": Urgency,
+            "query": query.urlencode(),
+            "has_units": bool(my_units),
+            "carried": [
+                (name, request.GET[name]) for name in CARRIED_PARAMS if request.GET.get(name)
+            ],
+        },
+    )
+
+
+def _visible_task(request, pk) -> Task:
+    return get_object_or_404(Task.objects.visible_to(request.user).with_api_relations(), pk=pk)
+
+
+def _render_task(request, task, *, report_form=None, extension_form=None, status=200):
+    user = request.user
+    can_report = rules.can_report(user, task)
+    can_extend = rules.can_request_extension(user, task) and not task.deadline.is_ongoing
+    context = {
+        "task": task,
+        "timeline": task_timeline(task),
+        "pending_extension": task.deadline.extensions.filter(status="pending").first(),
+        "can_report": can_report,
+        "can_request_completion": can_report and rules.can_request_completion(user, task),
+        "can_extend": can_extend,
+        "report_form": report_form or (ReportForm(task=task, user=user) if can_report else None),
+        "extension_form": extension_form or (ExtensionForm() if can_extend else None),
+    }
+    return render(request, "portal/task_detail.html", context, status=status)
+
+
+@login_required
+def task_detail(request, pk):
+    return _render_task(request, _visible_task(request, pk))
+
+
+@login_required
+@require_POST
+def report_create(request, pk):
+    task = _visible_task(request, pk)
+    if not rules.can_report(request.user, task):
+        raise PermissionDenied("只有该任务的牵头或责任单位可以报送进展")
+    form = ReportForm(request.POST, request.FILES, task=task, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            report_submit(
+                task=task,
+                user=request.user,
+                status=data["status"],
+                progress=data["progress"],
+                text=data["text"],
+                expected_version=data["version"],
+                attachment=data["attachment"] or None,
+                submission_token=data["token"],
+            )
+        except TaskVersionConflict:
+            if ProgressReport.objects.filter(submission_token=data["token"]).exists():
+                return redirect("portal:task-detail", pk=task.pk)  # a double click: stored once
+            return _render_conflict(request, pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "进展报告已提交。")
+            return redirect("portal:task-detail", pk=task.pk)
+    return _render_task(request, task, report_form=form, status=400)
+
+
+@login_required
+@require_POST
+def extension_create(request, pk):
+    task = _visible_task(request, pk)
+    if not rules.can_request_extension(request.user, task):
+        raise PermissionDenied("只有牵头单位可以申请延期")
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            extension_request(
+                task=task,
+                user=request.user,
+                requested_due_on=form.cleaned_data["requested_due_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "延期申请已提交,等待优化办审批。")
+            return redirect("portal:task-detail", pk=task.pk)
+    return _render_task(request, task, extension_form=form, status=400)
+
+
+def _render_conflict(request, pk):
+    """Someone saved the task first: show the fresh task and keep what the user typed.
+
+    The form carries the new version, so submitting again is a deliberate second save
+    made after seeing the other person's change, never a silent overwrite.
+    """
+    task = _visible_task(request, pk)
+    data = request.POST.copy()
+    data["version"] = task.version
+    form = ReportForm(data, task=task, user=request.user)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"{TaskVersionConflict.message}(他人的更新见下方记录;您填写的内容已保留,"
+        "核对后可再次提交,附件需重新选择。)",
+    )
+    return _render_task(request, task, report_form=form, status=409)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the field it names, else on the whole form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def report_attachment(request, pk):
+    """Serve an attachment only to someone who may see its task; the file is not in static."""
+    report = get_object_or_404(
+        ProgressReport.objects.filter(task__in=Task.objects.visible_to(request.user)), pk=pk
+    )
+    if not report.attachment:
+        raise Http404("该报告没有附件")
+    name = report.attachment_name or report.attachment.name
+    return FileResponse(
+        report.attachment.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=attachment_content_type(name),
+    )
