@@ -1,0 +1,186 @@
+"""Benchmark the dashboard, its API and the bulletin on a synthetic database.
+
+    DATABASE_URL=... python bench/run.py --tasks 100 10000 100000
+
+For each size it creates a throw-away database (never the one DATABASE_URL
+names: SQLite in a temporary file, PostgreSQL as `bench_<name>`), fills it with
+`bench.generate.generate_dataset` and measures, per URL: median and p95
+response time through Django's test client (no network), the SQL query count,
+the time of the same SQL statements run alone (the "bare SQL"), the ratio
+page / bare SQL and the peak Python memory of one request. Results go to
+bench/results/<vendor>-<tasks>.json and are printed as a table.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reform.settings")
+
+AS_OF = "2021-05-01"
+URLS = {
+    "dashboard": f"/dashboard/?as_of={AS_OF}",
+    "api": f"/api/dashboard/?as_of={AS_OF}",
+    "bulletin_xlsx": f"/dashboard/bulletin.xlsx?as_of={AS_OF}",
+}
+
+
+def postgres_available(settings_dict) -> bool:
+    import psycopg2
+
+    try:
+        psycopg2.connect(
+            dbname="postgres",
+            user=settings_dict.get("USER") or None,
+            password=settings_dict.get("PASSWORD") or None,
+            host=settings_dict.get("HOST") or None,
+            port=settings_dict.get("PORT") or None,
+            connect_timeout=3,
+        ).close()
+    except psycopg2.OperationalError as error:
+        print(f"PostgreSQL not available ({error.__class__.__name__}); skipped.")
+        return False
+    return True
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(client, url, runs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(url).status_code == 200  # warm-up: caches, prepared plans
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    statements = [query["sql"] for query in captured.captured_queries]
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    sql_timings = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            start = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+            sql_timings.append((time.perf_counter() - start) * 1000)
+    tracemalloc.start()
+    client.get(url)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    median, sql_median = statistics.median(timings), statistics.median(sql_timings)
+    return {
+        "runs": runs,
+        "median_ms": round(median, 1),
+        "p95_ms": round(percentile(timings, 0.95), 1),
+        "queries": len(statements),
+        "bare_sql_median_ms": round(sql_median, 1),
+        "ratio_page_to_sql": round(median / sql_median, 2) if sql_median else None,
+        "peak_python_memory_kb": round(peak / 1024),
+        "response_bytes": len(response.content),
+    }
+
+
+def run_size(args, tasks: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client
+
+    from bench.generate import generate_dataset
+    from units.roles import LEADER_GROUP
+
+    settings_dict = connection.settings_dict
+    original_name = settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        settings_dict["TEST"]["NAME"] = str(Path(tempfile.gettempdir()) / f"bench-{tasks}.sqlite3")
+    else:
+        settings_dict["TEST"]["NAME"] = f"bench_{original_name}"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        start = time.perf_counter()
+        sizes = generate_dataset(
+            tasks=tasks, units=args.units, reports_per_task=args.reports, plans=args.plans
+        )
+        generated_s = time.perf_counter() - start
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        leader = get_user_model().objects.create_user("bench-leader", password="bench-pw-2026")
+        leader.groups.add(Group.objects.get(name=LEADER_GROUP))
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(leader)
+        result = {
+            "vendor": connection.vendor,
+            "as_of": AS_OF,
+            "dataset": sizes,
+            "generate_seconds": round(generated_s, 1),
+            "cpu_count": os.cpu_count(),
+            "urls": {},
+        }
+        for name, url in URLS.items():
+            runs = args.runs if name != "bulletin_xlsx" else max(3, args.runs // 5)
+            result["urls"][name] = {"url": url, **measure(client, url, runs)}
+        return result
+    finally:
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--reports", type=int, default=10, help="progress reports per task")
+    parser.add_argument("--plans", type=int, default=None, help="default: one per 1,000 tasks")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--if-available", action="store_true", help="skip if the DB is down")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    # Measure as production runs: no debug cursor, no test-instrumented templates.
+    settings.DEBUG = False
+    if (
+        args.if_available
+        and connection.vendor == "postgresql"
+        and not postgres_available(connection.settings_dict)
+    ):
+        return
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    for tasks in args.tasks:
+        result = run_size(args, tasks)
+        path = out_dir / f"{result['vendor']}-{tasks}.json"
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"\n{result['vendor']} {tasks:,} tasks ({result['dataset']}) → {path.name}")
+        print(
+            f"{'url':<15}{'median':>9}{'p95':>9}{'queries':>9}{'bare SQL':>10}{'ratio':>7}{'peak KB':>9}"
+        )
+        for name, row in result["urls"].items():
+            print(
+                f"{name:<15}{row['median_ms']:>9}{row['p95_ms']:>9}{row['queries']:>9}"
+                f"{row['bare_sql_median_ms']:>10}{row['ratio_page_to_sql']!s:>7}"
+                f"{row['peak_python_memory_kb']:>9}"
+            )
+
+
+if __name__ == "__main__":
+    main()

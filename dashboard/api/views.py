@@ -1,0 +1,42 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard.figures import DashboardQueryError, dashboard_figures, dashboard_query
+from dashboard.permissions import CanViewDashboard
+from tasks.models import Task
+
+from .serializers import DashboardSerializer
+
+# The overdue list is capped; `totals.overdue` and `overdue_link` give the rest.
+OVERDUE_ROWS = 500
+
+
+class DashboardView(APIView):
+    """The dashboard's figures as JSON: `?as_of=YYYY-MM-DD&plan=&issuer=&lead_unit=`."""
+
+    permission_classes = [CanViewDashboard]
+
+    @extend_schema(
+        summary="督办看板数据",
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="统计日期,默认今天"),
+            OpenApiParameter("plan", OpenApiTypes.INT, description="方案"),
+            OpenApiParameter("issuer", OpenApiTypes.STR, description="发文机关(政府层级)"),
+            OpenApiParameter("lead_unit", OpenApiTypes.INT, description="牵头单位"),
+        ],
+        responses=DashboardSerializer,
+    )
+    def get(self, request):
+        try:
+            query, tasks = dashboard_query(
+                request.query_params, base=Task.objects.visible_to(request.user)
+            )
+        except DashboardQueryError as error:
+            raise ValidationError(str(error)) from error
+        figures = dashboard_figures(tasks, query, overdue_limit=OVERDUE_ROWS)
+        figures["filters"] = query.filters
+        figures["overdue_link"] = query.link(overdue=True)
+        return Response(DashboardSerializer(figures).data)

@@ -1,0 +1,359 @@
+"""The dashboard's and bulletin's figures, computed in the database.
+
+Every figure is one aggregate query (conditional counts with `Count(filter=...)`)
+whatever the number of tasks, so the page costs the same number of queries for
+100 tasks and for 100,000. "Overdue" and "completed" come from
+`tasks.models.overdue_q` / `completed_by_q`, the same rules as
+`Task.objects.overdue(as_of)`.
+
+Replaying a past date (`as_of`): completion is judged by `Task.completed_on`
+(销号日期); deadlines are today's deadlines (an extension granted after `as_of`
+is applied as if it had been granted before); statuses other than completed are
+not replayed, so "in progress" means "open and not overdue" on that date.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import NullIf
+from django.utils import timezone
+
+from tasks.filtersets import TaskFilterSet
+from tasks.models import ProgressReport, Task, TaskUnit, completed_by_q, end_of_day, overdue_q
+from units.choices import UnitRole
+from units.models import Unit
+
+DUE_SOON_DAYS = 15
+# The portal's task list (issue 4), driven by TaskFilterSet: every number links there.
+TASK_LIST_URL = "/"
+# What a dashboard may be filtered by; each is a TaskFilterSet parameter.
+FILTER_PARAMS = ("plan", "issuer", "lead_unit")
+UNIT_SORTS = {
+    "overdue": ("-overdue", F("on_time_rate").asc(nulls_last=True), "unit__name"),
+    "rate": (F("on_time_rate").asc(nulls_last=True), "-overdue", "unit__name"),
+    "led": ("-led", "unit__name"),
+    "silence": ("-overdue", "unit__name"),  # then by last report, see by_unit()
+    "name": ("unit__name",),
+}
+
+
+class YearMonth(Func):
+    """'YYYY-MM' of a date, natively in each database.
+
+    Django's TruncMonth runs a Python function per row on SQLite; strftime and
+    to_char run in C, which matters at 100,000 tasks.
+    """
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, template="%(expressions)s")
+        return f"strftime(%s, {sql})", ("%Y-%m", *params)
+
+
+class DashboardQueryError(ValueError):
+    """A dashboard parameter that cannot be used; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """The date figures are computed on and the filters applied to the tasks."""
+
+    as_of: date
+    filters: dict = field(default_factory=dict)
+
+    def link(self, **params) -> str:
+        """The portal task list behind a number: these filters plus `params`."""
+        merged = {"as_of": self.as_of.isoformat(), **self.filters}
+        merged.update({key: value for key, value in params.items() if value is not None})
+        for key, value in merged.items():
+            if isinstance(value, bool):
+                merged[key] = "true" if value else "false"
+            elif isinstance(value, date):
+                merged[key] = value.isoformat()
+        return f"{TASK_LIST_URL}?{urlencode(merged)}"
+
+    def querystring(self, **params) -> str:
+        """This dashboard's own parameters, for links between dashboard views."""
+        merged = {"as_of": self.as_of.isoformat(), **self.filters, **params}
+        return urlencode({key: value for key, value in merged.items() if value})
+
+
+def dashboard_query(params, *, base=None) -> tuple[DashboardQuery, object]:
+    """Validate request parameters through TaskFilterSet; return the query and its tasks.
+
+    Raises DashboardQueryError with a readable message for a bad date or filter.
+    """
+    data = {key: params.get(key) for key in ("as_of", *FILTER_PARAMS) if params.get(key)}
+    filterset = TaskFilterSet(data=data, queryset=base if base is not None else Task.objects.all())
+    if not filterset.is_valid():
+        messages = []
+        for name, errors in filterset.errors.items():
+            label = filterset.filters[name].label if name in filterset.filters else name
+            hint = "(格式应为 YYYY-MM-DD,例如 2021-05-01)" if name == "as_of" else ""
+            messages.append(f"{label}{hint}:{' '.join(errors)}")
+        raise DashboardQueryError(";".join(messages))
+    as_of = filterset.form.cleaned_data.get("as_of") or timezone.localdate()
+    filters = {key: data[key] for key in FILTER_PARAMS if key in data}
+    return DashboardQuery(as_of=as_of, filters=filters), filterset.qs
+
+
+TOTALS = ("total", "completed", "overdue", "due_soon", "ongoing")
+
+
+def _counts(as_of: date) -> dict:
+    """The headline conditional counts, shared by `totals` and `by_plan`."""
+    done = completed_by_q(as_of)
+    soon = Q(
+        deadline__is_ongoing=False,
+        deadline__due_on__gte=as_of,
+        deadline__due_on__lte=as_of + timedelta(days=DUE_SOON_DAYS),
+    )
+    return {
+        "total": Count("pk"),
+        "completed": Count("pk", filter=done),
+        "overdue": Count("pk", filter=overdue_q(as_of)),
+        "due_soon": Count("pk", filter=soon & ~done),
+        "ongoing": Count("pk", filter=Q(deadline__is_ongoing=True)),
+    }
+
+
+def totals(tasks, as_of: date) -> dict:
+    """Headline figures in one aggregate query; in_progress = open and not overdue."""
+    figures = tasks.order_by().aggregate(**_counts(as_of))
+    figures["in_progress"] = figures["total"] - figures["completed"] - figures["overdue"]
+    return figures
+
+
+def totals_of_plans(plans: list[dict]) -> dict:
+    """The headline figures as the sum of `by_plan` rows: saves a scan of all tasks."""
+    figures = {key: sum(plan[key] for plan in plans) for key in TOTALS}
+    figures["in_progress"] = figures["total"] - figures["completed"] - figures["overdue"]
+    return figures
+
+
+def totals_links(query: DashboardQuery) -> dict:
+    as_of = query.as_of
+    return {
+        "total": query.link(),
+        "completed": query.link(completed=True),
+        "in_progress": query.link(completed=False, overdue=False),
+        "overdue": query.link(overdue=True),
+        "due_soon": query.link(
+            completed=False,
+            due_after=as_of - timedelta(days=1),
+            due_before=as_of + timedelta(days=DUE_SOON_DAYS + 1),
+        ),
+        "ongoing": query.link(ongoing=True),
+    }
+
+
+def by_plan(tasks, query: DashboardQuery) -> list[dict]:
+    """Per plan: tasks, completed, overdue and open-not-overdue, one grouped query."""
+    as_of = query.as_of
+    rows = list(
+        tasks.order_by()
+        .values("plan_id", "plan__title", "plan__issuer", "plan__year")
+        .annotate(**_counts(as_of))
+        .order_by("plan__year", "plan_id")
+    )
+    for row in rows:
+        row["in_progress"] = row["total"] - row["completed"] - row["overdue"]
+        row["links"] = {
+            "total": query.link(plan=row["plan_id"]),
+            "completed": query.link(plan=row["plan_id"], completed=True),
+            "in_progress": query.link(plan=row["plan_id"], completed=False, overdue=False),
+            "overdue": query.link(plan=row["plan_id"], overdue=True),
+        }
+    return rows
+
+
+def by_unit(
+    tasks,
+    query: DashboardQuery,
+    *,
+    sort: str = "overdue",
+    limit=None,
+    month_start=None,
+    with_last_report=True,
+) -> list[dict]:
+    """Per lead unit (红黑榜): led, completed, overdue, on-time rate, last report.
+
+    On-time rate = tasks due before `as_of` that were completed by their due date,
+    divided by tasks due before `as_of` (None while nothing is due yet). With
+    `month_start`, also counts open led tasks nobody reported on since then.
+    """
+    as_of = query.as_of
+    links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+    if tasks.query.has_filters():
+        links = links.filter(task__in=tasks.values("pk"))
+    if "lead_unit" in query.filters:
+        links = links.filter(unit_id=query.filters["lead_unit"])
+    done = completed_by_q(as_of, "task__")
+    due = Q(task__deadline__due_on__lt=as_of, task__deadline__is_ongoing=False)
+    annotations = {
+        "led": Count("task_id"),
+        "completed": Count("task_id", filter=done),
+        "overdue": Count("task_id", filter=overdue_q(as_of, "task__")),
+        "due": Count("task_id", filter=due),
+        "on_time": Count(
+            "task_id", filter=due & done & Q(task__completed_on__lte=F("task__deadline__due_on"))
+        ),
+    }
+    if month_start is not None:
+        reported = ProgressReport.objects.filter(
+            task=OuterRef("task_id"),
+            created_at__gte=end_of_day(month_start - timedelta(days=1)),
+            created_at__lt=end_of_day(as_of),
+        )
+        annotations["not_reported"] = Count("task_id", filter=~done & ~Q(Exists(reported)))
+    rows = (
+        links.values("unit_id", "unit__name")
+        .annotate(**annotations)
+        .annotate(
+            on_time_rate=ExpressionWrapper(
+                F("on_time") * 100.0 / NullIf(F("due"), 0), output_field=FloatField()
+            ),
+        )
+        .order_by(*UNIT_SORTS.get(sort, UNIT_SORTS["overdue"]))
+    )
+    silence = sort == "silence"
+    if limit is not None and not silence:
+        rows = rows[:limit]
+    rows = list(rows)
+    unit_ids = [row["unit_id"] for row in rows]
+    last_reports = last_report_by_unit(unit_ids, as_of) if with_last_report or silence else {}
+    for row in rows:
+        row["last_report_at"] = last_reports.get(row["unit_id"])
+    if silence:
+        # Ordered here, not in SQL: a correlated subquery inside the grouped query
+        # would be grouped by and run once per task row. O(units), not O(tasks).
+        rows.sort(key=lambda row: (row["last_report_at"] is not None, row["last_report_at"] or 0))
+        rows = rows[:limit] if limit is not None else rows
+    for row in rows:
+        unit_id = row["unit_id"]
+        row["days_since_report"] = _days_since(row["last_report_at"], as_of)
+        row["links"] = {
+            "led": query.link(lead_unit=unit_id),
+            "completed": query.link(lead_unit=unit_id, completed=True),
+            "overdue": query.link(lead_unit=unit_id, overdue=True),
+        }
+    return rows
+
+
+def last_report_by_unit(unit_ids: list[int], as_of: date) -> dict:
+    """Each unit's latest progress report made by the end of `as_of`: one query,
+    one probe per unit into the (unit, created_at) index."""
+    latest = ProgressReport.objects.filter(
+        unit=OuterRef("pk"), created_at__lt=end_of_day(as_of)
+    ).order_by("-created_at")
+    return dict(
+        Unit.objects.filter(pk__in=unit_ids)
+        .annotate(last_report_at=Subquery(latest.values("created_at")[:1]))
+        .values_list("pk", "last_report_at")
+    )
+
+
+def by_month(tasks, query: DashboardQuery) -> list[dict]:
+    """Deadlines per month (timeline): how many fall due, how many of those are done."""
+    as_of = query.as_of
+    rows = list(
+        tasks.order_by()
+        .filter(deadline__is_ongoing=False, deadline__due_on__isnull=False)
+        .annotate(year_month=YearMonth("deadline__due_on"))
+        .values("year_month")
+        .annotate(due=Count("pk"), completed=Count("pk", filter=completed_by_q(as_of)))
+        .order_by("year_month")
+    )
+    for row in rows:
+        month = row["month"] = date.fromisoformat(row.pop("year_month") + "-01")
+        next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        row["links"] = {
+            "due": query.link(
+                due_after=month - timedelta(days=1), due_before=next_month, ongoing=False
+            ),
+            "completed": query.link(
+                due_after=month - timedelta(days=1),
+                due_before=next_month,
+                ongoing=False,
+                completed=True,
+            ),
+        }
+    return rows
+
+
+def overdue_tasks(tasks, query: DashboardQuery, *, limit=None) -> list[dict]:
+    """Overdue tasks, most overdue first, with lead units and the last report."""
+    as_of = query.as_of
+    rows = (
+        tasks.overdue(as_of).for_dashboard(as_of).order_by("deadline__due_on", "plan_id", "number")
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    return [task_row(task, as_of) for task in rows]
+
+
+def task_row(task: Task, as_of: date) -> dict:
+    """One task as the lists, the bulletin and the API show it."""
+    due_on = task.deadline.due_on if hasattr(task, "deadline") else None
+    return {
+        "id": task.pk,
+        "plan_id": task.plan_id,
+        "plan": task.plan.title,
+        "number": task.number,
+        "title": task.title,
+        "lead_units": [unit.name for unit in task.lead_units],
+        "due_on": due_on,
+        "days_overdue": (as_of - due_on).days if due_on and due_on < as_of else 0,
+        "completed_on": task.completed_on,
+        "last_report_at": task.last_report_at,
+        "status": task.get_status_display(),
+    }
+
+
+def newly_completed(tasks, query: DashboardQuery, *, since: date) -> list[dict]:
+    """Tasks verified complete between `since` and `as_of` inclusive (本月销号)."""
+    rows = (
+        tasks.filter(completed_by_q(query.as_of), completed_on__gte=since)
+        .for_dashboard(query.as_of)
+        .order_by("completed_on", "plan_id", "number")
+    )
+    return [task_row(task, query.as_of) for task in rows]
+
+
+def _days_since(moment, as_of: date):
+    if moment is None:
+        return None
+    return (as_of - timezone.localdate(moment)).days
+
+
+def dashboard_figures(
+    tasks, query: DashboardQuery, *, unit_sort="overdue", unit_limit=None, overdue_limit=None
+) -> dict:
+    """Everything the dashboard page and API show, in a fixed number of queries."""
+    overdue = overdue_tasks(tasks, query, limit=overdue_limit)
+    plans = by_plan(tasks, query)
+    return {
+        "as_of": query.as_of,
+        "totals": totals_of_plans(plans),
+        "by_plan": plans,
+        "by_unit": by_unit(tasks, query, sort=unit_sort, limit=unit_limit),
+        "by_month": by_month(tasks, query),
+        "overdue": overdue,
+    }

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="index"),
+    path("bulletin/", views.bulletin, name="bulletin"),
+    path("bulletin.xlsx", views.bulletin_xlsx, name="bulletin-xlsx"),
+]

@@ -1,0 +1,112 @@
+"""Dashboard pages: thin views over `figures` and `bulletin`."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from tasks.models import Plan, Task, TaskUnit
+from units.choices import UnitRole
+from units.models import Unit
+
+from . import charts
+from .bulletin import bulletin_bytes, bulletin_figures, bulletin_filename
+from .figures import (
+    UNIT_SORTS,
+    DashboardQueryError,
+    by_unit,
+    dashboard_figures,
+    dashboard_query,
+    totals_links,
+)
+from .permissions import can_view_dashboard
+
+# Rows shown on the page before "show all": keeps the page fast at 100,000 tasks.
+PAGE_ROWS = 50
+CHART_UNITS = 15
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def dashboard_access(view):
+    """Leaders and office staff only; anonymous users go to the login page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_view_dashboard(request.user):
+            raise PermissionDenied("仅领导和优化办可以查看督办看板。")
+        try:
+            query, tasks = dashboard_query(request.GET, base=Task.objects.visible_to(request.user))
+        except DashboardQueryError as error:
+            return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
+        return view(request, query, tasks)
+
+    return wrapper
+
+
+def filter_options() -> dict:
+    """Choices for the plan / issuer / lead-unit filters: three queries at any size."""
+    lead_unit_ids = TaskUnit.objects.filter(role=UnitRole.LEAD).values("unit_id")
+    return {
+        "plans": Plan.objects.order_by("-year", "title").values("id", "title"),
+        "issuers": Plan.objects.exclude(issuer="")
+        .order_by("issuer")
+        .values_list("issuer", flat=True)
+        .distinct(),
+        "lead_units": Unit.objects.filter(pk__in=lead_unit_ids)
+        .order_by("name")
+        .values("id", "name"),
+    }
+
+
+@dashboard_access
+def dashboard(request, query, tasks):
+    sort = request.GET.get("sort") if request.GET.get("sort") in UNIT_SORTS else "overdue"
+    all_units = request.GET.get("units") == "all"
+    all_overdue = request.GET.get("overdue_rows") == "all"
+    figures = dashboard_figures(
+        tasks,
+        query,
+        unit_sort=sort,
+        unit_limit=None if all_units else PAGE_ROWS + 1,
+        overdue_limit=None if all_overdue else PAGE_ROWS + 1,
+    )
+    more_units = not all_units and len(figures["by_unit"]) > PAGE_ROWS
+    more_overdue = not all_overdue and len(figures["overdue"]) > PAGE_ROWS
+    if sort == "overdue":  # the table is already in the chart's order
+        chart_units = figures["by_unit"][:CHART_UNITS]
+    else:
+        chart_units = by_unit(
+            tasks, query, sort="overdue", limit=CHART_UNITS, with_last_report=False
+        )
+    context = {
+        "query": query,
+        "figures": figures,
+        "units": figures["by_unit"][:PAGE_ROWS] if more_units else figures["by_unit"],
+        "overdue": figures["overdue"][:PAGE_ROWS] if more_overdue else figures["overdue"],
+        "more_units": more_units,
+        "more_overdue": more_overdue,
+        "links": totals_links(query),
+        "sort": sort,
+        "sorts": UNIT_SORTS,
+        "plan_chart": charts.status_by_plan(figures["by_plan"]),
+        "unit_chart": charts.overdue_by_unit(chart_units),
+        "month_chart": charts.deadlines_by_month(figures["by_month"], query.as_of),
+        "options": filter_options(),
+    }
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@dashboard_access
+def bulletin(request, query, tasks):
+    context = {"query": query, "figures": bulletin_figures(tasks, query)}
+    return render(request, "dashboard/bulletin.html", context)
+
+
+@dashboard_access
+def bulletin_xlsx(request, query, tasks):
+    response = HttpResponse(bulletin_bytes(bulletin_figures(tasks, query)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{bulletin_filename(query)}"'
+    return response

@@ -1,0 +1,239 @@
+"""The leaders' dashboard: overdue rule, replay on the five plans, links, access, 400s."""
+
+from datetime import date, datetime, time
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from dashboard.figures import DashboardQuery, by_month, by_plan, by_unit, dashboard_query, totals
+from dashboard.figures import totals_links as links_for_totals
+from tasks.choices import TaskStatus
+from tasks.filtersets import TaskFilterSet
+from tasks.models import ProgressReport, Task
+from tasks.services import task_complete_verify, task_reopen
+
+from .conftest import XIANGXI, make_plan, make_task, make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = date(2020, 7, 1)
+
+
+def tasks_behind(link: str) -> set[int]:
+    """The task ids the portal list shows for a dashboard link (validated by TaskFilterSet)."""
+    parts = urlsplit(link)
+    assert parts.path == "/"
+    filterset = TaskFilterSet(data=dict(parse_qsl(parts.query)), queryset=Task.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("pk", flat=True))
+
+
+@pytest.fixture
+def hand_built(office_user):
+    """Tasks on each side of the overdue rule, as of 2020-07-01."""
+    unit = make_unit("州政务局")
+    plan = make_plan(title="手工方案", issuer="测试州人民政府")
+
+    def task(number, **fields):
+        return make_task(plan=plan, number=number, lead_units=[unit], **fields)
+
+    cases = {
+        "due_yesterday": task(1, due_on=date(2020, 6, 30)),
+        "due_today": task(2, due_on=date(2020, 7, 1)),
+        "ongoing": task(3, is_ongoing=True),
+        "requested": task(4, status=TaskStatus.COMPLETION_REQUESTED),
+        "verified": task(5),
+        "verified_late": task(6),
+        "reopened": task(7),
+        "due_soon": task(8, due_on=date(2020, 7, 16)),
+        "due_later": task(9, due_on=date(2020, 7, 17)),
+    }
+    for name, completed_on in (
+        ("verified", date(2020, 6, 20)),
+        ("verified_late", date(2020, 7, 15)),
+        ("reopened", date(2020, 6, 25)),
+    ):
+        task_complete_verify(
+            task=cases[name], user=office_user, expected_version=1, completed_on=completed_on
+        )
+    reopened = Task.objects.get(pk=cases["reopened"].pk)
+    task_reopen(task=reopened, user=office_user, expected_version=reopened.version)
+    return {"plan": plan, "unit": unit, **{k: v.pk for k, v in cases.items()}}
+
+
+def test_overdue_counts_follow_the_rule_on_boundaries(hand_built):
+    query = DashboardQuery(as_of=AS_OF)
+    figures = totals(Task.objects.filter(plan=hand_built["plan"]), AS_OF)
+    # overdue: due yesterday, requested-not-verified, verified only after as_of, reopened
+    assert figures == {
+        "total": 9,
+        "completed": 1,
+        "overdue": 4,
+        "in_progress": 4,
+        "due_soon": 2,
+        "ongoing": 1,
+    }
+    expected_overdue = {
+        hand_built[n] for n in ("due_yesterday", "requested", "verified_late", "reopened")
+    }
+    assert set(Task.objects.overdue(AS_OF).values_list("pk", flat=True)) == expected_overdue
+    links = links_for_totals(query)
+    assert tasks_behind(links["overdue"]) == expected_overdue
+    assert tasks_behind(links["completed"]) == {hand_built["verified"]}
+    assert tasks_behind(links["due_soon"]) == {hand_built["due_today"], hand_built["due_soon"]}
+    assert tasks_behind(links["ongoing"]) == {hand_built["ongoing"]}
+    assert len(tasks_behind(links["in_progress"])) == figures["in_progress"]
+
+
+def test_unit_on_time_rate_and_days_since_last_report(hand_built):
+    unit = hand_built["unit"]
+    ProgressReport.objects.create(
+        task_id=hand_built["requested"],
+        unit=unit,
+        status=TaskStatus.IN_PROGRESS,
+        progress=50,
+        text="进展",
+    )
+    ProgressReport.objects.filter(unit=unit).update(
+        created_at=timezone.make_aware(datetime.combine(date(2020, 6, 21), time(9)))
+    )
+    query = DashboardQuery(as_of=AS_OF)
+    [row] = by_unit(Task.objects.all(), query)
+    assert (row["led"], row["completed"], row["overdue"]) == (9, 1, 4)
+    # due before as_of: 1, 4, 5, 6, 7; completed by its due date: only 5
+    assert (row["due"], row["on_time"]) == (5, 1)
+    assert row["on_time_rate"] == pytest.approx(20.0)
+    assert row["days_since_report"] == 10
+    assert tasks_behind(row["links"]["overdue"]) == set(
+        Task.objects.overdue(AS_OF).values_list("pk", flat=True)
+    )
+
+
+def test_units_furthest_behind_come_first_and_sort_is_selectable():
+    behind, busy = make_unit("落后局"), make_unit("繁忙局")
+    plan = make_plan()
+    for number in (1, 2, 3):
+        make_task(plan=plan, number=number, lead_units=[behind])
+    for number in (4, 5, 6, 7):
+        make_task(plan=plan, number=number, lead_units=[busy], due_on=date(2020, 12, 31))
+    query = DashboardQuery(as_of=AS_OF)
+    rows = by_unit(Task.objects.all(), query)
+    assert [(row["unit__name"], row["overdue"]) for row in rows] == [("落后局", 3), ("繁忙局", 0)]
+    assert rows[1]["on_time_rate"] is None  # nothing due yet
+    by_led = by_unit(Task.objects.all(), query, sort="led")
+    assert [(row["unit__name"], row["led"]) for row in by_led] == [("繁忙局", 4), ("落后局", 3)]
+
+
+def test_xiangxi_tasks_due_by_june_are_overdue_on_first_of_july(imported_plans):
+    plan = imported_plans[XIANGXI]
+    query, tasks = dashboard_query({"as_of": "2020-07-01", "plan": str(plan.pk)})
+    due_by_june = set(
+        plan.tasks.filter(deadline__due_on__lte=date(2020, 6, 30)).values_list("pk", flat=True)
+    )
+    assert due_by_june
+    figures = totals(tasks, query.as_of)
+    assert figures["overdue"] == len(due_by_june)
+    assert figures["total"] == plan.tasks.count()
+    assert tasks_behind(links_for_totals(query)["overdue"]) == due_by_june
+    [plan_row] = by_plan(tasks, query)
+    assert plan_row["overdue"] == len(due_by_june)
+    assert tasks_behind(plan_row["links"]["overdue"]) == due_by_june
+
+
+def test_every_plan_and_month_figure_links_to_the_tasks_it_counts(imported_plans):
+    query, tasks = dashboard_query({"as_of": "2021-05-01"})
+    for row in by_plan(tasks, query):
+        assert len(tasks_behind(row["links"]["total"])) == row["total"]
+        assert len(tasks_behind(row["links"]["overdue"])) == row["overdue"]
+        assert len(tasks_behind(row["links"]["in_progress"])) == row["in_progress"]
+    months = by_month(tasks, query)
+    assert sum(row["due"] for row in months) == tasks.filter(deadline__is_ongoing=False).count()
+    for row in months:
+        assert len(tasks_behind(row["links"]["due"])) == row["due"]
+    for row in by_unit(tasks, query):
+        assert len(tasks_behind(row["links"]["led"])) == row["led"]
+        assert len(tasks_behind(row["links"]["overdue"])) == row["overdue"]
+
+
+def test_issuer_filter_narrows_the_figures(imported_plans):
+    plan = imported_plans[XIANGXI]
+    query, tasks = dashboard_query({"as_of": "2021-05-01", "issuer": plan.issuer})
+    assert (
+        totals(tasks, query.as_of)["total"] == Task.objects.filter(plan__issuer=plan.issuer).count()
+    )
+    assert "issuer=" in links_for_totals(query)["total"]
+
+
+def test_leader_sees_dashboard_with_charts_and_links(imported_plans, leader_user, client):
+    client.force_login(leader_user)
+    response = client.get("/dashboard/?as_of=2021-05-01")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.count("<svg") == 3
+    assert "/?as_of=2021-05-01&amp;overdue=true" in content
+    assert "<script" not in content
+    assert " style=" not in content
+    assert " onclick=" not in content
+
+
+def test_office_user_sees_dashboard(office_user, client):
+    client.force_login(office_user)
+    assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/bulletin/", "/dashboard/bulletin.xlsx"])
+def test_unit_user_cannot_see_dashboard(client, url):
+    client.force_login(make_user(units=[make_unit()]))
+    assert client.get(url).status_code == 403
+
+
+def test_anonymous_user_is_sent_to_login(client):
+    response = client.get("/dashboard/?as_of=2021-05-01")
+    assert response.status_code == 302
+    assert response["Location"].startswith(settings.LOGIN_URL)
+
+
+def test_unit_user_cannot_read_dashboard_api(client):
+    client.force_login(make_user(units=[make_unit()]))
+    assert client.get("/api/dashboard/").status_code == 403
+
+
+def test_anonymous_cannot_read_dashboard_api(client):
+    assert client.get("/api/dashboard/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("as_of", ["2021-13-01", "yesterday", "2021-02-30"])
+def test_bad_as_of_is_a_clear_400(leader_user, client, as_of):
+    client.force_login(leader_user)
+    page = client.get("/dashboard/", {"as_of": as_of})
+    assert page.status_code == 400
+    assert "YYYY-MM-DD" in page.content.decode()
+    api = client.get("/api/dashboard/", {"as_of": as_of})
+    assert api.status_code == 400
+    assert "YYYY-MM-DD" in api.json()["detail"]
+
+
+def test_bad_filter_is_a_400(leader_user, client):
+    client.force_login(leader_user)
+    assert client.get("/dashboard/", {"plan": "abc"}).status_code == 400
+    assert client.get("/api/dashboard/", {"lead_unit": "x"}).status_code == 400
+
+
+def test_api_returns_the_dashboard_figures(imported_plans, leader_user, client):
+    client.force_login(leader_user)
+    response = client.get("/api/dashboard/", {"as_of": "2020-07-01"})
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) >= {"as_of", "totals", "by_unit", "by_plan", "overdue"}
+    assert data["as_of"] == "2020-07-01"
+    overdue = Task.objects.overdue(date(2020, 7, 1))
+    assert data["totals"]["overdue"] == overdue.count()
+    assert {row["id"] for row in data["overdue"]} == set(overdue.values_list("pk", flat=True))
+    days = [row["days_overdue"] for row in data["overdue"]]
+    assert days == sorted(days, reverse=True)
+    assert sum(row["total"] for row in data["by_plan"]) == data["totals"]["total"]
+    assert {"unit", "led", "completed", "overdue", "on_time_rate", "days_since_report"} <= set(
+        data["by_unit"][0]
+    )
