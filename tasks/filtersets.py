@@ -1,17 +1,62 @@
 """One FilterSet per model, shared by the API, the portal and the admin."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from units.choices import UnitRole
 
 from .choices import TaskStatus
-from .models import Plan, Task
+from .models import Plan, ProgressReport, Section, Task, TaskUnit
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number in the database's integer range, else a 400 (not a 500).
+
+    Foreign-key lookups don't get Django's out-of-range protection, so a huge number
+    would reach SQLite as an OverflowError.
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class _PassThroughBooleanSelect(forms.NullBooleanSelect):
+    """Like NullBooleanSelect, but hands unknown strings to the field instead of dropping them."""
+
+    def value_from_datadict(self, data, files, name):
+        known = super().value_from_datadict(data, files, name)
+        raw = data.get(name)
+        return raw if known is None and raw not in (None, "", "unknown") else known
+
+
+class _StrictNullBooleanField(forms.NullBooleanField):
+    widget = _PassThroughBooleanSelect
+
+    def to_python(self, value):
+        if value in (True, False, None, ""):
+            return super().to_python(value)
+        text = str(value).strip().lower()
+        if text in {"1", "yes", "on"}:
+            return True
+        if text in {"0", "no", "off"}:
+            return False
+        raise forms.ValidationError("应为 true 或 false", code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """true/false (also 1/0, yes/no); anything else is a 400 instead of being ignored."""
+
+    field_class = _StrictNullBooleanField
 
 
 class PlanFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label="年度")
+    year = django_filters.NumberFilter(label="年度", min_value=1900, max_value=2999)
 
     class Meta:
         model = Plan
@@ -19,17 +64,15 @@ class PlanFilterSet(django_filters.FilterSet):
 
 
 class TaskFilterSet(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="plan_id", label="方案")
-    section = django_filters.NumberFilter(field_name="section_id", label="章节")
+    plan = IdFilter(field_name="plan_id", label="方案")
+    section = IdFilter(field_name="section_id", label="章节")
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label="状态")
-    lead_unit = django_filters.NumberFilter(method="filter_lead_unit", label="牵头单位")
-    responsible_unit = django_filters.NumberFilter(
-        method="filter_responsible_unit", label="责任单位"
-    )
-    unit = django_filters.NumberFilter(method="filter_unit", label="单位(任一角色)")
+    lead_unit = IdFilter(method="filter_lead_unit", label="牵头单位")
+    responsible_unit = IdFilter(method="filter_responsible_unit", label="责任单位")
+    unit = IdFilter(method="filter_unit", label="单位(任一角色)")
     q = django_filters.CharFilter(method="filter_text", label="关键词")
     issuer = django_filters.CharFilter(field_name="plan__issuer", label="发文单位")
-    has_lead = django_filters.BooleanFilter(method="filter_has_lead", label="有牵头单位")
+    has_lead = BooleanFilter(method="filter_has_lead", label="有牵头单位")
     due_before = django_filters.DateFilter(
         field_name="deadline__due_on", lookup_expr="lt", label="时限早于"
     )
@@ -37,11 +80,17 @@ class TaskFilterSet(django_filters.FilterSet):
         field_name="deadline__due_on", lookup_expr="gt", label="时限晚于"
     )
     as_of = django_filters.DateFilter(method="filter_noop", label="统计日期")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="已逾期")
+    overdue = BooleanFilter(method="filter_overdue", label="已逾期")
+    completed = BooleanFilter(method="filter_completed", label="已销号(截至统计日期)")
+    ongoing = BooleanFilter(field_name="deadline__is_ongoing", label="长期坚持")
     ordering = django_filters.OrderingFilter(
         fields=(("number", "number"), ("deadline__due_on", "due_on"), ("updated_at", "updated")),
         label="排序",
     )
+    role = django_filters.ChoiceFilter(
+        choices=UnitRole.choices, method="filter_role", label="我单位的角色"
+    )
+    due_soon = BooleanFilter(method="filter_due_soon", label="15天内到期")
 
     class Meta:
         model = Task
@@ -61,6 +110,12 @@ class TaskFilterSet(django_filters.FilterSet):
         if value:
             return queryset.filter(pk__in=overdue.values("pk"))
         return queryset.exclude(pk__in=overdue.values("pk"))
+
+    def filter_completed(self, queryset, name, value):
+        done = Task.objects.completed_by(self.as_of_date())
+        if value:
+            return queryset.filter(pk__in=done.values("pk"))
+        return queryset.exclude(pk__in=done.values("pk"))
 
     def filter_has_lead(self, queryset, name, value):
         leads = Task.units.through.objects.filter(role=UnitRole.LEAD).values("task_id")
@@ -91,3 +146,52 @@ class TaskFilterSet(django_filters.FilterSet):
             | Q(body__icontains=value)
             | Q(pk__in=matching_units.values("task_id"))
         )
+
+    def filter_role(self, queryset, name, value):
+        """Tasks where one of the requesting user's units has this role."""
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        links = Task.units.through.objects.filter(role=value, unit__memberships__user=user)
+        return queryset.filter(pk__in=links.values("task_id"))
+
+    def filter_due_soon(self, queryset, name, value):
+        due_soon = Task.objects.due_soon(self.as_of_date())
+        if value:
+            return queryset.filter(pk__in=due_soon.values("pk"))
+        return queryset.exclude(pk__in=due_soon.values("pk"))
+
+
+class SectionFilterSet(django_filters.FilterSet):
+    plan = IdFilter(field_name="plan_id", label="方案")
+    level = django_filters.NumberFilter(label="层级")
+
+    class Meta:
+        model = Section
+        fields = ("plan", "level")
+
+
+class TaskUnitFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label="任务")
+    unit = IdFilter(field_name="unit_id", label="单位")
+    role = django_filters.ChoiceFilter(choices=UnitRole.choices, label="角色")
+
+    class Meta:
+        model = TaskUnit
+        fields = ("task", "unit", "role")
+
+
+class ProgressReportFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label="任务")
+    unit = IdFilter(field_name="unit_id", label="报送单位")
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label="状态")
+    created_after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="报送日期不早于"
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="报送日期不晚于"
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ("task", "unit", "status")

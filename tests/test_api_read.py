@@ -61,7 +61,7 @@ def test_task_detail_fields(imported_plans, office_user, client_for):
     assert list(data) == [
         "id", "plan", "number", "section", "title", "body", "lead_units", "responsible_units",
         "due_on", "deadline_text", "deadline_source", "is_ongoing", "milestones", "status",
-        "progress", "warnings",
+        "progress", "warnings", "completed_on", "version", "updated_at",
     ]  # fmt: skip
     assert data["plan"] == imported_plans[XIANGXI].pk
     assert data["number"] == 1

@@ -1,11 +1,13 @@
 import django_filters
 from django.db.models import Q
 
-from .models import Unit
+from tasks.filtersets import BooleanFilter, IdFilter
+
+from .models import Unit, UnitAlias, UnitMembership
 
 
 class UnitFilterSet(django_filters.FilterSet):
-    is_collective = django_filters.BooleanFilter(label="集合名称")
+    is_collective = BooleanFilter(label="集合名称")
     q = django_filters.CharFilter(method="filter_name", label="名称或别名")
 
     class Meta:
@@ -19,3 +21,20 @@ class UnitFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(aliases__name__icontains=value)
         ).distinct()
+
+
+class UnitAliasFilterSet(django_filters.FilterSet):
+    unit = IdFilter(field_name="unit_id", label="单位")
+
+    class Meta:
+        model = UnitAlias
+        fields = ("unit",)
+
+
+class UnitMembershipFilterSet(django_filters.FilterSet):
+    unit = IdFilter(field_name="unit_id", label="单位")
+    user = IdFilter(field_name="user_id", label="用户")
+
+    class Meta:
+        model = UnitMembership
+        fields = ("unit", "user")

@@ -1,10 +1,35 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import Plan, Task
+from tasks.choices import TaskStatus
+from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
+from tasks.services import TASK_EDITABLE_FIELDS, content_hash
+from units.models import Unit
 
 
-class PlanSerializer(serializers.ModelSerializer):
-    task_count = serializers.IntegerField(read_only=True)
+# Every field documents itself: the Chinese label becomes the schema description.
+class DescribedSerializerMixin:
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if not field.help_text and field.label:
+                field.help_text = str(field.label)
+        return fields
+
+
+class DescribedModelSerializer(DescribedSerializerMixin, serializers.ModelSerializer):
+    pass
+
+
+class DescribedSerializer(DescribedSerializerMixin, serializers.Serializer):
+    pass
+
+
+class PlanSerializer(DescribedModelSerializer):
+    task_count = serializers.IntegerField(read_only=True, label="任务数")
+    source_text = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, label="原文"
+    )
 
     class Meta:
         model = Plan
@@ -17,32 +42,69 @@ class PlanSerializer(serializers.ModelSerializer):
             "year",
             "source_file",
             "task_count",
+            "source_text",
         )
+        extra_kwargs = {"year": {"max_value": 9999}}
+
+    def create(self, validated_data):
+        source_text = validated_data.setdefault("source_text", "")
+        validated_data["content_hash"] = content_hash(source_text)
+        return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        if "source_text" in validated_data:
+            validated_data["content_hash"] = content_hash(validated_data["source_text"])
+        return super().update(instance, validated_data)
 
 
-class UnitRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class SectionSerializer(DescribedModelSerializer):
+    heading = serializers.CharField(read_only=True, label="标题(含序号)")
+
+    class Meta:
+        model = Section
+        fields = ("id", "plan", "parent", "numeral", "title", "level", "position", "heading")
+        extra_kwargs = {
+            "level": {"max_value": 10},
+            "position": {"max_value": 100000},
+        }
+
+    def validate(self, attrs):
+        plan = attrs.get("plan", getattr(self.instance, "plan", None))
+        parent = attrs.get("parent", getattr(self.instance, "parent", None))
+        if parent is not None and parent.plan_id != getattr(plan, "pk", None):
+            raise serializers.ValidationError({"parent": "上级标题须属于同一方案"})
+        return attrs
 
 
-class MilestoneSerializer(serializers.Serializer):
-    due_on = serializers.DateField()
-    text = serializers.CharField()
+class UnitRefSerializer(DescribedSerializer):
+    id = serializers.IntegerField(label="单位ID")
+    name = serializers.CharField(label="单位名称")
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskMilestoneSerializer(DescribedSerializer):
+    due_on = serializers.DateField(label="节点日期")
+    text = serializers.CharField(label="内容")
+
+
+class TaskSerializer(DescribedModelSerializer):
     """A task with its units, deadline and milestones, flattened for other systems."""
 
-    section = serializers.SerializerMethodField()
-    lead_units = UnitRefSerializer(many=True, read_only=True)
-    responsible_units = UnitRefSerializer(many=True, read_only=True)
-    due_on = serializers.DateField(source="deadline.due_on", read_only=True, default=None)
-    deadline_text = serializers.CharField(source="deadline.text", read_only=True, default="")
-    deadline_source = serializers.CharField(source="deadline.source", read_only=True, default=None)
-    is_ongoing = serializers.BooleanField(
-        source="deadline.is_ongoing", read_only=True, default=False
+    section = serializers.SerializerMethodField(label="章节")
+    lead_units = UnitRefSerializer(many=True, read_only=True, label="牵头单位")
+    responsible_units = UnitRefSerializer(many=True, read_only=True, label="责任单位")
+    due_on = serializers.DateField(
+        source="deadline.due_on", read_only=True, default=None, label="完成时限"
     )
-    milestones = serializers.SerializerMethodField()
+    deadline_text = serializers.CharField(
+        source="deadline.text", read_only=True, default="", label="时限原文表述"
+    )
+    deadline_source = serializers.CharField(
+        source="deadline.source", read_only=True, default=None, label="时限来源"
+    )
+    is_ongoing = serializers.BooleanField(
+        source="deadline.is_ongoing", read_only=True, default=False, label="长期坚持"
+    )
+    milestones = serializers.SerializerMethodField(label="时间节点")
 
     class Meta:
         model = Task
@@ -63,13 +125,112 @@ class TaskSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "warnings",
+            "completed_on",
+            "version",
+            "updated_at",
         )
 
     def get_section(self, task) -> str | None:
         return task.section.heading if task.section else None
 
-    def get_milestones(self, task) -> list[dict]:
+    @extend_schema_field(TaskMilestoneSerializer(many=True))
+    def get_milestones(self, task):
         deadline = getattr(task, "deadline", None)
         if deadline is None:
             return []
-        return MilestoneSerializer(deadline.milestones.all(), many=True).data
+        return TaskMilestoneSerializer(deadline.milestones.all(), many=True).data
+
+
+class TaskWriteSerializer(DescribedModelSerializer):
+    """What the office may set on a task; updates must carry the `version` they read."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="读取任务时的版本号;修改时必填,版本已变化则返回409",
+    )
+
+    class Meta:
+        model = Task
+        fields = (*TASK_EDITABLE_FIELDS, "version")
+        extra_kwargs = {
+            "number": {"min_value": 1, "max_value": 100000},
+            "progress": {"min_value": 0, "max_value": 100},
+        }
+
+    def validate(self, attrs):
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError({"version": "修改任务时须提供读取时的版本号"})
+        plan = attrs.get("plan", getattr(self.instance, "plan", None))
+        section = attrs.get("section", getattr(self.instance, "section", None))
+        if section is not None and section.plan_id != getattr(plan, "pk", None):
+            raise serializers.ValidationError({"section": "章节须属于任务所在方案"})
+        return attrs
+
+
+class TaskUnitSerializer(DescribedModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+
+    class Meta:
+        model = TaskUnit
+        fields = ("id", "task", "unit", "unit_name", "role", "position", "from_document")
+        extra_kwargs = {
+            "position": {"max_value": 1000},
+            "from_document": {"default": False},
+        }
+
+
+class ProgressReportSerializer(DescribedModelSerializer):
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, default=None, label="报送单位名称"
+    )
+    author_name = serializers.CharField(
+        source="author.username", read_only=True, default=None, label="报送人"
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = (
+            "id",
+            "task",
+            "unit",
+            "unit_name",
+            "author_name",
+            "status",
+            "progress",
+            "text",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class VersionedSerializer(DescribedSerializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="读取任务时的版本号;版本已变化则返回409"
+    )
+
+
+class ReportCreateSerializer(VersionedSerializer):
+    status = serializers.ChoiceField(
+        choices=[
+            (value, label) for value, label in TaskStatus.choices if value != TaskStatus.COMPLETED
+        ],
+        label="状态",
+    )
+    progress = serializers.IntegerField(min_value=0, max_value=100, label="进度(%)")
+    text = serializers.CharField(label="进展情况", max_length=10000)
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True, label="报送单位ID(可选)"
+    )
+
+
+class CompletionRequestSerializer(VersionedSerializer):
+    text = serializers.CharField(label="完成情况说明", max_length=10000)
+
+
+class CompletionVerifySerializer(VersionedSerializer):
+    completed_on = serializers.DateField(required=False, allow_null=True, label="销号日期")
+
+
+class ReopenSerializer(VersionedSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, label="理由")

@@ -1,27 +1,292 @@
 from django.db.models import Count
-from rest_framework import viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from tasks.filtersets import PlanFilterSet, TaskFilterSet
-from tasks.models import Plan, Task
+from deadlines.api.serializers import DeadlineExtensionSerializer, ExtensionRequestSerializer
+from deadlines.models import DeadlineExtension
+from deadlines.services import extension_request
+from tasks.choices import TaskStatus
+from tasks.filtersets import (
+    PlanFilterSet,
+    ProgressReportFilterSet,
+    SectionFilterSet,
+    TaskFilterSet,
+    TaskUnitFilterSet,
+)
+from tasks.ledger import XLSX_CONTENT_TYPE, plan_ledger_response
+from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
+from tasks.services import report_submit, task_complete_verify, task_reopen, task_update
 
-from .serializers import PlanSerializer, TaskSerializer
+from .permissions import OfficeEditsOthersRead
+from .renderers import TaskCSVRenderer
+from .serializers import (
+    CompletionRequestSerializer,
+    CompletionVerifySerializer,
+    PlanSerializer,
+    ProgressReportSerializer,
+    ReopenSerializer,
+    ReportCreateSerializer,
+    SectionSerializer,
+    TaskSerializer,
+    TaskUnitSerializer,
+    TaskWriteSerializer,
+)
 
 
-class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+class AnnotatedReplyMixin:
+    """Reply to a create or update with the row as lists show it, annotations included."""
+
+    def perform_create(self, serializer):
+        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+
+
+class PlanViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     serializer_class = PlanSerializer
     filterset_class = PlanFilterSet
+    permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
         return Plan.objects.annotate(task_count=Count("tasks")).order_by("-year", "title")
 
+    @extend_schema(
+        summary="下载方案责任分解表(Excel 台账)",
+        description="优化办和领导得到全部任务,单位只得到本单位的任务;方案中没有本单位任务时 404。",
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="ledger.xlsx")
+    def ledger(self, request, pk=None):
+        return plan_ledger_response(user=request.user, plan=self.get_object())
 
-class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+
+class SectionViewSet(viewsets.ModelViewSet):
+    serializer_class = SectionSerializer
+    filterset_class = SectionFilterSet
+    permission_classes = [OfficeEditsOthersRead]
+    queryset = Section.objects.order_by("plan_id", "position")
+
+
+def report_reply(report) -> Response:
+    return Response(ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    """Tasks the user may see; the office edits, units report through the actions."""
+
     serializer_class = TaskSerializer
     filterset_class = TaskFilterSet
+    permission_classes = [OfficeEditsOthersRead]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, TaskCSVRenderer]
 
     def get_queryset(self):
         return (
             Task.objects.visible_to(self.request.user)
             .with_api_relations()
             .order_by("plan_id", "number")
+        )
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return TaskWriteSerializer
+        return TaskSerializer
+
+    def paginate_queryset(self, queryset):
+        """A CSV export holds every matching task, not one page."""
+        if getattr(self.request.accepted_renderer, "format", None) == "csv":
+            return None
+        return super().paginate_queryset(queryset)
+
+    def _page_of(self, queryset, serializer_class) -> Response:
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def _task_reply(self, task, code=status.HTTP_200_OK) -> Response:
+        task = self.get_queryset().get(pk=task.pk)
+        return Response(TaskSerializer(task).data, status=code)
+
+    @extend_schema(request=TaskWriteSerializer, responses={201: TaskSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.validated_data.pop("version", None)
+        task = serializer.save()
+        return self._task_reply(task, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TaskWriteSerializer, responses={200: TaskSerializer})
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        task = self.get_object()
+        serializer = self.get_serializer(task, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version")
+        task_update(task=task, user=request.user, expected_version=version, changes=changes)
+        return self._task_reply(task)
+
+    @extend_schema(request=TaskWriteSerializer, responses={200: TaskSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        methods=["GET"], responses=ProgressReportSerializer(many=True), summary="任务的进展报告"
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ReportCreateSerializer,
+        responses={201: ProgressReportSerializer},
+        summary="报送进展(牵头或责任单位)",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[IsAuthenticated],
+        filterset_class=None,
+    )
+    def reports(self, request, pk=None):
+        task = self.get_object()
+        if request.method == "GET":
+            reports = task.reports.select_related("unit", "author").order_by("-created_at", "-pk")
+            return self._page_of(reports, ProgressReportSerializer)
+        serializer = ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        report = report_submit(
+            task=task,
+            user=request.user,
+            status=values["status"],
+            progress=values["progress"],
+            text=values["text"],
+            expected_version=values["version"],
+            unit=values.get("unit"),
+        )
+        return report_reply(report)
+
+    @extend_schema(
+        request=CompletionRequestSerializer,
+        responses={201: ProgressReportSerializer},
+        summary="申请销号(牵头单位)",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="request-completion",
+        permission_classes=[IsAuthenticated],
+        filterset_class=None,
+    )
+    def request_completion(self, request, pk=None):
+        task = self.get_object()
+        serializer = CompletionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = report_submit(
+            task=task,
+            user=request.user,
+            status=TaskStatus.COMPLETION_REQUESTED,
+            progress=100,
+            text=serializer.validated_data["text"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return report_reply(report)
+
+    @extend_schema(
+        methods=["GET"], responses=DeadlineExtensionSerializer(many=True), summary="任务的延期申请"
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ExtensionRequestSerializer,
+        responses={201: DeadlineExtensionSerializer},
+        summary="申请延期(牵头单位)",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[IsAuthenticated],
+        filterset_class=None,
+    )
+    def extensions(self, request, pk=None):
+        task = self.get_object()
+        if request.method == "GET":
+            extensions = (
+                DeadlineExtension.objects.filter(deadline__task=task)
+                .select_related("deadline", "unit")
+                .order_by("-created_at", "-pk")
+            )
+            return self._page_of(extensions, DeadlineExtensionSerializer)
+        serializer = ExtensionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if getattr(task, "deadline", None) is None:
+            raise ValidationError({"requested_due_on": "该任务尚未设定完成时限"})
+        extension = extension_request(task=task, user=request.user, **serializer.validated_data)
+        return Response(DeadlineExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=CompletionVerifySerializer, responses={200: TaskSerializer}, summary="销号(优化办)"
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def complete(self, request, pk=None):
+        task = self.get_object()
+        serializer = CompletionVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task_complete_verify(
+            task=task,
+            user=request.user,
+            expected_version=serializer.validated_data["version"],
+            completed_on=serializer.validated_data.get("completed_on"),
+        )
+        return self._task_reply(task)
+
+    @extend_schema(
+        request=ReopenSerializer, responses={200: TaskSerializer}, summary="重新打开(优化办)"
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reopen(self, request, pk=None):
+        task = self.get_object()
+        serializer = ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task_reopen(
+            task=task,
+            user=request.user,
+            expected_version=serializer.validated_data["version"],
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return self._task_reply(task)
+
+
+class TaskUnitViewSet(viewsets.ModelViewSet):
+    """Units named on tasks (牵头/责任); the office adds or removes them by hand."""
+
+    serializer_class = TaskUnitSerializer
+    filterset_class = TaskUnitFilterSet
+    permission_classes = [OfficeEditsOthersRead]
+
+    def get_queryset(self):
+        tasks = Task.objects.visible_to(self.request.user)
+        return (
+            TaskUnit.objects.filter(task__in=tasks.values("pk"))
+            .select_related("unit")
+            .order_by("task_id", "role", "position")
+        )
+
+
+class ProgressReportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Progress reports on the tasks the user may see; create them on /tasks/{id}/reports/."""
+
+    serializer_class = ProgressReportSerializer
+    filterset_class = ProgressReportFilterSet
+
+    def get_queryset(self):
+        tasks = Task.objects.visible_to(self.request.user)
+        return (
+            ProgressReport.objects.filter(task__in=tasks.values("pk"))
+            .select_related("unit", "author")
+            .order_by("-created_at", "-pk")
         )

@@ -1,12 +1,39 @@
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from units.models import Unit
+from tasks.api.serializers import DescribedModelSerializer
+from units.models import Unit, UnitAlias, UnitMembership
 
 
-class UnitSerializer(serializers.ModelSerializer):
-    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    task_count = serializers.IntegerField(read_only=True)
+class UnitSerializer(DescribedModelSerializer):
+    aliases = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", label="别名"
+    )
+    task_count = serializers.IntegerField(read_only=True, label="任务数")
 
     class Meta:
         model = Unit
         fields = ("id", "name", "aliases", "is_collective", "task_count")
+
+
+class UnitAliasSerializer(DescribedModelSerializer):
+    class Meta:
+        model = UnitAlias
+        fields = ("id", "unit", "name")
+
+    def validate_name(self, value):
+        if Unit.objects.filter(name=value).exists():
+            raise serializers.ValidationError("已有同名单位,别名不能与单位名称相同")
+        return value
+
+
+class UnitMembershipSerializer(DescribedModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), label="用户ID"
+    )
+    username = serializers.CharField(source="user.username", read_only=True, label="用户名")
+    unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+
+    class Meta:
+        model = UnitMembership
+        fields = ("id", "user", "username", "unit", "unit_name", "phone")

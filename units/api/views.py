@@ -1,15 +1,18 @@
 from django.db.models import Count
 from rest_framework import viewsets
 
-from units.filtersets import UnitFilterSet
-from units.models import Unit
+from tasks.api.permissions import OfficeEditsOthersRead, StaffReadsOfficeEdits
+from tasks.api.views import AnnotatedReplyMixin
+from units.filtersets import UnitAliasFilterSet, UnitFilterSet, UnitMembershipFilterSet
+from units.models import Unit, UnitAlias, UnitMembership
 
-from .serializers import UnitSerializer
+from .serializers import UnitAliasSerializer, UnitMembershipSerializer, UnitSerializer
 
 
-class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+class UnitViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     serializer_class = UnitSerializer
     filterset_class = UnitFilterSet
+    permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
         return (
@@ -17,3 +20,19 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("aliases")
             .order_by("name")
         )
+
+
+class UnitAliasViewSet(viewsets.ModelViewSet):
+    serializer_class = UnitAliasSerializer
+    filterset_class = UnitAliasFilterSet
+    permission_classes = [StaffReadsOfficeEdits]
+    queryset = UnitAlias.objects.order_by("name")
+
+
+class UnitMembershipViewSet(viewsets.ModelViewSet):
+    """Who works for which unit (with a phone number): office and leaders only."""
+
+    serializer_class = UnitMembershipSerializer
+    filterset_class = UnitMembershipFilterSet
+    permission_classes = [StaffReadsOfficeEdits]
+    queryset = UnitMembership.objects.select_related("user", "unit").order_by("unit__name", "pk")

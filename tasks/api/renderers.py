@@ -1,0 +1,63 @@
+"""`?format=csv` for task lists: one row per task, units and milestones flattened."""
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+TASK_CSV_COLUMNS = (
+    ("id", "ID"),
+    ("plan", "方案ID"),
+    ("number", "序号"),
+    ("section", "章节"),
+    ("title", "任务"),
+    ("body", "任务内容"),
+    ("lead_units", "牵头单位"),
+    ("responsible_units", "责任单位"),
+    ("due_on", "完成时限"),
+    ("deadline_text", "时限原文"),
+    ("is_ongoing", "长期坚持"),
+    ("milestones", "时间节点"),
+    ("status", "状态"),
+    ("progress", "进度(%)"),
+    ("completed_on", "销号日期"),
+)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return ";".join(_cell_item(item) for item in value)
+    return str(value)
+
+
+def _cell_item(item) -> str:
+    if isinstance(item, dict):
+        if "name" in item:
+            return str(item["name"])
+        return " ".join(str(v) for v in item.values())
+    return str(item)
+
+
+class TaskCSVRenderer(BaseRenderer):
+    """UTF-8 with a BOM so that Excel on intranet PCs opens the Chinese text correctly."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if isinstance(data, dict) and "errors" in data and "detail" in data:
+            writer.writerow(["错误"])
+            writer.writerow([data["detail"]])
+        else:
+            rows = data if isinstance(data, list) else [data]
+            writer.writerow([label for _, label in TASK_CSV_COLUMNS])
+            for row in rows:
+                writer.writerow([_cell(row.get(key)) for key, _ in TASK_CSV_COLUMNS])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,235 @@
+"""Writes over the API: the same services and rules as the pages, 409 on stale versions."""
+
+from datetime import date
+
+import pytest
+from rest_framework.test import APIClient
+
+from deadlines.choices import ExtensionStatus
+from deadlines.models import Deadline
+from tasks.choices import TaskStatus
+from tasks.models import ProgressReport, Task
+from units.models import UnitAlias
+
+from .conftest import make_task, make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def setting():
+    """A task led by one unit with another responsible, and a user for each unit."""
+    lead, responsible = make_unit("区商务局"), make_unit("区发改局")
+    task = make_task(lead_units=[lead], responsible_units=[responsible], due_on=date(2021, 4, 30))
+    return {
+        "task": task,
+        "lead": lead,
+        "lead_user": make_user(units=[lead]),
+        "responsible_user": make_user(units=[responsible]),
+    }
+
+
+def test_lead_unit_reports_progress_and_task_moves_with_it(setting):
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/reports/",
+        {"status": "in_progress", "progress": 40, "text": "已完成方案起草", "version": 1},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.data["unit_name"] == "区商务局"
+    task.refresh_from_db()
+    assert (task.status, task.progress, task.version) == (TaskStatus.IN_PROGRESS, 40, 2)
+
+
+def test_report_with_stale_version_is_409_and_nothing_is_saved(setting):
+    task = setting["task"]
+    client = client_for(setting["lead_user"])
+    payload = {"status": "in_progress", "progress": 40, "text": "第一次", "version": 1}
+    assert client.post(f"/api/tasks/{task.pk}/reports/", payload, format="json").status_code == 201
+    response = client.post(
+        f"/api/tasks/{task.pk}/reports/", {**payload, "text": "第二次"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "该任务已被他人更新,请刷新页面后重新提交。",
+        "code": "version_conflict",
+        "errors": {},
+    }
+    assert ProgressReport.objects.filter(task=task).count() == 1
+
+
+def test_reports_of_a_task_are_listed_newest_first(setting):
+    task = setting["task"]
+    client = client_for(setting["responsible_user"])
+    for version, text in ((1, "一"), (2, "二")):
+        payload = {"status": "in_progress", "progress": 10, "text": text, "version": version}
+        client.post(f"/api/tasks/{task.pk}/reports/", payload, format="json")
+    data = client.get(f"/api/tasks/{task.pk}/reports/").data
+    assert [r["text"] for r in data["results"]] == ["二", "一"]
+
+
+def test_responsible_unit_cannot_request_completion(setting):
+    task = setting["task"]
+    response = client_for(setting["responsible_user"]).post(
+        f"/api/tasks/{task.pk}/request-completion/",
+        {"text": "已完成", "version": 1},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "status" in response.json()["errors"]
+
+
+def test_completion_request_then_office_verifies_then_reopens(setting, office_user):
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/request-completion/", {"text": "已完成", "version": 1}, format="json"
+    )
+    assert response.status_code == 201
+    office = client_for(office_user)
+    response = office.post(
+        f"/api/tasks/{task.pk}/complete/", {"version": 2, "completed_on": "2021-04-28"}
+    )
+    assert response.status_code == 200
+    assert (response.data["status"], response.data["completed_on"]) == ("completed", "2021-04-28")
+    response = office.post(f"/api/tasks/{task.pk}/reopen/", {"version": 3, "reason": "材料不全"})
+    assert (response.status_code, response.data["status"]) == (200, "in_progress")
+
+
+def test_office_edits_a_task_with_its_version(setting, office_user):
+    task = setting["task"]
+    office = client_for(office_user)
+    response = office.patch(
+        f"/api/tasks/{task.pk}/", {"title": "改后的标题", "version": 1}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert (response.data["title"], response.data["version"]) == ("改后的标题", 2)
+    stale = office.patch(f"/api/tasks/{task.pk}/", {"title": "再改", "version": 1}, format="json")
+    assert stale.status_code == 409
+    assert Task.objects.get(pk=task.pk).title == "改后的标题"
+
+
+def test_task_update_without_version_is_rejected(setting, office_user):
+    task = setting["task"]
+    response = client_for(office_user).patch(
+        f"/api/tasks/{task.pk}/", {"title": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"version": ["修改任务时须提供读取时的版本号"]}
+
+
+def test_duplicate_task_number_in_a_plan_is_a_field_error(setting, office_user):
+    task = setting["task"]
+    payload = {"plan": task.plan_id, "number": task.number, "title": "重复", "body": "内容"}
+    response = client_for(office_user).post("/api/tasks/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_office_creates_a_task_and_reads_it_back(setting, office_user):
+    plan_id = setting["task"].plan_id
+    payload = {"plan": plan_id, "number": 99, "title": "新增任务", "body": "内容"}
+    response = client_for(office_user).post("/api/tasks/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.data["number"], response.data["version"], response.data["due_on"]) == (
+        99,
+        1,
+        None,
+    )
+
+
+def test_nul_bytes_in_input_are_400(setting):
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/reports/",
+        {"status": "in_progress", "progress": 1, "text": "a\x00b", "version": 1},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "text" in response.json()["errors"]
+
+
+def test_bad_date_in_body_is_400(setting):
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/extensions/",
+        {"requested_due_on": "2021-02-30", "reason": "x"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "requested_due_on" in response.json()["errors"]
+
+
+def test_extension_request_and_office_approval_move_the_deadline(setting, office_user):
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/extensions/",
+        {"requested_due_on": "2021-06-30", "reason": "项目用地尚未批复"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.data["previous_due_on"] == "2021-04-30"
+    extension_id = response.data["id"]
+    office = client_for(office_user)
+    response = office.post(f"/api/extensions/{extension_id}/approve/", {"note": "同意"})
+    assert (response.status_code, response.data["status"]) == (200, ExtensionStatus.APPROVED)
+    assert Deadline.objects.get(task=task).due_on == date(2021, 6, 30)
+    again = office.post(f"/api/extensions/{extension_id}/reject/", {"note": "x"})
+    assert again.status_code == 400
+
+
+def test_rejecting_an_extension_needs_a_note(setting, office_user):
+    task = setting["task"]
+    created = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/extensions/",
+        {"requested_due_on": "2021-06-30", "reason": "理由"},
+        format="json",
+    )
+    response = client_for(office_user).post(f"/api/extensions/{created.data['id']}/reject/", {})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"decision_note": ["驳回时请填写意见"]}
+
+
+def test_deleting_a_unit_named_on_tasks_is_409(setting, office_user):
+    response = client_for(office_user).delete(f"/api/units/{setting['lead'].pk}/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "protected"
+
+
+def test_office_adds_an_alias_and_a_member(setting, office_user):
+    office = client_for(office_user)
+    unit = setting["lead"]
+    response = office.post("/api/unit-aliases/", {"unit": unit.pk, "name": "商务局"})
+    assert response.status_code == 201
+    assert UnitAlias.objects.get(name="商务局").unit == unit
+    member = make_user()
+    response = office.post(
+        "/api/unit-memberships/", {"user": member.pk, "unit": unit.pk, "phone": "0746-1234567"}
+    )
+    assert response.status_code == 201
+    assert Task.objects.visible_to(member).filter(pk=setting["task"].pk).exists()
+
+
+def test_deadline_must_have_a_date_unless_ongoing(setting, office_user):
+    deadline = setting["task"].deadline
+    response = client_for(office_user).patch(
+        f"/api/deadlines/{deadline.pk}/", {"due_on": None}, format="json"
+    )
+    assert response.status_code == 400
+    assert "due_on" in response.json()["errors"]
+
+
+def test_nul_byte_in_a_token_is_refused_not_a_500(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token abc\x00def")
+    assert client.get("/api/tasks/").status_code in (401, 403)
+
+
+def test_nul_byte_in_a_path_id_is_404(setting, office_user):
+    assert client_for(office_user).get("/api/tasks/1%00/").status_code == 404
