@@ -1,0 +1,163 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from tasks import rules
+
+from . import services
+from .models import (
+    AssessmentPeriod,
+    AssessmentRule,
+    AssessmentScore,
+    EscalationNotice,
+    Holiday,
+    PlanPublication,
+    PublishablePlan,
+    TaskAcknowledgement,
+)
+
+
+@admin.register(PublishablePlan)
+class PublishablePlanAdmin(admin.ModelAdmin):
+    """The plans with their 交办 state; the tasks app's own Plan admin stays as it is."""
+
+    list_display = ("title", "year", "issuer", "published_at")
+    list_filter = ("year",)
+    search_fields = ("title", "doc_number")
+    actions = ("publish",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("publication")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="交办时间")
+    def published_at(self, plan):
+        publication = getattr(plan, "publication", None)
+        return publication.published_at if publication else "未交办"
+
+    def has_publish_permission(self, request):
+        return rules.can_manage(request.user)
+
+    @admin.action(description="交办到单位(牵头单位须签收)", permissions=("publish",))
+    def publish(self, request, queryset):
+        for plan in queryset:
+            services.plan_publish(plan=plan, user=request.user)
+        self.message_user(request, f"已交办{queryset.count()}个方案", messages.SUCCESS)
+
+
+@admin.register(PlanPublication)
+class PlanPublicationAdmin(admin.ModelAdmin):
+    list_display = ("plan", "published_at", "published_by")
+    readonly_fields = ("plan", "published_at", "published_by")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TaskAcknowledgement)
+class TaskAcknowledgementAdmin(admin.ModelAdmin):
+    list_display = ("task", "unit", "acknowledged_at", "responsible_person", "phone")
+    list_filter = ("unit",)
+    search_fields = ("task__title", "unit__name", "responsible_person")
+    list_select_related = ("task", "unit")
+    readonly_fields = ("task", "unit", "acknowledged_at", "acknowledged_by")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("day", "name", "is_workday")
+    list_filter = ("is_workday",)
+    date_hierarchy = "day"
+
+
+@admin.register(EscalationNotice)
+class EscalationNoticeAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "task",
+        "unit",
+        "colour",
+        "status",
+        "proposed_on",
+        "confirmed_at",
+        "answered_at",
+    )
+    list_filter = ("status", "colour", "unit")
+    search_fields = ("task__title", "unit__name", "reason")
+    list_select_related = ("task", "unit")
+    raw_id_fields = ("task", "unit", "answer")
+    readonly_fields = (
+        "status",
+        "proposed_at",
+        "confirmed_by",
+        "confirmed_at",
+        "answer",
+        "answered_at",
+        "cancelled_at",
+    )
+    actions = ("issue", "cancel")
+
+    @admin.action(description="确认并下发所选督办单", permissions=("change",))
+    def issue(self, request, queryset):
+        count = services.notice_issue(notices=queryset.select_related("task"), user=request.user)
+        self.message_user(request, f"已下发{count}份督办单", messages.SUCCESS)
+
+    @admin.action(description="撤销所选督办单", permissions=("change",))
+    def cancel(self, request, queryset):
+        count = services.notice_cancel(notices=queryset, user=request.user)
+        self.message_user(request, f"已撤销{count}份督办单", messages.SUCCESS)
+
+
+@admin.register(AssessmentRule)
+class AssessmentRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "points", "is_active", "position")
+    list_editable = ("points", "is_active", "position")
+
+
+class AssessmentScoreInline(admin.TabularInline):
+    model = AssessmentScore
+    fields = ("rank", "unit", "total", "breakdown")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssessmentPeriod)
+class AssessmentPeriodAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "starts_on", "ends_on", "base_score", "published_at")
+    readonly_fields = ("published_at", "published_by")
+    inlines = (AssessmentScoreInline,)
+    actions = ("publish",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return ("name", "kind", "starts_on", "ends_on", "base_score", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description="发布考评结果(发布后冻结)", permissions=("change",))
+    def publish(self, request, queryset):
+        for period in queryset:
+            try:
+                count = services.assessment_publish(period=period, user=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{period}:{';'.join(exc.messages)}", messages.WARNING)
+            else:
+                self.message_user(request, f"{period}:已发布{count}个单位的成绩", messages.SUCCESS)

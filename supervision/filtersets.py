@@ -1,0 +1,21 @@
+import django_filters
+
+from .models import AssessmentScore, EscalationNotice, TaskAcknowledgement
+
+
+class EscalationNoticeFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = EscalationNotice
+        fields = ("task", "unit", "colour", "status")
+
+
+class TaskAcknowledgementFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = TaskAcknowledgement
+        fields = ("task", "unit")
+
+
+class AssessmentScoreFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = AssessmentScore
+        fields = ("period", "unit")

@@ -1,0 +1,392 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from tasks.models import Plan, Task
+from units.roles import sees_all_tasks
+
+from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus, PeriodKind
+
+
+def _for_own_units(queryset, user, **unit_filters):
+    """Everything for office staff and leaders; for a unit user, rows of their own units."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if sees_all_tasks(user):
+        return queryset
+    return queryset.filter(unit__memberships__user=user, **unit_filters).distinct()
+
+
+class PlanPublication(models.Model):
+    """交办: the office publishes a plan to its units, who must then acknowledge their tasks."""
+
+    plan = models.OneToOneField(
+        "tasks.Plan",
+        on_delete=models.CASCADE,
+        related_name="publication",
+        verbose_name="方案",
+    )
+    published_at = models.DateTimeField(
+        "交办时间",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="交办人",
+    )
+
+    class Meta:
+        verbose_name = "方案交办"
+        verbose_name_plural = "方案交办"
+        ordering = ("-published_at",)
+
+    def __str__(self):
+        return f"{self.plan} @ {self.published_at:%Y-%m-%d}"
+
+
+class PublishablePlan(Plan):
+    """The plan list the office publishes from (a proxy, so the tasks admin stays untouched)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "方案交办签收"
+        verbose_name_plural = "方案交办签收"
+
+
+class TaskAcknowledgementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Acknowledgements of the tasks `user` may read (`Task.objects.visible_to`)."""
+        return self.filter(task__in=Task.objects.visible_to(user))
+
+
+class TaskAcknowledgement(models.Model):
+    """签收: a lead unit confirms it has received a task, naming who inside the unit handles it."""
+
+    task = models.ForeignKey(
+        "tasks.Task",
+        on_delete=models.CASCADE,
+        related_name="acknowledgements",
+        verbose_name="任务",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="acknowledgements",
+        verbose_name="牵头单位",
+    )
+    acknowledged_at = models.DateTimeField(
+        "签收时间",
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="签收人",
+    )
+    responsible_person = models.CharField(
+        "具体责任人",
+        max_length=100,
+        blank=True,
+    )
+    phone = models.CharField(
+        "联系电话",
+        max_length=50,
+        blank=True,
+    )
+
+    objects = TaskAcknowledgementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任务签收"
+        verbose_name_plural = "任务签收"
+        ordering = ("-acknowledged_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("task", "unit"),
+                name="%(app_label)s_%(class)s_unique_task_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} / {self.unit}"
+
+
+class Holiday(models.Model):
+    """A public holiday, or (is_workday) a make-up working day 调休 that falls on a weekend."""
+
+    day = models.DateField(
+        "日期",
+        unique=True,
+    )
+    name = models.CharField(
+        "名称",
+        max_length=50,
+        blank=True,
+    )
+    is_workday = models.BooleanField(
+        "调休上班",
+        default=False,
+        help_text="勾选表示该日为周末调休上班日;不勾选表示法定节假日",
+    )
+
+    class Meta:
+        verbose_name = "节假日"
+        verbose_name_plural = "节假日"
+        ordering = ("day",)
+
+    def __str__(self):
+        return f"{self.day} {self.name}"
+
+
+class EscalationNoticeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """All notices for office staff and leaders; a unit sees its own issued notices."""
+        return _for_own_units(self, user, status__in=(NoticeStatus.ISSUED, NoticeStatus.ANSWERED))
+
+    def counted(self):
+        """Notices that reached the unit (issued or answered): the ones that count in scores."""
+        return self.filter(status__in=(NoticeStatus.ISSUED, NoticeStatus.ANSWERED))
+
+
+class EscalationNotice(models.Model):
+    """督办单: a colour-coded notice to a task's lead unit, which must answer it with a report."""
+
+    task = models.ForeignKey(
+        "tasks.Task",
+        on_delete=models.CASCADE,
+        related_name="notices",
+        verbose_name="任务",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="notices",
+        verbose_name="牵头单位",
+    )
+    colour = models.CharField(
+        "等级",
+        max_length=10,
+        choices=NoticeColour.choices,
+    )
+    reason = models.TextField(
+        "督办事由",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=NoticeStatus.choices,
+        default=NoticeStatus.PROPOSED,
+    )
+    proposed_on = models.DateField(
+        "生成依据日期",
+        default=timezone.localdate,
+        help_text="按此日期的任务情况生成",
+    )
+    proposed_at = models.DateTimeField(
+        "生成时间",
+        auto_now_add=True,
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认人",
+    )
+    confirmed_at = models.DateTimeField(
+        "下发时间",
+        null=True,
+        blank=True,
+    )
+    answer = models.OneToOneField(
+        "tasks.ProgressReport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notice",
+        verbose_name="回复报告",
+    )
+    answered_at = models.DateTimeField(
+        "回复时间",
+        null=True,
+        blank=True,
+    )
+    cancelled_at = models.DateTimeField(
+        "撤销时间",
+        null=True,
+        blank=True,
+    )
+
+    objects = EscalationNoticeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "督办单"
+        verbose_name_plural = "督办单"
+        ordering = ("-proposed_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="proposed")
+                | Q(status="cancelled")
+                | Q(confirmed_at__isnull=False),
+                name="%(app_label)s_%(class)s_issued_has_confirmed_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_colour_display()} {self.task} / {self.unit}"
+
+
+class AssessmentRule(models.Model):
+    """One transparent scoring rule: every counted occurrence earns `points` (negative = deduction)."""
+
+    name = models.CharField(
+        "规则名称",
+        max_length=100,
+    )
+    kind = models.CharField(
+        "计分项",
+        max_length=30,
+        choices=AssessmentRuleKind.choices,
+    )
+    points = models.DecimalField(
+        "每次分值",
+        max_digits=6,
+        decimal_places=2,
+        help_text="每计一次得(正数)或扣(负数)的分数",
+    )
+    is_active = models.BooleanField(
+        "启用",
+        default=True,
+    )
+    position = models.PositiveSmallIntegerField(
+        "顺序",
+        default=0,
+    )
+
+    class Meta:
+        verbose_name = "考评规则"
+        verbose_name_plural = "考评规则"
+        ordering = ("position", "id")
+
+    def __str__(self):
+        return self.name
+
+
+class AssessmentPeriod(models.Model):
+    """A quarter or year assessed; once published its scores are stored and never recomputed."""
+
+    name = models.CharField(
+        "名称",
+        max_length=100,
+        unique=True,
+    )
+    kind = models.CharField(
+        "类型",
+        max_length=10,
+        choices=PeriodKind.choices,
+    )
+    starts_on = models.DateField(
+        "开始日期",
+    )
+    ends_on = models.DateField(
+        "结束日期",
+    )
+    base_score = models.DecimalField(
+        "基础分",
+        max_digits=6,
+        decimal_places=2,
+        default=100,
+    )
+    published_at = models.DateTimeField(
+        "发布时间",
+        null=True,
+        blank=True,
+        help_text="发布后成绩冻结,不再重新计算",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
+    )
+
+    class Meta:
+        verbose_name = "考评周期"
+        verbose_name_plural = "考评周期"
+        ordering = ("-starts_on",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.published_at is not None
+
+
+class AssessmentScoreQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Leaders and office staff see every unit's score; a unit sees only its own."""
+        return _for_own_units(self, user)
+
+
+class AssessmentScore(models.Model):
+    """A unit's published score for a period, with the per-rule breakdown as it was computed."""
+
+    period = models.ForeignKey(
+        AssessmentPeriod,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        verbose_name="考评周期",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="assessment_scores",
+        verbose_name="单位",
+    )
+    rank = models.PositiveIntegerField(
+        "名次",
+    )
+    total = models.DecimalField(
+        "总分",
+        max_digits=8,
+        decimal_places=2,
+    )
+    breakdown = models.JSONField(
+        "分项得分",
+        default=list,
+        help_text="[{rule, kind, count, points, score}, …]",
+    )
+
+    objects = AssessmentScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "考评成绩"
+        verbose_name_plural = "考评成绩"
+        ordering = ("period", "rank", "unit__name")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("period", "unit"),
+                name="%(app_label)s_%(class)s_unique_period_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.unit}: {self.total}"

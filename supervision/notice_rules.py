@@ -1,0 +1,64 @@
+"""The notice-colour rule as a pure function of one task's dates and numbers."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import conf
+from .choices import NoticeColour
+
+
+@dataclass(frozen=True)
+class NoticeProposal:
+    colour: str
+    reason: str
+
+
+def notice_colour(
+    *,
+    as_of: date,
+    due_on: date,
+    start_on: date | None,
+    progress: int,
+    last_report_on: date | None,
+    is_overdue: bool,
+) -> NoticeProposal | None:
+    """The most severe notice a task deserves on `as_of`, or None.
+
+    red    — overdue (`Task.objects.overdue(as_of)` decides, passed in as `is_overdue`);
+    yellow — progress well below the elapsed share of the time, or no report for over a month;
+    blue   — due within 7 days and no report in the last N days.
+    """
+    if is_overdue:
+        days = (as_of - due_on).days
+        return NoticeProposal(
+            NoticeColour.RED,
+            f"任务已超过完成时限({due_on:%Y年%m月%d日}){days}天,请立即办结并书面报告。",
+        )
+    days_since_report = None
+    if last_report_on is not None:
+        days_since_report = (as_of - last_report_on).days
+    elif start_on is not None:
+        days_since_report = (as_of - start_on).days
+
+    if start_on is not None and start_on < due_on and start_on <= as_of:
+        elapsed = min(100, (as_of - start_on).days * 100 // (due_on - start_on).days)
+        if progress + conf.get("SUPERVISION_YELLOW_PROGRESS_GAP") < elapsed:
+            return NoticeProposal(
+                NoticeColour.YELLOW,
+                f"时间已过{elapsed}%,进度仅{progress}%,进度明显滞后。",
+            )
+    if days_since_report is not None and days_since_report > conf.get(
+        "SUPERVISION_YELLOW_NO_REPORT_DAYS"
+    ):
+        return NoticeProposal(NoticeColour.YELLOW, f"已{days_since_report}天未报送进展。")
+
+    days_left = (due_on - as_of).days
+    no_recent_report = last_report_on is None or (as_of - last_report_on).days >= conf.get(
+        "SUPERVISION_BLUE_NO_REPORT_DAYS"
+    )
+    if 0 <= days_left <= conf.get("SUPERVISION_BLUE_DUE_WITHIN_DAYS") and no_recent_report:
+        return NoticeProposal(
+            NoticeColour.BLUE,
+            f"距完成时限({due_on:%Y年%m月%d日})还有{days_left}天,近期未报送进展。",
+        )
+    return None

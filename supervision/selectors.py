@@ -1,0 +1,71 @@
+"""Reads shared by pages, admin, the reminder digest and the API."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from tasks.choices import TaskStatus
+from tasks.models import TaskUnit
+from units.choices import UnitRole
+
+from . import conf, workdays
+from .models import PlanPublication, TaskAcknowledgement
+
+
+def acknowledgement_due_on(publication: PlanPublication, calendar: workdays.WorkCalendar) -> date:
+    """Last day to acknowledge a published plan's tasks: N working days after publication."""
+    published_on = timezone.localdate(publication.published_at)
+    return calendar.add_working_days(published_on, conf.get("SUPERVISION_ACK_WORKING_DAYS"))
+
+
+def pending_acknowledgements(*, unit=None, units=None):
+    """Lead-unit links of open tasks in published plans that the unit has not acknowledged."""
+    acknowledged = TaskAcknowledgement.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"))
+    links = (
+        TaskUnit.objects.filter(role=UnitRole.LEAD, task__plan__publication__isnull=False)
+        .exclude(task__status=TaskStatus.COMPLETED)
+        .exclude(Exists(acknowledged))
+        .select_related("unit", "task__plan__publication", "task__deadline")
+        .order_by("task__plan_id", "task__number", "position")
+    )
+    if unit is not None:
+        links = links.filter(unit=unit)
+    if units is not None:
+        links = links.filter(unit__in=units)
+    return links
+
+
+@dataclass
+class PendingAcknowledgement:
+    link: TaskUnit
+    due_on: date
+
+    @property
+    def task(self):
+        return self.link.task
+
+    @property
+    def unit(self):
+        return self.link.unit
+
+
+def with_due_dates(links) -> list[PendingAcknowledgement]:
+    calendar = workdays.calendar()
+    return [
+        PendingAcknowledgement(link, acknowledgement_due_on(link.task.plan.publication, calendar))
+        for link in links
+    ]
+
+
+def unacknowledged_overdue(as_of: date, *, unit=None) -> list[PendingAcknowledgement]:
+    """Tasks still not acknowledged after N working days (the office's list)."""
+    return [
+        item for item in with_due_dates(pending_acknowledgements(unit=unit)) if item.due_on < as_of
+    ]
+
+
+def unacknowledged_for_unit(unit, as_of: date) -> list[PendingAcknowledgement]:
+    """One unit's overdue acknowledgements, for the portal's reminder digest (send_reminders)."""
+    return unacknowledged_overdue(as_of, unit=unit)

@@ -1,0 +1,378 @@
+"""Supervision workflows: 交办, 签收, 督办单 and 考评. Keyword-only, one transaction each."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from tasks import rules
+from tasks.choices import TaskStatus
+from tasks.models import Plan, ProgressReport, Task, TaskUnit
+from tasks.services import report_submit
+from units.choices import UnitRole
+from units.models import Unit
+
+from . import workdays
+from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
+from .models import (
+    AssessmentPeriod,
+    AssessmentRule,
+    AssessmentScore,
+    EscalationNotice,
+    PlanPublication,
+    TaskAcknowledgement,
+)
+from .notice_rules import notice_colour
+from .selectors import acknowledgement_due_on
+
+
+@transaction.atomic
+def plan_publish(*, plan: Plan, user) -> PlanPublication:
+    """交办: publish a plan to its units; publishing again keeps the first date."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以交办方案")
+    publication, _ = PlanPublication.objects.get_or_create(
+        plan=plan, defaults={"published_at": timezone.now(), "published_by": user}
+    )
+    return publication
+
+
+@transaction.atomic
+def task_acknowledge(
+    *, task: Task, unit: Unit, user, responsible_person: str = "", phone: str = ""
+) -> TaskAcknowledgement:
+    """签收: a lead unit confirms a published task; repeating it only updates the contact."""
+    if not PlanPublication.objects.filter(plan_id=task.plan_id).exists():
+        raise ValidationError("该方案尚未交办,无需签收")
+    if not task.task_units.filter(unit=unit, role=UnitRole.LEAD).exists():
+        raise ValidationError("只有牵头单位签收任务")
+    if unit.pk not in rules.user_unit_ids(user) and not rules.can_manage(user):
+        raise PermissionDenied("您不属于该单位")
+    acknowledgement = TaskAcknowledgement.objects.filter(task=task, unit=unit).first()
+    if acknowledgement is None:
+        acknowledgement = TaskAcknowledgement(
+            task=task, unit=unit, acknowledged_at=timezone.now(), acknowledged_by=user
+        )
+    # PostgreSQL rejects NUL in text columns: strip it rather than fail with a 500.
+    acknowledgement.responsible_person = responsible_person.replace("\x00", "").strip()
+    acknowledgement.phone = phone.replace("\x00", "").strip()
+    acknowledgement.full_clean()
+    acknowledgement.save()
+    return acknowledgement
+
+
+def _start_on(task: Task) -> date:
+    """When the clock of a task starts: its publication, else the plan's date, else creation."""
+    publication = getattr(task.plan, "publication", None)
+    if publication is not None:
+        return timezone.localdate(publication.published_at)
+    return task.plan.issued_on or timezone.localdate(task.created_at)
+
+
+@transaction.atomic
+def notices_propose(*, as_of: date) -> list[EscalationNotice]:
+    """Propose today's notices; the office confirms them (`notice_issue`).
+
+    Idempotent: a (task, unit, colour) already noticed since the task was last completed is
+    not proposed again, so running twice a day proposes nothing new, and a reopened task
+    can be noticed again. Ongoing and completed tasks get no notices.
+    """
+    tasks = (
+        Task.objects.exclude(status=TaskStatus.COMPLETED)
+        .filter(deadline__is_ongoing=False, deadline__due_on__isnull=False)
+        .select_related("deadline", "plan__publication")
+        .prefetch_related(
+            Prefetch(
+                "task_units",
+                queryset=TaskUnit.objects.filter(role=UnitRole.LEAD),
+                to_attr="lead_links",
+            )
+        )
+        .annotate(
+            last_report_at=Max(
+                "reports__created_at", filter=Q(reports__created_at__date__lte=as_of)
+            )
+        )
+    )
+    overdue_ids = set(Task.objects.overdue(as_of).values_list("pk", flat=True))
+    last_completed = dict(
+        Task.history.filter(status=TaskStatus.COMPLETED)
+        .values("id")
+        .annotate(at=Max("history_date"))
+        .values_list("id", "at")
+    )
+    earlier = set()
+    for task_id, unit_id, colour, proposed_at in EscalationNotice.objects.exclude(
+        status=NoticeStatus.CANCELLED
+    ).values_list("task_id", "unit_id", "colour", "proposed_at"):
+        completed_at = last_completed.get(task_id)
+        if completed_at is None or proposed_at > completed_at:
+            earlier.add((task_id, unit_id, colour))
+
+    proposed = []
+    for task in tasks:
+        if not task.lead_links:
+            continue
+        proposal = notice_colour(
+            as_of=as_of,
+            due_on=task.deadline.due_on,
+            start_on=_start_on(task),
+            progress=task.progress,
+            last_report_on=timezone.localdate(task.last_report_at) if task.last_report_at else None,
+            is_overdue=task.pk in overdue_ids,
+        )
+        if proposal is None:
+            continue
+        for link in task.lead_links:
+            if (task.pk, link.unit_id, proposal.colour) in earlier:
+                continue
+            notice = EscalationNotice(
+                task=task,
+                unit_id=link.unit_id,
+                colour=proposal.colour,
+                reason=proposal.reason,
+                proposed_on=as_of,
+            )
+            notice.full_clean()
+            notice.save()
+            proposed.append(notice)
+    return proposed
+
+
+def _notices_move(notices, *, from_statuses, **changes) -> int:
+    """Apply `changes` to the notices in one of `from_statuses`, one save each (for history)."""
+    moved = 0
+    for notice in notices:
+        if notice.status not in from_statuses:
+            continue
+        for name, value in changes.items():
+            setattr(notice, name, value)
+        notice.save()
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def notice_issue(*, notices, user) -> int:
+    """The office confirms proposed notices; the units then see and must answer them."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以下发督办单")
+    return _notices_move(
+        notices,
+        from_statuses={NoticeStatus.PROPOSED},
+        status=NoticeStatus.ISSUED,
+        confirmed_by=user,
+        confirmed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def notice_cancel(*, notices, user) -> int:
+    """Withdraw proposed or issued notices that were not warranted; they stay on record."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以撤销督办单")
+    return _notices_move(
+        notices,
+        from_statuses={NoticeStatus.PROPOSED, NoticeStatus.ISSUED},
+        status=NoticeStatus.CANCELLED,
+        cancelled_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def notice_answer(
+    *,
+    notice: EscalationNotice,
+    user,
+    status: str,
+    progress: int,
+    text: str,
+    expected_version: int,
+) -> ProgressReport:
+    """The unit answers an issued notice with a progress report (kept with the notice)."""
+    if notice.unit_id not in rules.user_unit_ids(user):
+        raise PermissionDenied("只有被督办单位可以回复督办单")
+    if notice.status != NoticeStatus.ISSUED:
+        raise ValidationError("该督办单不在待回复状态")
+    report = report_submit(
+        task=notice.task,
+        user=user,
+        status=status,
+        progress=progress,
+        text=text,
+        expected_version=expected_version,
+        unit=notice.unit,
+    )
+    notice.answer = report
+    notice.answered_at = report.created_at
+    notice.status = NoticeStatus.ANSWERED
+    notice.save()
+    return report
+
+
+@dataclass
+class UnitScore:
+    """One unit's score in a period: the base plus each rule's count × points."""
+
+    unit: Unit
+    total: Decimal
+    breakdown: list[dict] = field(default_factory=list)
+    rank: int = 0
+
+
+NOTICE_KINDS = {
+    AssessmentRuleKind.NOTICE_BLUE: NoticeColour.BLUE,
+    AssessmentRuleKind.NOTICE_YELLOW: NoticeColour.YELLOW,
+    AssessmentRuleKind.NOTICE_RED: NoticeColour.RED,
+}
+
+
+def _counts_by_kind(period: AssessmentPeriod, today: date) -> dict[str, Counter]:
+    """For each rule kind, how many times each unit (by id) scored it in the period."""
+    window = (period.starts_on, period.ends_on)
+    counts: dict[str, Counter] = {}
+
+    on_time = (
+        TaskUnit.objects.filter(
+            role=UnitRole.LEAD,
+            task__status=TaskStatus.COMPLETED,
+            task__completed_on__range=window,
+        )
+        .filter(
+            Q(task__deadline__is_ongoing=True)
+            | Q(task__completed_on__lte=F("task__deadline__due_on"))
+        )
+        .values("unit")
+        .annotate(n=Count("task", distinct=True))
+    )
+    counts[AssessmentRuleKind.ON_TIME_COMPLETION] = Counter(
+        {row["unit"]: row["n"] for row in on_time}
+    )
+
+    # One point per task and calendar month with at least one report from the unit.
+    report_months = (
+        ProgressReport.objects.filter(unit__isnull=False, created_at__date__range=window)
+        .annotate(month=TruncMonth("created_at"))
+        .order_by()  # the model's ordering would otherwise defeat DISTINCT
+        .values_list("unit", "task", "month")
+        .distinct()
+    )
+    counts[AssessmentRuleKind.MONTHLY_REPORT] = Counter(unit for unit, _, _ in report_months)
+
+    notices = (
+        EscalationNotice.objects.counted()
+        .filter(confirmed_at__date__range=window)
+        .values("unit", "colour")
+        .annotate(n=Count("id"))
+    )
+    for kind, colour in NOTICE_KINDS.items():
+        counts[kind] = Counter(
+            {row["unit"]: row["n"] for row in notices if row["colour"] == colour}
+        )
+
+    counts[AssessmentRuleKind.LATE_ACKNOWLEDGEMENT] = _late_acknowledgements(period, today)
+    return counts
+
+
+def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
+    """Acknowledgements due in the period and made late, or still missing by its end."""
+    calendar = workdays.calendar()
+    cutoff = min(period.ends_on, today)
+    acknowledged = {
+        (task_id, unit_id): timezone.localdate(at)
+        for task_id, unit_id, at in TaskAcknowledgement.objects.values_list(
+            "task_id", "unit_id", "acknowledged_at"
+        )
+    }
+    late = Counter()
+    links = TaskUnit.objects.filter(
+        role=UnitRole.LEAD, task__plan__publication__isnull=False
+    ).select_related("task__plan__publication")
+    due_by_plan = {}
+    for link in links:
+        plan_id = link.task.plan_id
+        if plan_id not in due_by_plan:
+            due_by_plan[plan_id] = acknowledgement_due_on(link.task.plan.publication, calendar)
+        due_on = due_by_plan[plan_id]
+        if not (period.starts_on <= due_on <= period.ends_on):
+            continue
+        done_on = acknowledged.get((link.task_id, link.unit_id))
+        if (done_on is not None and done_on > due_on) or (done_on is None and due_on < cutoff):
+            late[link.unit_id] += 1
+    return late
+
+
+def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -> list[UnitScore]:
+    """Rank every lead unit by base score + Σ(count × points) over the active rules.
+
+    A published period is frozen: its stored scores are returned and nothing is recomputed.
+    """
+    if period.is_frozen:
+        return [
+            UnitScore(unit=row.unit, total=row.total, breakdown=row.breakdown, rank=row.rank)
+            for row in period.scores.select_related("unit").order_by("rank", "unit__name")
+        ]
+    today = today or timezone.localdate()
+    rules_in_force = list(AssessmentRule.objects.filter(is_active=True))
+    counts = _counts_by_kind(period, today)
+    unit_ids = set(
+        TaskUnit.objects.filter(role=UnitRole.LEAD, unit__is_collective=False).values_list(
+            "unit_id", flat=True
+        )
+    )
+    for counter in counts.values():
+        unit_ids.update(counter)
+    scores = []
+    for unit in Unit.objects.filter(pk__in=unit_ids):
+        breakdown = []
+        total = period.base_score
+        for rule in rules_in_force:
+            count = counts[rule.kind][unit.pk]
+            score = rule.points * count if count else Decimal(0)
+            total += score
+            breakdown.append(
+                {
+                    "rule": rule.name,
+                    "kind": rule.kind,
+                    "count": count,
+                    "points": str(rule.points),
+                    "score": str(score),
+                }
+            )
+        scores.append(UnitScore(unit=unit, total=total, breakdown=breakdown))
+    scores.sort(key=lambda s: (-s.total, s.unit.name))
+    for index, score in enumerate(scores):
+        tied = index and score.total == scores[index - 1].total
+        score.rank = scores[index - 1].rank if tied else index + 1
+    return scores
+
+
+@transaction.atomic
+def assessment_publish(*, period: AssessmentPeriod, user, today: date | None = None) -> int:
+    """Store the period's scores and freeze it; a published period cannot be published again."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以发布考评结果")
+    period = AssessmentPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_frozen:
+        raise ValidationError("该考评周期已发布,成绩已冻结")
+    scores = assessment_compute(period=period, today=today)
+    AssessmentScore.objects.bulk_create(
+        AssessmentScore(
+            period=period,
+            unit=score.unit,
+            rank=score.rank,
+            total=score.total,
+            breakdown=score.breakdown,
+        )
+        for score in scores
+    )
+    period.published_at = timezone.now()
+    period.published_by = user
+    period.save()
+    return len(scores)

@@ -1,0 +1,34 @@
+"""Template tags that put supervision figures on other apps' pages (the leaders' dashboard)."""
+
+from django import template
+
+from supervision.models import AssessmentPeriod
+from supervision.services import assessment_compute
+
+register = template.Library()
+
+DASHBOARD_RANKING_ROWS = 10
+
+
+@register.inclusion_tag("supervision/_ranking.html")
+def assessment_ranking():
+    """The latest published (frozen) 考评 ranking, best and worst units with the breakdown.
+
+    Only published periods: their scores are stored, so this costs two queries whatever
+    the data size, and leaders see the figures the office has signed off.
+    """
+    period = AssessmentPeriod.objects.filter(published_at__isnull=False).first()
+    rows = assessment_compute(period=period) if period else []
+    if len(rows) > 2 * DASHBOARD_RANKING_ROWS:
+        half = DASHBOARD_RANKING_ROWS
+        shown, hidden = rows[:half] + rows[-half:], len(rows) - 2 * half
+    else:
+        shown, hidden = rows, 0
+    rule_names = [item["rule"] for item in rows[0].breakdown] if rows else []
+    return {
+        "period": period,
+        "rows": shown,
+        "hidden": hidden,
+        "half": DASHBOARD_RANKING_ROWS,
+        "rule_names": rule_names,
+    }

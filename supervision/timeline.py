@@ -1,0 +1,50 @@
+"""Supervision events of one task as plain dicts, for the portal's task timeline."""
+
+from .choices import NoticeStatus
+from .models import EscalationNotice, PlanPublication, TaskAcknowledgement
+
+
+def task_events(task, *, include_proposed: bool = False) -> list[dict]:
+    """交办, 签收 and 督办单 events of `task`, oldest first: {"time", "kind", "text"}.
+
+    Proposed notices are internal to the office, so they are left out unless asked for.
+    """
+    events = []
+    publication = PlanPublication.objects.filter(plan_id=task.plan_id).first()
+    if publication is not None:
+        events.append(
+            {"time": publication.published_at, "kind": "published", "text": "优化办交办方案"}
+        )
+    for ack in TaskAcknowledgement.objects.filter(task=task).select_related("unit"):
+        contact = "、".join(part for part in (ack.responsible_person, ack.phone) if part)
+        text = f"{ack.unit}签收" + (f"(责任人:{contact})" if contact else "")
+        events.append({"time": ack.acknowledged_at, "kind": "acknowledged", "text": text})
+    notices = EscalationNotice.objects.filter(task=task).select_related("unit")
+    for notice in notices:
+        label = f"{notice.get_colour_display()}督办单({notice.unit})"
+        if include_proposed:
+            events.append(
+                {"time": notice.proposed_at, "kind": "notice_proposed", "text": f"系统生成{label}"}
+            )
+        if notice.confirmed_at:
+            events.append(
+                {
+                    "time": notice.confirmed_at,
+                    "kind": "notice_issued",
+                    "text": f"下发{label}:{notice.reason}",
+                }
+            )
+        if notice.answered_at:
+            events.append(
+                {
+                    "time": notice.answered_at,
+                    "kind": "notice_answered",
+                    "text": f"{notice.unit}回复{label}",
+                }
+            )
+        if notice.status == NoticeStatus.CANCELLED and notice.cancelled_at:
+            events.append(
+                {"time": notice.cancelled_at, "kind": "notice_cancelled", "text": f"撤销{label}"}
+            )
+    events.sort(key=lambda event: event["time"])
+    return events

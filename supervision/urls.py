@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/<int:task_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("notices/<int:notice_id>/answer/", views.answer, name="answer"),
+    path("notices/<int:notice_id>/print/", views.notice_print, name="notice-print"),
+    path("unacknowledged/", views.unacknowledged, name="unacknowledged"),
+    path("scores/", views.scores, name="scores"),
+    path("scores.xlsx", views.scores_xlsx, name="scores-xlsx"),
+]

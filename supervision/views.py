@@ -1,0 +1,189 @@
+"""Supervision pages: a unit's 签收 and 督办单 inbox, the printable notice, the score ranking."""
+
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from tasks.models import Task
+from tasks.services import TaskVersionConflict
+from units.models import Unit
+from units.roles import sees_all_tasks
+
+from . import conf, selectors
+from .choices import NoticeStatus
+from .forms import AcknowledgeForm, NoticeAnswerForm
+from .models import AssessmentPeriod, EscalationNotice
+from .services import assessment_compute, notice_answer, task_acknowledge
+
+
+def _user_units(user):
+    return Unit.objects.filter(memberships__user=user)
+
+
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return ";".join(exc.messages)
+    return str(exc)
+
+
+@login_required
+def home(request):
+    units = list(_user_units(request.user))
+    pending = selectors.with_due_dates(selectors.pending_acknowledgements(units=units))
+    notices = (
+        EscalationNotice.objects.visible_to(request.user)
+        .filter(status=NoticeStatus.ISSUED, unit__in=units)
+        .select_related("task", "unit")
+        .order_by("confirmed_at")
+    )
+    context = {
+        "pending": [
+            (item, AcknowledgeForm(units=Unit.objects.none(), auto_id=f"ack{item.link.pk}_%s"))
+            for item in pending
+        ],
+        # Rendered once as a plain list, not per form (a ModelChoiceField queries per render).
+        "units": units,
+        "notices": [
+            (
+                notice,
+                NoticeAnswerForm(
+                    auto_id=f"notice{notice.pk}_%s",
+                    initial={
+                        "status": notice.task.status,
+                        "progress": notice.task.progress,
+                        "expected_version": notice.task.version,
+                    },
+                ),
+            )
+            for notice in notices
+        ],
+        "today": timezone.localdate(),
+        "is_office": sees_all_tasks(request.user),
+    }
+    return render(request, "supervision/home.html", context)
+
+
+@login_required
+@require_POST
+def acknowledge(request, task_id):
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
+    form = AcknowledgeForm(request.POST, units=_user_units(request.user))
+    if not form.is_valid():
+        messages.error(request, "签收信息有误,请检查后重新提交")
+        return redirect("supervision:home")
+    try:
+        task_acknowledge(task=task, user=request.user, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"已签收:{task}")
+    return redirect("supervision:home")
+
+
+@login_required
+@require_POST
+def answer(request, notice_id):
+    notice = get_object_or_404(
+        EscalationNotice.objects.visible_to(request.user).select_related("task", "unit"),
+        pk=notice_id,
+    )
+    form = NoticeAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "回复内容有误:请填写办理情况和0–100的进度")
+        return redirect("supervision:home")
+    try:
+        notice_answer(notice=notice, user=request.user, **form.cleaned_data)
+    except TaskVersionConflict as exc:
+        messages.error(request, exc.message)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "督办单已回复")
+    return redirect("supervision:home")
+
+
+@login_required
+def notice_print(request, notice_id):
+    notice = get_object_or_404(
+        EscalationNotice.objects.visible_to(request.user).select_related(
+            "task__plan", "task__deadline", "unit", "answer"
+        ),
+        pk=notice_id,
+    )
+    context = {"notice": notice, "letterhead": conf.get("SUPERVISION_LETTERHEAD")}
+    return render(request, "supervision/notice_print.html", context)
+
+
+@login_required
+def unacknowledged(request):
+    """The office's list of tasks not acknowledged within N working days."""
+    if not sees_all_tasks(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    context = {
+        "items": selectors.unacknowledged_overdue(today),
+        "today": today,
+        "working_days": conf.get("SUPERVISION_ACK_WORKING_DAYS"),
+    }
+    return render(request, "supervision/unacknowledged.html", context)
+
+
+def _scores_for(request):
+    """The chosen period and the score rows this user may see (a unit: its own only)."""
+    sees_all = sees_all_tasks(request.user)
+    periods = AssessmentPeriod.objects.all()
+    if not sees_all:
+        periods = periods.filter(published_at__isnull=False)
+    period_id = request.GET.get("period")
+    if period_id:
+        if not period_id.isdigit():
+            raise Http404
+        period = get_object_or_404(periods, pk=period_id)
+    else:
+        period = periods.first()
+    scores = assessment_compute(period=period) if period else []
+    if not sees_all:
+        own = set(_user_units(request.user).values_list("pk", flat=True))
+        scores = [score for score in scores if score.unit.pk in own]
+    return periods, period, scores
+
+
+@login_required
+def scores(request):
+    periods, period, rows = _scores_for(request)
+    rule_names = [item["rule"] for item in rows[0].breakdown] if rows else []
+    context = {"periods": periods, "period": period, "rows": rows, "rule_names": rule_names}
+    return render(request, "supervision/scores.html", context)
+
+
+@login_required
+def scores_xlsx(request):
+    _, period, rows = _scores_for(request)
+    if period is None:
+        raise Http404
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "考评排名"
+    rule_names = [item["rule"] for item in rows[0].breakdown] if rows else []
+    sheet.append(["名次", "单位", "总分", *rule_names])
+    for row in rows:
+        sheet.append(
+            [row.rank, row.unit.name, float(row.total), *(float(i["score"]) for i in row.breakdown)]
+        )
+    sheet.append([])
+    sheet.append([f"{period.name}({period.starts_on}至{period.ends_on})基础分{period.base_score}"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="scores-{period.pk}.xlsx"'
+    return response
