@@ -1,0 +1,71 @@
+"""Log in, log out and change password with Django's auth views, in Chinese."""
+
+import pytest
+
+from .conftest import make_task, make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "pw-for-tests-1"
+
+
+def test_login_lands_on_my_tasks(client):
+    user = make_user(units=[make_unit()])
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/"
+    assert "我的任务" in response.content.decode()
+
+
+def test_login_follows_next(client):
+    user = make_user(units=[make_unit()])
+    response = client.post(
+        "/accounts/login/?next=/tasks/1/",
+        {"username": user.username, "password": PASSWORD, "next": "/tasks/1/"},
+    )
+    assert response["Location"] == "/tasks/1/"
+
+
+def test_wrong_password_is_explained_in_chinese(client):
+    user = make_user()
+    response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_logout_is_a_post_and_ends_the_session(client):
+    client.force_login(make_user())
+    response = client.post("/accounts/logout/")
+    assert response["Location"] == "/accounts/login/"
+    assert client.get("/").status_code == 302
+
+
+def test_unit_user_changes_password(client):
+    user = make_user(units=[make_unit()])
+    client.force_login(user)
+    assert "修改密码" in client.get("/accounts/password_change/").content.decode()
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Xiangxi-new-pw-2026",
+            "new_password2": "Xiangxi-new-pw-2026",
+        },
+        follow=True,
+    )
+    assert "密码已修改" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("Xiangxi-new-pw-2026")
+
+
+def test_pages_use_no_inline_script_or_cdn(client):
+    """A CSP without 'unsafe-inline' is coming (issue 7); intranets have no internet."""
+    unit = make_unit()
+    task = make_task(lead_units=[unit])
+    client.force_login(make_user(units=[unit]))
+    for url in ("/", f"/tasks/{task.pk}/", "/accounts/password_change/"):
+        html = client.get(url).content.decode()
+        assert "<script>" not in html and " onclick=" not in html and 'style="' not in html
+        assert "http://" not in html.replace("http://testserver", "")
+        assert "https://" not in html
