@@ -1,0 +1,160 @@
+"""The unit's 签收 / 督办 page, the admin actions, the Excel export and the task timeline."""
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from supervision.choices import NoticeColour, NoticeStatus, PeriodKind
+from supervision.models import (
+    AssessmentPeriod,
+    EscalationNotice,
+    PlanPublication,
+    PublishablePlan,
+    TaskAcknowledgement,
+)
+from supervision.timeline import task_events
+from tests.conftest import make_plan, make_task, make_unit, make_user
+
+
+@pytest.fixture
+def published(db, office_user, client):
+    unit = make_unit("甲局")
+    plan = make_plan()
+    tasks = [make_task(plan=plan, lead_units=[unit]) for _ in range(3)]
+    client.force_login(office_user)
+    response = client.post(
+        reverse("admin:supervision_publishableplan_changelist"),
+        {"action": "publish", "_selected_action": [plan.pk]},
+    )
+    assert response.status_code == 302
+    client.logout()
+    return plan, unit, tasks
+
+
+def test_office_publishes_a_plan_from_the_admin(published, office_user):
+    plan, _, _ = published
+    assert PlanPublication.objects.get(plan=plan).published_by == office_user
+
+
+def test_leader_cannot_publish(db, leader_user, client):
+    plan = make_plan()
+    client.force_login(leader_user)
+    client.post(
+        reverse("admin:supervision_publishableplan_changelist"),
+        {"action": "publish", "_selected_action": [plan.pk]},
+    )
+    assert not PlanPublication.objects.exists()
+    assert PublishablePlan.objects.count() == 1
+
+
+def test_unit_acknowledges_a_task_on_its_page(published, client, django_assert_max_num_queries):
+    _, unit, tasks = published
+    user = make_user(units=[unit])
+    client.force_login(user)
+    # session, user, groups, units, pending links, holidays, notices: the same for 1 or 50 tasks
+    with django_assert_max_num_queries(7):
+        page = client.get(reverse("supervision:home")).content.decode()
+    assert page.count("签收期限") == 3
+    response = client.post(
+        reverse("supervision:acknowledge", args=[tasks[0].pk]),
+        {"unit": unit.pk, "responsible_person": "张三", "phone": "0731-1234567"},
+    )
+    assert response.status_code == 302
+    ack = TaskAcknowledgement.objects.get()
+    assert (ack.task, ack.unit, ack.responsible_person, ack.acknowledged_by) == (
+        tasks[0],
+        unit,
+        "张三",
+        user,
+    )
+    assert client.get(reverse("supervision:home")).content.decode().count("签收期限") == 2
+    assert [event["kind"] for event in task_events(tasks[0])] == ["published", "acknowledged"]
+    assert "张三" in task_events(tasks[0])[1]["text"]
+
+
+def test_responsible_unit_cannot_acknowledge(db, client, office_user):
+    lead, helper = make_unit(), make_unit()
+    task = make_task(lead_units=[lead], responsible_units=[helper])
+    PlanPublication.objects.create(plan=task.plan, published_at="2020-06-01T10:00:00+08:00")
+    client.force_login(make_user(units=[helper]))
+    client.post(reverse("supervision:acknowledge", args=[task.pk]), {"unit": helper.pk})
+    assert not TaskAcknowledgement.objects.exists()
+
+
+def test_office_issues_proposed_notices_in_bulk_and_unit_answers(db, client, office_user):
+    unit = make_unit()
+    task = make_task(lead_units=[unit])
+    notices = [
+        EscalationNotice.objects.create(
+            task=task, unit=unit, colour=colour, reason="测试", proposed_on=date(2020, 7, 1)
+        )
+        for colour in (NoticeColour.BLUE, NoticeColour.RED)
+    ]
+    client.force_login(office_user)
+    client.post(
+        reverse("admin:supervision_escalationnotice_changelist"),
+        {"action": "issue", "_selected_action": [n.pk for n in notices]},
+    )
+    assert set(EscalationNotice.objects.values_list("status", flat=True)) == {NoticeStatus.ISSUED}
+
+    client.force_login(make_user(units=[unit]))
+    assert "回复督办单" in client.get(reverse("supervision:home")).content.decode()
+    task.refresh_from_db()
+    client.post(
+        reverse("supervision:answer", args=[notices[1].pk]),
+        {
+            "status": "in_progress",
+            "progress": 40,
+            "text": "正在整改",
+            "expected_version": task.version,
+        },
+    )
+    notices[1].refresh_from_db()
+    assert notices[1].status == NoticeStatus.ANSWERED
+    assert notices[1].answer.text == "正在整改"
+    # A stale version is refused rather than overwriting someone else's report.
+    client.post(
+        reverse("supervision:answer", args=[notices[0].pk]),
+        {"status": "in_progress", "progress": 50, "text": "再次", "expected_version": task.version},
+    )
+    notices[0].refresh_from_db()
+    assert notices[0].status == NoticeStatus.ISSUED
+
+
+def test_scores_export_to_excel(db, client, leader_user):
+    lead = make_unit("甲局")
+    make_task(lead_units=[lead])
+    period = AssessmentPeriod.objects.create(
+        name="2020年度",
+        kind=PeriodKind.YEAR,
+        starts_on=date(2020, 1, 1),
+        ends_on=date(2020, 12, 31),
+    )
+    client.force_login(leader_user)
+    response = client.get(reverse("supervision:scores-xlsx"), {"period": period.pk})
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["名次", "单位", "总分"] and "红色督办单" in header
+    assert [cell.value for cell in sheet[2]][:3] == [1, "甲局", 100]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "publishableplan",
+        "planpublication",
+        "taskacknowledgement",
+        "holiday",
+        "escalationnotice",
+        "assessmentrule",
+        "assessmentperiod",
+    ],
+)
+def test_office_admin_pages_open(client, published, office_user, model):
+    client.force_login(office_user)
+    assert client.get(reverse(f"admin:supervision_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:supervision_{model}_add")).status_code in (200, 403)
