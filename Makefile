@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve migrate load test lint format check clean
+.PHONY: install run serve migrate load test lint format check clean browser bench
 
 install: $(STAMP)
 
@@ -39,8 +39,37 @@ check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install lint check
+test: install lint check browser
 	$(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache staticfiles
+
+# Browser tests drive the system Chromium (Debian package `chromium`); no browser is
+# ever downloaded. Installed here when missing and possible; otherwise they are skipped.
+browser: install
+	@test -x /usr/bin/chromium \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	       && apt-get install -y --no-install-recommends chromium >/dev/null; } \
+	  || echo "Chromium not available: browser tests (tests/browser) will be skipped"
+
+# Production-style serving (see README, "Deploying on a server"). Needs at least
+# DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL in the environment.
+.PHONY: serve-prod
+WORKERS ?= 4
+serve-prod: export DJANGO_DEBUG = 0
+serve-prod: install
+	$(BIN)/python manage.py check --deploy
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/gunicorn reform.wsgi:application --config deploy/gunicorn.conf.py \
+		--bind $(HOST):$(PORT) --workers $(WORKERS)
+
+# Dashboard benchmark (issue 5): synthetic data at each size, SQLite then PostgreSQL
+# when BENCH_POSTGRES_URL answers. Results in bench/results/*.json.
+BENCH_TASKS ?= 100 10000 100000
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/reform_bench
+bench: install
+	DATABASE_URL= $(BIN)/python bench/run.py --tasks $(BENCH_TASKS)
+	DATABASE_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py --if-available --tasks $(BENCH_TASKS)

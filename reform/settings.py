@@ -13,8 +13,10 @@ Bad values fail loudly at start-up instead of being silently ignored.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -64,10 +66,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "units",
     "tasks",
     "deadlines",
+    "supervision",
+    "portal",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "units.context_processors.roles",
             ],
         },
     },
@@ -127,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# The only language: the UI stays Chinese whatever the browser asks for.
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -135,7 +145,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Sessions: expire after 12 hours rather than Django's two weeks.
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -144,16 +156,190 @@ SESSION_COOKIE_HTTPONLY = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "tasks.api.authentication.StrictTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DATETIME_FORMAT": "iso-8601",
-    "DATE_FORMAT": "%Y-%m-%d",
+    "DATE_FORMAT": "iso-8601",  # always YYYY-MM-DD, also for years before 1000
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "tasks.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Browsers use the session and are not throttled; anonymous callers and systems
+    # holding a token are (against over-use, not as a security control).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tasks.api.throttling.AnonymousRateThrottle",
+        "tasks.api.throttling.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DJANGO_API_THROTTLE_ANON", "60/minute"),
+        "token": os.environ.get("DJANGO_API_THROTTLE_TOKEN", "1200/minute"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "改革任务督办系统 API",
+    "DESCRIPTION": "改革方案、任务、责任单位、完成时限与进展报告的接口。"
+    "系统对接请使用令牌认证:请求头 `Authorization: Token <令牌>`(令牌由优化办在后台创建)。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Interactive docs are served from the project's static files: no CDN on the intranet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.choices.TaskStatus",
+    },
 }
 
 # Folder that `load_policies` imports when given no paths.
 POLICY_FIXTURES_DIR = BASE_DIR / "fixtures" / "policies"
 UNIT_ALIAS_FIXTURE = BASE_DIR / "fixtures" / "unit_aliases.csv"
+
+# Supervision (督办): days to acknowledge a published task, and the letterhead on notices.
+SUPERVISION_ACK_WORKING_DAYS = 3
+SUPERVISION_LETTERHEAD = "优化营商环境工作领导小组办公室"
+# Report attachments live outside the web root and are served only by a view that
+# checks the task's permissions (portal.views.report_attachment).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "attachments"))
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+# Reminder e-mails (send_reminders): printed to the console unless a server is configured.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "reform-tracker@localhost")
+# Links in reminder e-mails point here (no trailing slash).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
+# --- Production serving, security hardening and operations (issue 7) -------------
+# Env vars (all optional; defaults are safe for development and strict when
+# DJANGO_DEBUG=0):
+# - DJANGO_HTTPS                 site is served over TLS (default: on when DEBUG is off);
+#                                turn off for an intranet without TLS, see README
+# - DJANGO_SECURE_SSL_REDIRECT   redirect http→https (default: DJANGO_HTTPS)
+# - DJANGO_SECURE_HSTS_SECONDS   HSTS max-age (default: one year with HTTPS, else 0)
+# - DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://dbb.example.gov.cn
+# - DJANGO_BEHIND_PROXY          trust nginx's X-Forwarded-Proto / X-Real-IP headers
+# - DJANGO_DB_CACHE              cache in the database table django_cache, shared by
+#                                all app servers (default: on when DEBUG is off)
+# - DJANGO_LOGIN_FAILURE_LIMIT   failed logins before a 15-minute lockout (default 5)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer; got {raw!r}") from None
+
+
+INSTALLED_APPS += ["axes", "ops"]
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+MIDDLEWARE.insert(0, "ops.middleware.RequestLogMiddleware")
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    # Axes must come last: it turns a lockout into the lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Static files: whitenoise serves them from STATIC_ROOT (filled by collectstatic);
+# hashed, compressed names in production so browsers may cache them forever.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# /healthz is probed over plain http by nginx and monitoring on the server itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+if not HTTPS:
+    # Deliberate: the operator declared "no TLS" (DJANGO_HTTPS=0). These checks can only
+    # be satisfied with TLS, so they are silenced instead of printed on every deploy.
+    SILENCED_SYSTEM_CHECKS = [
+        "security.W004",  # SECURE_HSTS_SECONDS
+        "security.W008",  # SECURE_SSL_REDIRECT
+        "security.W012",  # SESSION_COOKIE_SECURE
+        "security.W016",  # CSRF_COOKIE_SECURE
+    ]
+
+# Several app servers share nothing but PostgreSQL: sessions are in the database
+# (Django's default), and so is the cache when DJANGO_DB_CACHE is on
+# (`manage.py createcachetable` creates the table; `make serve-prod` runs it).
+if env_bool("DJANGO_DB_CACHE", not DEBUG):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+
+# Content-Security-Policy (django-csp 4): scripts only from our own static files or
+# with the per-request nonce ({{ request.csp_nonce }}); never 'unsafe-inline'. Inline
+# style attributes stay allowed: they cannot run code, and templates use them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+
+# Login lockout (django-axes): after DJANGO_LOGIN_FAILURE_LIMIT failures for the same
+# user name from the same address, that pair is locked out for 15 minutes. Works for
+# every login that calls authenticate(request=...): the admin and /accounts/login/.
+AUTHENTICATION_BACKENDS = [
+    "ops.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ops.auth.client_ip"
+AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
+
+# Structured request logs: one JSON object per line on stderr (journald collects it).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"message": {"format": "%(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "message"}},
+    "loggers": {
+        "ops.requests": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

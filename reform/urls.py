@@ -1,14 +1,26 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = "改革任务督办系统"
 admin.site.site_title = "改革任务督办系统"
 admin.site.index_title = "优化办工作台"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("portal.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("tasks.api.urls")),
     path("api/", include("units.api.urls")),
+    path("", include("tasks.urls")),
+    path("api/supervision/", include("supervision.api.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("api/", include("deadlines.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("dashboard.api.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]
+
+urlpatterns += [path("", include("ops.urls"))]
+handler500 = "ops.views.server_error"

@@ -1,8 +1,13 @@
-from datetime import date
+import os
+import uuid
+from datetime import date, datetime, time, timedelta
+from pathlib import PurePath
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from units.choices import UnitRole
@@ -126,6 +131,46 @@ class Section(models.Model):
         return f"{self.numeral}{separator}{self.title}"
 
 
+DUE_SOON_DAYS = 15
+
+
+class Urgency(models.IntegerChoices):
+    """The red/amber/green mark of a task in lists, in sort order (most urgent first)."""
+
+    RED = 0, "已逾期"
+    AMBER = 1, "临近时限"
+    GREEN = 2, "正常"
+    DONE = 3, "已销号"
+
+
+def due_soon_q(as_of: date, days: int = DUE_SOON_DAYS) -> Q:
+    """Open, dated, and due between `as_of` and `days` days later (inclusive)."""
+    return Q(
+        deadline__is_ongoing=False,
+        deadline__due_on__gte=as_of,
+        deadline__due_on__lte=as_of + timedelta(days=days),
+    ) & ~Q(status=TaskStatus.COMPLETED)
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after `day` in the project's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def completed_by_q(as_of: date, prefix: str = "") -> Q:
+    """Verified complete (销号) on or before `as_of`; a request not yet verified is open.
+
+    `prefix` ("task__") lets models related to Task count with the same rule.
+    """
+    return Q(**{f"{prefix}status": TaskStatus.COMPLETED, f"{prefix}completed_on__lte": as_of})
+
+
+def overdue_q(as_of: date, prefix: str = "") -> Q:
+    """The overdue rule as a Q object, for conditional counts (`Count(filter=...)`)."""
+    due = Q(**{f"{prefix}deadline__due_on__lt": as_of, f"{prefix}deadline__is_ongoing": False})
+    return due & ~completed_by_q(as_of, prefix)
+
+
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Tasks `user` may read: all for office staff and leaders, else their units' tasks."""
@@ -143,11 +188,67 @@ class TaskQuerySet(models.QuerySet):
 
         A completion request the office has not verified still counts as open.
         """
-        completed_in_time = Q(status=TaskStatus.COMPLETED, completed_on__lte=as_of)
-        return self.filter(
-            deadline__due_on__lt=as_of,
-            deadline__is_ongoing=False,
-        ).exclude(completed_in_time)
+        return self.filter(overdue_q(as_of))
+
+    def due_soon(self, as_of: date, days: int = DUE_SOON_DAYS):
+        """Open dated tasks due from `as_of` up to `days` days later (not yet overdue)."""
+        return self.filter(due_soon_q(as_of, days))
+
+    def with_urgency(self, as_of: date, days: int = DUE_SOON_DAYS):
+        """Annotate `urgency` (red/amber/green/done, see Urgency) and `last_report_at`.
+
+        One CASE expression and one correlated subquery, so a list of any length costs
+        the same number of queries; `by_urgency()` sorts on the annotation.
+        """
+        last_report = (
+            ProgressReport.objects.filter(task=models.OuterRef("pk"))
+            .order_by("-created_at")
+            .values("created_at")[:1]
+        )
+        return self.annotate(
+            urgency=models.Case(
+                models.When(status=TaskStatus.COMPLETED, then=models.Value(Urgency.DONE)),
+                models.When(overdue_q(as_of), then=models.Value(Urgency.RED)),
+                models.When(due_soon_q(as_of, days), then=models.Value(Urgency.AMBER)),
+                default=models.Value(Urgency.GREEN),
+                output_field=models.IntegerField(),
+            ),
+            due_on=models.F("deadline__due_on"),
+            last_report_at=models.Subquery(last_report),
+        )
+
+    def by_urgency(self):
+        """Most urgent first: overdue, due soon, open, done; then the nearest deadline."""
+        return self.order_by(
+            "urgency", models.F("due_on").asc(nulls_last=True), "plan_id", "number"
+        )
+
+    def completed_by(self, as_of: date):
+        """Tasks the office had verified complete (销号) on or before `as_of`."""
+        return self.filter(completed_by_q(as_of))
+
+    def for_dashboard(self, as_of: date):
+        """Rows for the dashboard's and bulletin's task lists, in a fixed number of queries.
+
+        Adds `last_report_at`: the latest progress report on the task made by the end
+        of `as_of` (Asia/Shanghai), and prefetches lead units in document order
+        (only the lead links: `responsible_units` is empty on these rows).
+        """
+        reports = ProgressReport.objects.filter(
+            task=models.OuterRef("pk"), created_at__lt=end_of_day(as_of)
+        ).order_by("-created_at")
+        return (
+            self.select_related("plan", "deadline")
+            .annotate(last_report_at=models.Subquery(reports.values("created_at")[:1]))
+            .prefetch_related(
+                models.Prefetch(
+                    "task_units",
+                    queryset=TaskUnit.objects.filter(role=UnitRole.LEAD)
+                    .select_related("unit")
+                    .order_by("position"),
+                )
+            )
+        )
 
     def with_api_relations(self):
         """Everything the task API and lists show, in a fixed number of queries."""
@@ -269,6 +370,13 @@ class Task(models.Model):
     def responsible_units(self) -> list:
         return self.units_with_role(UnitRole.RESPONSIBLE)
 
+    def days_left(self, as_of: date) -> int | None:
+        """Days until the deadline (negative when overdue); None for ongoing tasks."""
+        deadline = getattr(self, "deadline", None)
+        if deadline is None or deadline.is_ongoing or deadline.due_on is None:
+            return None
+        return (deadline.due_on - as_of).days
+
     def is_overdue(self, as_of: date) -> bool:
         """Same rule as `TaskQuerySet.overdue`, for one task already in memory."""
         deadline = getattr(self, "deadline", None)
@@ -331,6 +439,29 @@ class TaskUnit(models.Model):
         return f"{self.unit} ({self.get_role_display()})"
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_MEDIA_ROOT, read on each use (tests override it)."""
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def private_storage():
+    """Attachments are stored outside the web root; only a permission-checked view serves them."""
+    return PrivateStorage()
+
+
+def attachment_path(report, filename: str) -> str:
+    """A random name (the original is kept in `attachment_name`), grouped by month."""
+    suffix = PurePath(filename).suffix.lower()
+    return f"reports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
 class ProgressReport(models.Model):
     """A unit's periodic report on a task (一月一调度): status, percent and narrative."""
 
@@ -371,6 +502,26 @@ class ProgressReport(models.Model):
         "报送时间",
         auto_now_add=True,
     )
+    attachment = models.FileField(
+        "附件",
+        storage=private_storage,
+        upload_to=attachment_path,
+        max_length=255,
+        blank=True,
+    )
+    attachment_name = models.CharField(
+        "附件原文件名",
+        max_length=255,
+        blank=True,
+    )
+    submission_token = models.UUIDField(
+        "提交令牌",
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="每张表单一个令牌:重复点击提交只保存一份报告",
+    )
 
     class Meta:
         verbose_name = "进展报告"
@@ -381,6 +532,11 @@ class ProgressReport(models.Model):
                 condition=Q(progress__gte=0) & Q(progress__lte=100),
                 name="%(app_label)s_%(class)s_progress_0_100",
             ),
+        ]
+        # The dashboard's "last report" per task and per unit as of a date.
+        indexes = [
+            models.Index(fields=("task", "created_at"), name="tasks_report_task_created_idx"),
+            models.Index(fields=("unit", "created_at"), name="tasks_report_unit_created_idx"),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,6 +16,7 @@ from units.choices import UnitRole
 from units.models import Unit
 
 from . import rules
+from .attachments import attachment_validate
 from .choices import TaskStatus
 from .importer import is_collective_unit_name
 from .importer.parsed import ParsedPlan, ParsedTask
@@ -305,10 +307,21 @@ def report_submit(
     text: str,
     expected_version: int,
     unit=None,
+    attachment=None,
+    submission_token=None,
 ) -> ProgressReport:
-    """Record a unit's progress report and move the task's status and percent with it."""
+    """Record a unit's progress report and move the task's status and percent with it.
+
+    `attachment` is an uploaded file checked by `attachment_validate`. A form sends a
+    `submission_token` (UUID) once per rendering: submitting the same token again returns
+    the report already stored instead of a second one (double click, resent form).
+    """
     if not rules.can_report(user, task):
         raise PermissionDenied("只有该任务的牵头或责任单位可以报送进展")
+    if submission_token is not None:
+        already = ProgressReport.objects.filter(task=task, submission_token=submission_token)
+        if already.exists():
+            return already.get()
     if status not in REPORTABLE_STATUSES:
         raise ValidationError({"status": "不能通过进展报告直接销号,请提交销号申请"})
     if status == TaskStatus.COMPLETION_REQUESTED and not rules.can_request_completion(user, task):
@@ -322,7 +335,15 @@ def report_submit(
         status=status,
         progress=progress,
         text=(text or "").strip(),
+        submission_token=submission_token,
     )
+    if attachment is not None:
+        try:
+            attachment_validate(attachment)
+        except ValidationError as exc:
+            raise ValidationError({"attachment": exc.messages}) from exc
+        report.attachment = attachment
+        report.attachment_name = PurePath(attachment.name).name[:255]
     report.full_clean()
     _claim_version(task, expected_version)
     report.save()
@@ -358,5 +379,59 @@ def task_reopen(*, task: Task, user, expected_version: int, reason: str = "") ->
     task.status = TaskStatus.IN_PROGRESS
     task.completed_on = None
     task._change_reason = f"重新打开:{reason}" if reason else "重新打开"
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version: int) -> Task:
+    """The office names `unit` as a lead unit (牵头单位); `replace` removes the others.
+
+    The new link is marked as manual so a re-import of the document keeps it.
+    """
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以调整牵头单位")
+    _claim_version(task, expected_version)
+    leads = list(task.task_units.filter(role=UnitRole.LEAD).order_by("position"))
+    if replace:
+        for link in leads:
+            if link.unit_id != unit.pk:
+                link._change_reason = f"牵头单位改为:{unit.name}"
+                link.delete()
+    if not any(link.unit_id == unit.pk for link in leads):
+        position = 0 if replace else len(leads)
+        link = TaskUnit(task=task, unit=unit, role=UnitRole.LEAD, position=position)
+        link.from_document = False
+        link.full_clean()
+        link._change_reason = "优化办指定牵头单位"
+        link.save()
+    task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.name}"
+
+
+TASK_EDITABLE_FIELDS = (
+    "plan",
+    "section",
+    "number",
+    "title",
+    "body",
+    "status",
+    "progress",
+    "completed_on",
+)
+
+
+@transaction.atomic
+def task_update(*, task: Task, user, expected_version: int, changes: dict) -> Task:
+    """The office edits a task's fields; a stale `expected_version` raises a conflict."""
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以修改任务")
+    unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "该字段不能修改" for name in sorted(unknown)})
+    _claim_version(task, expected_version)
+    for name, value in changes.items():
+        setattr(task, name, value)
+    task.full_clean()
+    task._change_reason = "编辑"
     task.save()
     return task

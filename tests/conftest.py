@@ -97,3 +97,9 @@ def make_task(
 
 def make_unit(name=None) -> Unit:
     return Unit.objects.create(name=name or f"测试单位{next(_sequence)}")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 costs ~0.3 s per user on the shared CI machine; tests don't need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,3 +20,21 @@ def test_boolean_env_rejects_unknown_values_loudly(monkeypatch):
 def test_host_list_is_split_on_commas(monkeypatch):
     monkeypatch.setenv("HOSTS", "a.example, b.example,,")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_admin_speaks_chinese_even_to_an_english_browser(client, office_user):
+    client.force_login(office_user)
+    response = client.get("/admin/tasks/task/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert "选择" in response.content.decode()
+    assert "Select" not in response.content.decode()
+
+
+def test_site_nav_offers_the_dashboard_to_leaders_only(client, leader_user):
+    from .conftest import make_unit, make_user
+
+    client.force_login(leader_user)
+    assert "督办看板" in client.get("/").content.decode()
+    client.force_login(make_user(units=[make_unit()]))
+    page = client.get("/").content.decode()
+    assert "我的任务" in page and "督办看板" not in page and "后台" not in page

@@ -1,14 +1,19 @@
-"""Writes on units: the alias list."""
+"""Writes on units: the alias list, merging units, adding unit users."""
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+import openpyxl
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.crypto import get_random_string
 
 from tasks.importer import is_collective_unit_name, normalise_unit_name
 
-from .models import Unit, UnitAlias
+from .forms import UnitUserForm
+from .models import Unit, UnitAlias, UnitMembership
 
 
 @transaction.atomic
@@ -44,3 +49,225 @@ def unit_aliases_load(*, path: Path) -> int:
                 )
             created += was_created
     return created
+
+
+def _move_other_unit_rows(*, source: Unit, target: Unit, handled: set) -> None:
+    """Repoint every other foreign key to `source` (notices, acknowledgements, scores, logs…).
+
+    Found through the model graph so a new app's rows are never left behind or deleted by
+    the cascade. A row that would collide with the target's on a unique constraint stops
+    the merge with a clear error, unless its model says a duplicate may be dropped
+    (`UNIT_MERGE_DROPS_DUPLICATES`, e.g. a log of reminders already sent that day).
+    """
+    for relation in Unit._meta.related_objects:
+        model = relation.related_model
+        if relation.many_to_many or model in handled or model is UnitAlias:
+            continue
+        if model.__name__.startswith("Historical"):
+            continue  # history keeps what was true then
+        field = relation.field.name
+        rows = model._default_manager.filter(**{field: source})
+        for constraint in model._meta.constraints:
+            others = [name for name in getattr(constraint, "fields", ()) if name != field]
+            if field not in getattr(constraint, "fields", ()) or not others:
+                continue
+            clashing = [
+                row.pk
+                for row in rows
+                if model._default_manager.filter(
+                    **{field: target},
+                    **{name: getattr(row, model._meta.get_field(name).attname) for name in others},
+                ).exists()
+            ]
+            if not clashing:
+                continue
+            if getattr(model, "UNIT_MERGE_DROPS_DUPLICATES", False):
+                model._default_manager.filter(pk__in=clashing).delete()
+            else:
+                raise ValidationError(
+                    f"两个单位都有同一条“{model._meta.verbose_name}”记录,不能自动合并,"
+                    "请先在后台处理后再合并"
+                )
+        rows.update(**{field: target})
+
+
+@transaction.atomic
+def unit_merge(*, source: Unit, target: Unit, user) -> Unit:
+    """Merge `source` into `target`: every assignment, report and user moves; nothing is lost.
+
+    The source's name and aliases become aliases of the target, so re-importing a
+    document that still says the old name finds the merged unit. Where both units
+    held the same role on a task, the target's link stays (keeping the earlier
+    position) and the source's goes; a user in both units keeps one membership.
+    """
+    # Imported here: tasks and deadlines import units, not the other way round.
+    from deadlines.models import DeadlineExtension
+    from tasks import rules
+    from tasks.models import ProgressReport, TaskUnit
+
+    from .models import UnitMembership
+
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以合并单位")
+    if source.pk == target.pk:
+        raise ValidationError("不能把单位合并到它自己")
+
+    target_links = {
+        (link.task_id, link.role): link for link in TaskUnit.objects.filter(unit=target)
+    }
+    for link in TaskUnit.objects.filter(unit=source):
+        kept = target_links.get((link.task_id, link.role))
+        if kept is None:
+            link.unit = target
+            link._change_reason = f"合并单位:{source.name}"
+            link.save()
+            continue
+        if link.position < kept.position:
+            kept.position = link.position
+            kept._change_reason = f"合并单位:{source.name}"
+            kept.save()
+        link._change_reason = f"合并单位:{source.name}"
+        link.delete()
+
+    ProgressReport.objects.filter(unit=source).update(unit=target)
+    DeadlineExtension.objects.filter(unit=source).update(unit=target)
+    _move_other_unit_rows(source=source, target=target, handled={TaskUnit, UnitMembership})
+    member_ids = set(UnitMembership.objects.filter(unit=target).values_list("user_id", flat=True))
+    UnitMembership.objects.filter(unit=source, user_id__in=member_ids).delete()
+    UnitMembership.objects.filter(unit=source).update(unit=target)
+    UnitAlias.objects.filter(unit=source).update(unit=target)
+
+    source_name = source.name
+    source._change_reason = f"并入:{target.name}"
+    source.delete()
+    UnitAlias.objects.create(unit=target, name=source_name)
+    return target
+
+
+@dataclass
+class UnitUserAdded:
+    """A unit user added or updated; `password` is set only when one was generated."""
+
+    user: object
+    unit: Unit
+    created: bool
+    password: str = ""
+
+
+def _generated_password() -> str:
+    # No look-alike characters (0/O, 1/l/I): the password is read off a screen or paper.
+    return get_random_string(12, "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+
+@transaction.atomic
+def unit_user_add(
+    *,
+    username: str,
+    unit_name: str,
+    password: str | None = None,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+) -> UnitUserAdded:
+    """Create a unit user (or add a unit to an existing one) and return what was done.
+
+    A new user without a given password gets a generated one, returned once so the office
+    can hand it over; an existing user's password changes only when one is given.
+    """
+    form = UnitUserForm(
+        {"username": username, "unit": unit_name, "name": name, "phone": phone, "email": email}
+    )
+    if not form.is_valid():
+        raise ValidationError({field: errors for field, errors in form.errors.items()})
+    data = form.cleaned_data
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=data["username"])
+    generated = ""
+    if password:
+        password_validation.validate_password(password, user)
+        user.set_password(password)
+    elif created:
+        generated = _generated_password()
+        user.set_password(generated)
+    if data["name"]:
+        user.first_name = data["name"][:150]
+    if data["email"]:
+        user.email = data["email"]
+    user.save()
+    membership, _ = UnitMembership.objects.get_or_create(user=user, unit=data["unit"])
+    if data["phone"] and membership.phone != data["phone"]:
+        membership.phone = data["phone"]
+        membership.save(update_fields=["phone"])
+    return UnitUserAdded(user=user, unit=data["unit"], created=created, password=generated)
+
+
+# Accepted column headings of the unit-user sheet, Chinese or English.
+UNIT_USER_COLUMNS = {
+    "username": ("用户名", "账号", "username"),
+    "name": ("姓名", "name"),
+    "unit": ("单位", "所属单位", "unit"),
+    "phone": ("电话", "手机", "联系电话", "phone"),
+    "email": ("邮箱", "电子邮箱", "email", "e-mail"),
+}
+
+
+def _sheet_rows(file) -> list[tuple[int, dict[str, str]]]:
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a non-xlsx file
+        raise ValidationError("无法读取该文件,请上传 .xlsx 格式的 Excel 表格") from exc
+    rows = workbook.active.iter_rows(values_only=True)
+    header = [str(cell or "").strip().lower() for cell in next(rows, ())]
+    columns = {}
+    for key, names in UNIT_USER_COLUMNS.items():
+        for index, heading in enumerate(header):
+            if heading in names:
+                columns[key] = index
+                break
+    missing = [UNIT_USER_COLUMNS[key][0] for key in ("username", "unit") if key not in columns]
+    if missing:
+        raise ValidationError(
+            f"表头缺少:{'、'.join(missing)}(第一行应为 用户名、姓名、单位、电话、邮箱)"
+        )
+    result = []
+    for line, row in enumerate(rows, start=2):
+        values = {
+            key: str(row[index]).strip() if index < len(row) and row[index] is not None else ""
+            for key, index in columns.items()
+        }
+        if any(values.values()):
+            result.append((line, values))
+    workbook.close()
+    return result
+
+
+@transaction.atomic
+def unit_users_import(*, file) -> list[UnitUserAdded]:
+    """Add the unit users listed in an Excel sheet; all rows or none.
+
+    Every row goes through `UnitUserForm` (the same rules as add_unit_user); errors of
+    all rows are reported together, and then nothing is saved.
+    """
+    rows = _sheet_rows(file)
+    if not rows:
+        raise ValidationError("表格中没有数据行")
+    errors = []
+    for line, values in rows:
+        form = UnitUserForm(values)
+        if not form.is_valid():
+            details = ";".join(
+                f"{form.fields[f].label}:{' '.join(e)}" for f, e in form.errors.items()
+            )
+            errors.append(f"第{line}行:{details}")
+    if errors:
+        raise ValidationError(errors)
+    return [
+        unit_user_add(
+            username=values["username"],
+            unit_name=values["unit"],
+            name=values.get("name", ""),
+            phone=values.get("phone", ""),
+            email=values.get("email", ""),
+        )
+        for _, values in rows
+    ]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from ops.choices import ImportVia
+from ops.services import import_log_record, plan_import_logged
 from tasks.importer import parse_document, read_document
 from tasks.importer.parsed import DocumentError
 from tasks.services import PlanImportResult, plan_import
@@ -35,6 +37,8 @@ class Command(BaseCommand):
                 text = read_document(path)
                 documents.append((path, text, parse_document(text)))
             except DocumentError as exc:
+                if not dry_run:
+                    import_log_record(source_file=path.name, via=ImportVia.COMMAND, error=str(exc))
                 raise CommandError(f"{path}: {exc}") from exc
 
         if aliases and not dry_run:
@@ -44,9 +48,15 @@ class Command(BaseCommand):
                 raise CommandError(f"单位别名文件 {aliases}: {exc}") from exc
 
         for path, text, parsed in documents:
-            result = plan_import(
-                parsed=parsed, source_file=path.name, source_text=text, dry_run=dry_run
-            )
+            if dry_run:
+                result = plan_import(
+                    parsed=parsed, source_file=path.name, source_text=text, dry_run=True
+                )
+            else:
+                # Recorded in ImportLog (admin: 运行维护 › 导入记录), failures included.
+                result = plan_import_logged(
+                    parsed=parsed, source_file=path.name, source_text=text, via=ImportVia.COMMAND
+                )
             self._report(result, parsed if dry_run else None)
 
     def _collect_files(self, paths: list[str]) -> list[Path]:
