@@ -131,10 +131,17 @@ def _task_title(draft: TaskDraft, body: str, bracket_start: int | None) -> str:
 
 def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str]) -> ParsedTask:
     """Read units, deadline and milestones of one task; `carried` grows with shared units."""
-    body = draft.body
+    body = draft.text
     warnings: list[str] = []
     span = find_unit_bracket(body)
     bracket = parse_unit_bracket(body[span[0] + 1 : span[1] - 1]) if span else UnitBracket()
+    if draft.labels:
+        # `牵头单位:A` / `完成时限:B` written on lines of their own under the task.
+        labelled = parse_unit_bracket(";".join(draft.labels))
+        if span is None:
+            bracket = labelled
+        elif not bracket.deadline_text:
+            bracket.deadline_text = labelled.deadline_text
     lead, responsible = bracket.lead_units, bracket.responsible_units
 
     deadline = None
@@ -149,7 +156,7 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
 
     if not lead and not responsible:
         warnings.append(WARNING_NO_UNITS)
-    if has_garbled_text(body):
+    if has_garbled_text(draft.body):
         warnings.append(WARNING_GARBLED)
 
     text_without_bracket = body[: span[0]] if span else body
@@ -157,7 +164,7 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
         number=draft.number,
         section_index=draft.section_index,
         title=_task_title(draft, body, span[0] if span else None),
-        body=body,
+        body=draft.body,
         source_text=draft.source_text,
         lead_units=lead,
         responsible_units=responsible,

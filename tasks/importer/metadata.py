@@ -132,7 +132,12 @@ def find_heading_title(lines: list[Line]) -> str:
     parts: list[str] = []
     for line in lines:
         text = line.text
-        if is_page_chrome(text) or (not parts and text[0] in "(（" and text[-1] in ")）"):
+        if text[0] in "(（" and text[-1] in ")）":
+            # `(此件主动公开)` above the heading, `(X政发〔2024〕2号)` under it.
+            if parts:
+                break
+            continue
+        if is_page_chrome(text):
             continue
         if _is_structural(text) or text.endswith(tuple(_SENTENCE_END)) or parse_date_line(text):
             break

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .parsed import ParsedSection
 from .text import Line, chinese_numeral_value, is_page_chrome
-from .units import find_unit_bracket
+from .units import find_unit_bracket, is_label_line
 
 _CN_NUMERAL = "一二三四五六七八九十"
 _HEADING1_RE = re.compile(rf"^(?P<num>[{_CN_NUMERAL}]{{1,3}})\s*[、.．]\s*(?P<rest>.*)$")
@@ -41,19 +41,30 @@ class TaskDraft:
     heading_title: str = ""  # set for heading-tasks
     heading_numeral: str = ""
     has_bracket: bool = False
+    # Fields written on lines of their own instead of a bracket: `牵头单位:A`, `完成时限:B`.
+    labels: list[str] = field(default_factory=list)
 
     def add(self, raw: str, text: str) -> None:
         self.raw_lines.append(raw)
-        if text:
+        if text and is_label_line(text):
+            self.labels.append(text)
+        elif text:
             self.pieces.append(text)
-        self.has_bracket = find_unit_bracket(self.body) is not None
+        self.has_bracket = find_unit_bracket(self.text) is not None or any(
+            not is_deadline_label_line(label) for label in self.labels
+        )
 
     @property
-    def body(self) -> str:
-        """Cleaned text; a short first line without 。 stays a separate title line."""
+    def text(self) -> str:
+        """Cleaned prose; a short first line without 。 stays a separate title line."""
         if len(self.pieces) > 1 and _is_title_line(self.pieces[0]):
             return self.pieces[0] + "\n" + "".join(self.pieces[1:])
         return "".join(self.pieces)
+
+    @property
+    def body(self) -> str:
+        """The prose followed by the labelled lines, one per line."""
+        return "\n".join([self.text, *self.labels]) if self.labels else self.text
 
     @property
     def source_text(self) -> str:
@@ -65,6 +76,10 @@ class Structure:
     sections: list[ParsedSection] = field(default_factory=list)
     tasks: list[TaskDraft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def is_deadline_label_line(text: str) -> bool:
+    return is_label_line(text) and re.match(r"^(?:完成|时间|时限)", text) is not None
 
 
 def _is_title_line(text: str) -> bool:
@@ -147,13 +162,14 @@ def parse_structure(lines: list[Line]) -> Structure:
             items.append(current)
             continue
         # A paragraph joins the open task until its unit bracket has been seen;
-        # after that it is closing text ("此外,…"), not part of the task.
-        if current is not None and not current.has_bracket:
+        # after that it is closing text ("此外,…"), not part of the task. Labelled
+        # lines (`责任单位:…`, `完成时限:…`) always belong to the task above them.
+        if current is not None and (not current.has_bracket or is_label_line(text)):
             current.add(line.raw, text)
 
-    if items:
-        structure.tasks = _select_items(items, sections, structure.warnings)
-    else:
+    # Numbered points only under 保障措施 and the like leave the headings as the tasks.
+    structure.tasks = _select_items(items, sections, structure.warnings)
+    if not structure.tasks:
         structure.tasks = _number_heading_tasks([h for h in headings if h.has_bracket])
     return structure
 
@@ -161,14 +177,29 @@ def parse_structure(lines: list[Line]) -> Structure:
 def _select_items(
     items: list[TaskDraft], sections: list[ParsedSection], warnings: list[str]
 ) -> list[TaskDraft]:
-    """Keep numbered items that are tasks; a number seen before is skipped with a warning."""
+    """Keep numbered items that are tasks; a number seen before is skipped with a warning.
+
+    Plans that start again at 1 under every heading are numbered through instead, so
+    that no task is lost and 序号 stays unique within the plan.
+    """
+    candidates = [
+        item
+        for item in items
+        # A bare number is a table row index; points under 总体要求 etc. are no tasks.
+        if item.body.strip()
+        and (item.has_bracket or not _in_non_task_section(sections, item.section_index))
+    ]
+    if _numbered_per_section(candidates):
+        for number, item in enumerate(candidates, start=1):
+            item.number = number
+        warnings.append(
+            f"任务按各部分分别编号,已按出现顺序统一编为1—{len(candidates)}号,请核对原文"
+        )
+        return candidates
+
     tasks: list[TaskDraft] = []
     seen: set[int] = set()
-    for item in items:
-        if not item.body.strip():
-            continue  # a bare number, e.g. a table row index
-        if not item.has_bracket and _in_non_task_section(sections, item.section_index):
-            continue
+    for item in candidates:
         if item.number in seen:
             warnings.append(f"任务序号{item.number}重复出现,已忽略重复的条目,请核对原文")
             continue
@@ -178,6 +209,31 @@ def _select_items(
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         warnings.append("任务序号不连续或顺序有误,请核对原文")
     return tasks
+
+
+def _item_title(item: TaskDraft) -> str:
+    return re.split(r"[。\n]", item.body, maxsplit=1)[0].strip()
+
+
+def _numbered_per_section(items: list[TaskDraft]) -> bool:
+    """Tell whether numbering starts again at 1 under each new heading (1,2,3 | 1,2 | 1…).
+
+    A run that repeats earlier titles is a copy of the tasks (a table), not a restart.
+    """
+    runs: list[list[TaskDraft]] = []
+    for item in items:
+        if item.number == 1 or not runs:
+            runs.append([])
+        runs[-1].append(item)
+    if len(runs) < 2:
+        return False
+    for index, run in enumerate(runs):
+        if [item.number for item in run] != list(range(1, len(run) + 1)):
+            return False
+        if index and run[0].section_index == runs[index - 1][-1].section_index:
+            return False
+    titles = [_item_title(item) for item in items]
+    return len(set(titles)) == len(titles)
 
 
 def _number_heading_tasks(drafts: list[TaskDraft]) -> list[TaskDraft]:

@@ -16,10 +16,18 @@ _CLOSERS = {")": "paren", "）": "paren", "〕": "square", "]": "square", "】":
 _TRAILING_AFTER_BRACKET = " 。.;；,，"
 _UNIT_KEYWORD_RE = re.compile(r"牵头|责任单位|责任部门|配合单位|协办单位|负责")
 
-_LABEL_RE = re.compile(
-    r"(?P<label>牵头单位|牵头部门|主办单位|牵头|责任单位|责任部门|配合单位|配合部门|协办单位"
-    r"|参与单位|协助单位|完成时限|完成时间|完成期限|时间节点|时限要求|时限)\s*[:：]"
+_LABEL_WORDS = (
+    r"牵头单位|牵头部门|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位"
+    r"|参与单位|协助单位|完成时限|完成时间|完成期限|时间节点|时限要求"
 )
+# `牵头单位:A`, or `牵头单位 A 责任单位 B` when a copy lost the colons (a full label word
+# standing after the opening or a space, so "均为责任单位,以下…" is not a label).
+_LABEL_RE = re.compile(
+    rf"(?P<label>{_LABEL_WORDS}|牵头|时限)\s*[:：]"
+    rf"|(?:^|(?<=\s))(?P<bare>{_LABEL_WORDS})\s+(?=\S)"
+)
+# A line of its own such as `牵头单位:市发改委` or `完成时限:2023年6月底` under a task.
+_LABEL_LINE_RE = re.compile(rf"^(?:{_LABEL_WORDS})\s*[:：]")
 _LEAD_LABELS = {"牵头单位", "牵头部门", "主办单位", "牵头"}
 _DEADLINE_LABELS = {"完成时限", "完成时间", "完成期限", "时间节点", "时限要求", "时限"}
 _SEPARATORS = ",，;；。"
@@ -47,6 +55,8 @@ _COLLECTIVE_RE = re.compile(
     r"|^[省市州县区]直(?:机关)?(?:单位|部门)$"
 )
 _CJK_ONLY_RE = re.compile(f"^[{CJK}]+$")
+# What `等` leaves behind in "A、B等单位", "A等10个部门": a word, not an organisation.
+_BARE_GROUP_WORD_RE = re.compile(r"^(?:[0-9一二三四五六七八九十]+个)?(?:单位|部门|机构|机关|地方)$")
 # "高等学校", "中等职业学校": 等 inside a name rather than closing a list.
 _ETC_INSIDE_NAME_BEFORE = "高中初平同对均上下"
 
@@ -86,6 +96,11 @@ def find_unit_bracket(text: str) -> tuple[int, int] | None:
                 content = text[index + 1 : end - 1]
                 return (index, end) if _UNIT_KEYWORD_RE.search(content) else None
     return None
+
+
+def is_label_line(text: str) -> bool:
+    """Tell whether a line is a labelled field of a task (`责任单位:…`), not prose."""
+    return bool(_LABEL_LINE_RE.match(text))
 
 
 def split_top_level(text: str, separators: str) -> list[str]:
@@ -155,7 +170,7 @@ def _parse_labelled(content: str, labels: list[re.Match], bracket: UnitBracket) 
     for index, match in enumerate(labels):
         end = labels[index + 1].start() if index + 1 < len(labels) else len(content)
         value = _strip_separators(content[match.end() : end])
-        label = match.group("label")
+        label = match.group("label") or match.group("bare")
         if label in _DEADLINE_LABELS:
             bracket.deadline_text = value
             continue
@@ -316,6 +331,6 @@ def split_unit_names(text: str) -> list[str]:
     for run in _tokenise(text):
         for name in _expand_run(run):
             name = normalise_unit_name(name)
-            if name and name not in names:
+            if name and not _BARE_GROUP_WORD_RE.match(name) and name not in names:
                 names.append(name)
     return names
