@@ -101,3 +101,25 @@ def deadline_extend(*, task: Task, user, new_due_on: date, reason: str) -> Deadl
     )
     _apply(extension, user, note="优化办直接调整")
     return extension
+
+
+@transaction.atomic
+def deadline_set(*, task: Task, user, new_due_on: date, reason: str) -> Deadline:
+    """The office gives a dated deadline to a task that has none (e.g. added by hand).
+
+    A task that already has one moves only through `deadline_extend`, which keeps the old date.
+    """
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以调整完成时限")
+    if Deadline.objects.filter(task=task).exists():
+        raise ValidationError("该任务已有完成时限,请使用延期")
+    deadline = Deadline(
+        task=task,
+        due_on=new_due_on,
+        text=f"{new_due_on:%Y年%m月%d日}前完成",
+        source=DeadlineSource.MANUAL,
+    )
+    deadline.full_clean()
+    deadline._change_reason = (reason or "").strip() or "优化办设定完成时限"
+    deadline.save()
+    return deadline

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from deadlines.models import Deadline
-from deadlines.services import deadline_extend
+from deadlines.models import Deadline, Milestone
+from deadlines.services import deadline_extend, deadline_set
 from ops.choices import ImportVia
 from ops.services import plan_import_logged
 from units.choices import UnitRole
@@ -70,6 +70,18 @@ def task_flag(task: Task, as_of) -> tuple[str, str]:
 # --- list filters delegating to TaskFilterSet ------------------------------------------
 
 
+def lookups_once(request, key: str, compute) -> list:
+    """Sidebar choices computed once per request.
+
+    With counts shown (facets) Django builds every filter again for every other
+    filter; without this each rebuild would query plans and units again.
+    """
+    cache = request.__dict__.setdefault("_workbench_lookups", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 class TaskFilterSetFilter(admin.SimpleListFilter):
     """A sidebar filter whose rule is the TaskFilterSet filter of the same name."""
 
@@ -88,7 +100,8 @@ class PlanListFilter(TaskFilterSetFilter):
     parameter_name = "plan"
 
     def lookups(self, request, model_admin):
-        return [(plan.pk, plan.title) for plan in Plan.objects.only("pk", "title", "year")]
+        plans = Plan.objects.only("pk", "title", "year")
+        return lookups_once(request, "plan", lambda: [(plan.pk, plan.title) for plan in plans])
 
 
 class SectionListFilter(TaskFilterSetFilter):
@@ -105,15 +118,53 @@ class SectionListFilter(TaskFilterSetFilter):
             sections = Section.objects.filter(plan__sections=section_id)
         else:
             return []  # without output Django drops the filter, so it stays meaningful
-        return [(section.pk, section.heading) for section in sections]
+        return lookups_once(
+            request, "section", lambda: [(section.pk, section.heading) for section in sections]
+        )
 
 
 class UnitRoleListFilter(TaskFilterSetFilter):
+    """Units in this role, as a drop-down: the database holds hundreds of units.
+
+    Once a plan is chosen only that plan's units are offered.
+    """
+
     role = UnitRole.LEAD
+    template = "admin/tasks/task/select_filter.html"
 
     def lookups(self, request, model_admin):
-        units = Unit.objects.filter(task_units__role=self.role).distinct().order_by("name")
-        return [(unit.pk, unit.name) for unit in units.only("pk", "name")]
+        links = TaskUnit.objects.filter(role=self.role)
+        plan_id = request.GET.get("plan", "")
+        if plan_id.isdigit():
+            links = links.filter(task__plan=plan_id)
+        chosen = Q(pk=self.value()) if (self.value() or "").isdigit() else Q(pk__in=[])
+        units = Unit.objects.filter(Q(pk__in=links.values("unit")) | chosen).order_by("name")
+        return lookups_once(
+            request,
+            self.parameter_name,
+            lambda: [(unit.pk, unit.name) for unit in units.only("pk", "name")],
+        )
+
+    def choices(self, changelist):
+        # The drop-down is a GET form: the other filters travel as hidden fields.
+        hidden = [
+            (name, value)
+            for name, value in changelist.params.items()
+            if name != self.parameter_name
+        ]
+        options = [(str(lookup), title) for lookup, title in self.lookup_choices]
+        if changelist.add_facets:
+            counts = self.get_facet_queryset(changelist)
+            options = [
+                (lookup, f"{title} ({counts.get(f'{index}__c', '-')})")
+                for index, (lookup, title) in enumerate(options)
+            ]
+        yield {
+            "hidden": hidden,
+            "parameter_name": self.parameter_name,
+            "options": options,
+            "selected": self.value() or "",
+        }
 
 
 class LeadUnitListFilter(UnitRoleListFilter):
@@ -273,16 +324,29 @@ def posted(request):
     return request.POST if "apply" in request.POST else None
 
 
-def action_with_form(modeladmin, request, queryset, *, action: str, title: str, form, run):
+def action_with_form(
+    modeladmin, request, queryset, *, action: str, title: str, form, run, show_deadline=False
+):
     """Show `form` for the selected rows; once confirmed and valid, `run(cleaned_data)`."""
     if "apply" in request.POST and (form is None or form.is_valid()):
         run(form.cleaned_data if form is not None else {})
         return None
-    return render_action_form(modeladmin, request, queryset, action=action, title=title, form=form)
+    return render_action_form(
+        modeladmin,
+        request,
+        queryset,
+        action=action,
+        title=title,
+        form=form,
+        show_deadline=show_deadline,
+    )
 
 
-def render_action_form(modeladmin, request, queryset, *, action: str, title: str, form):
+def render_action_form(
+    modeladmin, request, queryset, *, action: str, title: str, form, show_deadline=False
+):
     context = {
+        "show_deadline": show_deadline,
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "opts": modeladmin.model._meta,
@@ -595,6 +659,7 @@ class DeadlineInline(admin.StackedInline):
     readonly_fields = ("milestone_list", "extension_list")
     extra = 0
     max_num = 1
+    can_delete = False  # deleting would drop the date the extensions are measured from
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and Deadline.objects.filter(task=obj).exists():
@@ -734,11 +799,13 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         lead_links = TaskUnit.objects.filter(role=UnitRole.LEAD).select_related("unit")
+        latest_report = ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-created_at")
         return (
             super()
             .get_queryset(request)
             .prefetch_related(Prefetch("task_units", queryset=lead_links.order_by("position")))
-            .annotate(last_report_at=Max("reports__created_at"))
+            # A subquery, not Max() over a join: the page count then needs no GROUP BY.
+            .annotate(last_report_at=Subquery(latest_report.values("created_at")[:1]))
         )
 
     def save_model(self, request, obj, form, change):
@@ -753,8 +820,18 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         self._as_of = timezone.localdate()
-        extra_context = {**(extra_context or {}), "due_soon_days": DUE_SOON_DAYS}
+        extra_context = {
+            **(extra_context or {}),
+            "due_soon_days": DUE_SOON_DAYS,
+            # The list needs the whole width on an office PC (1366 px): no app sidebar.
+            "is_nav_sidebar_enabled": False,
+        }
         return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The parse check puts the document text beside the parsed fields: it needs width.
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="")
     def flag(self, task):
@@ -833,10 +910,17 @@ class TaskAdmin(SimpleHistoryAdmin):
             .select_related("history_user")
             .order_by("-history_date")
         )
+        milestone_history = (
+            # Through the deadline's own history: a deleted deadline's steps stay listed.
+            Milestone.history.filter(deadline_id__in=deadline_history.values("id"))
+            .select_related("history_user")
+            .order_by("-history_date")
+        )
         extra_context = {
             **(extra_context or {}),
             "unit_history": unit_history,
             "deadline_history": deadline_history,
+            "milestone_history": milestone_history,
         }
         return super().history_view(request, object_id, extra_context)
 
@@ -863,7 +947,8 @@ class TaskAdmin(SimpleHistoryAdmin):
         def extend(task, version):
             deadline = getattr(task, "deadline", None)
             if deadline is None:
-                raise ValidationError("该任务没有完成时限记录,请在任务页添加")
+                deadline_set(task=task, user=request.user, **form.cleaned_data)
+                return
             if deadline.is_ongoing:
                 raise ValidationError("长期坚持的任务没有完成时限,请在任务页修改")
             deadline_extend(task=task, user=request.user, **form.cleaned_data)
@@ -873,7 +958,14 @@ class TaskAdmin(SimpleHistoryAdmin):
 
         form = DeadlineForm(posted(request))
         return action_with_form(
-            self, request, queryset, action="set_deadline", title="设定完成时限", form=form, run=run
+            self,
+            request,
+            queryset.select_related("deadline"),
+            action="set_deadline",
+            title="设定完成时限",
+            form=form,
+            run=run,
+            show_deadline=True,
         )
 
     @admin.action(description="销号(核实已完成)", permissions=["change"])

@@ -42,12 +42,13 @@ def lead_names(task) -> list[str]:
 
 
 def test_action_shows_an_intermediate_form_before_changing_anything(office_client):
-    task = make_task()
+    task = make_task(due_on=date(2022, 6, 30))
     response = office_client.post(
         CHANGELIST, {"action": "set_deadline", "_selected_action": [task.pk]}
     )
     assert response.status_code == 200
     assert "新的完成时限" in response.content.decode()
+    assert "现完成时限:2022年06月30日" in response.content.decode()
     assert not DeadlineExtension.objects.exists()
 
 
@@ -109,6 +110,25 @@ def test_ongoing_task_gets_no_date_from_the_bulk_action(office_client):
     )
     assert any("长期坚持的任务" in m for m in messages_of(response))
     assert not DeadlineExtension.objects.exists()
+
+
+def test_set_deadline_gives_a_task_without_one_a_manual_date(office_client, office_user):
+    task = make_task()
+    task.deadline.delete()
+    task = Task.objects.get(pk=task.pk)
+
+    response = run_action(
+        office_client, "set_deadline", [task], new_due_on="2022-09-30", reason="会议明确"
+    )
+
+    assert "已调整完成时限 1 项。" in messages_of(response)
+    task = Task.objects.get(pk=task.pk)
+    assert (task.deadline.due_on, task.deadline.source) == (
+        date(2022, 9, 30),
+        DeadlineSource.MANUAL,
+    )
+    record = task.deadline.history.get()
+    assert (record.history_user, record.history_change_reason) == (office_user, "会议明确")
 
 
 def test_mark_completed_and_reopen(office_client):

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from deadlines.models import Milestone
 from deadlines.services import deadline_extend
 from tasks.models import Task
 from tasks.services import task_lead_assign
@@ -55,6 +56,7 @@ def test_history_shows_who_changed_units_and_deadline(office_client, office_user
         expected_version=task.version,
     )
     deadline_extend(task=task, user=office_user, new_due_on=date(2022, 9, 30), reason="疫情影响")
+    Milestone.objects.create(deadline=task.deadline, due_on=date(2022, 8, 31), text="完成试点")
     # History rows written outside a request have no user; record one as the middleware would.
     Task.history.filter(id=task.pk).update(history_user=office_user)
 
@@ -64,6 +66,7 @@ def test_history_shows_who_changed_units_and_deadline(office_client, office_user
     assert response.status_code == 200
     assert "单位变更记录" in html and "新牵头局" in html and "原牵头局" in html
     assert "2022年09月30日" in html and "延期:疫情影响" in html
+    assert "时间节点变更记录" in html and "完成试点" in html and "2022年08月31日" in html
     assert office_user.username in html
     assert response.context["revert_disabled"]  # reverting would bypass the services
 
