@@ -57,13 +57,22 @@ class UnitDigest:
                 continue
             lines.append(f"【{title}】{len(tasks)}项")
             for task in tasks:
-                due = task.deadline.due_on
-                due_text = f"完成时限 {due:%Y-%m-%d}" if due else "长期坚持"
+                due_text = _due_text(task, as_of)
                 lines.append(f"  - {task.plan.title} 第{task.number}项 {task.title}({due_text})")
                 lines.append(f"    {settings.PORTAL_BASE_URL}/tasks/{task.pk}/")
             lines.append("")
         lines.append("请登录改革任务督办系统报送进展。本邮件由系统自动发送,请勿回复。")
         return "\n".join(lines)
+
+
+def _due_text(task: Task, as_of: date) -> str:
+    days_left = task.days_left(as_of)
+    if days_left is None:
+        return "长期坚持"
+    due = f"完成时限 {task.deadline.due_on:%Y-%m-%d}"
+    if days_left < 0:
+        return f"{due},已逾期{-days_left}天"
+    return f"{due},今天到期" if days_left == 0 else f"{due},还剩{days_left}天"
 
 
 def unit_digest(unit: Unit, *, as_of: date, days: int = DUE_SOON_DAYS) -> UnitDigest:
@@ -87,13 +96,23 @@ def unit_digest(unit: Unit, *, as_of: date, days: int = DUE_SOON_DAYS) -> UnitDi
     )
 
 
-def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS) -> list[ReminderLog]:
+@dataclass
+class ReminderRun:
+    """What one run of send_reminders did: digests sent, and units whose send failed."""
+
+    sent: list[ReminderLog] = field(default_factory=list)
+    failed: list[tuple[Unit, str]] = field(default_factory=list)
+
+
+def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS) -> ReminderRun:
     """E-mail each unit's users their digest, at most once per unit per day.
 
     The log row is written in the same transaction as the e-mail is sent: a failed
     send rolls it back, so the next run retries; a second run the same day skips.
+    One unit's failure (a refused address, a mail server hiccup) does not keep the
+    other units from their digests; it is returned in `failed`.
     """
-    sent = []
+    run = ReminderRun()
     units = Unit.objects.filter(
         memberships__user__is_active=True, memberships__user__email__gt=""
     ).distinct()
@@ -110,19 +129,30 @@ def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS) -> list[ReminderLo
                 )
             )
         )
-        with transaction.atomic():
-            log, created = ReminderLog.objects.get_or_create(
-                unit=unit,
-                sent_on=as_of,
-                defaults={"recipients": ", ".join(recipients), "task_count": digest.task_count},
-            )
-            if not created:
-                continue
-            send_mail(
-                digest.subject(),
-                digest.body(as_of, days),
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-            )
-        sent.append(log)
-    return sent
+        try:
+            log = _digest_send(digest, recipients=recipients, as_of=as_of, days=days)
+        except Exception as exc:  # noqa: BLE001 - any send error: report it, go on
+            run.failed.append((unit, f"{type(exc).__name__}: {exc}"))
+            continue
+        if log is not None:
+            run.sent.append(log)
+    return run
+
+
+@transaction.atomic
+def _digest_send(digest: UnitDigest, *, recipients: list[str], as_of: date, days: int):
+    """Log and send one digest together; None when another run logged it first."""
+    log, created = ReminderLog.objects.get_or_create(
+        unit=digest.unit,
+        sent_on=as_of,
+        defaults={"recipients": ", ".join(recipients), "task_count": digest.task_count},
+    )
+    if not created:
+        return None
+    send_mail(
+        digest.subject(),
+        digest.body(as_of, days),
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+    )
+    return log

@@ -10,11 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from deadlines.choices import DeadlineSource
 from deadlines.services import extension_request
 from tasks import rules
 from tasks.attachments import attachment_content_type
+from tasks.choices import TaskStatus
 from tasks.filtersets import TaskFilterSet
 from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
@@ -92,8 +96,14 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
     user = request.user
     can_report = rules.can_report(user, task)
     can_extend = rules.can_request_extension(user, task) and not task.deadline.is_ongoing
+    days_left = task.days_left(timezone.localdate())
     context = {
         "task": task,
+        "is_completed": task.status == TaskStatus.COMPLETED,
+        # an extension or the office replaced the document's wording: it is no 原文 now
+        "deadline_is_manual": task.deadline.source == DeadlineSource.MANUAL,
+        "days_left": days_left,
+        "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
         "timeline": task_timeline(task),
         "pending_extension": task.deadline.extensions.filter(status="pending").first(),
         "can_report": can_report,
@@ -138,7 +148,7 @@ def report_create(request, pk):
             _add_errors(form, exc)
         else:
             messages.success(request, "进展报告已提交。")
-            return redirect("portal:task-detail", pk=task.pk)
+            return _to_top(task)
     return _render_task(request, task, report_form=form, status=400)
 
 
@@ -161,8 +171,17 @@ def extension_create(request, pk):
             _add_errors(form, exc)
         else:
             messages.success(request, "延期申请已提交,等待优化办审批。")
-            return redirect("portal:task-detail", pk=task.pk)
+            return _to_top(task)
     return _render_task(request, task, extension_form=form, status=400)
+
+
+def _to_top(task):
+    """Back to the task page, scrolled to the top where the success message is.
+
+    The forms post to ".../#report" so that a page with errors opens at the form (on a
+    phone it is far down); a redirect without a fragment would inherit that one.
+    """
+    return redirect(reverse("portal:task-detail", args=[task.pk]) + "#top")
 
 
 def _render_conflict(request, pk):
@@ -178,8 +197,8 @@ def _render_conflict(request, pk):
     form.is_valid()
     form.add_error(
         None,
-        f"{TaskVersionConflict.message}(他人的更新见下方记录;您填写的内容已保留,"
-        "核对后可再次提交,附件需重新选择。)",
+        "该任务已被他人更新,页面已刷新为最新内容(见下方记录),您的报告尚未保存。"
+        "您填写的内容已保留,请核对后再次提交;附件需重新选择。",
     )
     return _render_task(request, task, report_form=form, status=409)
 

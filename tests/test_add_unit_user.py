@@ -50,6 +50,13 @@ def test_unknown_unit_is_a_clear_error():
     assert not get_user_model().objects.filter(username="wangwu").exists()
 
 
+def test_misspelt_unit_error_suggests_similar_names():
+    make_unit("州市场监督管理局")
+    make_unit("州公安局")
+    with pytest.raises(CommandError, match="是否是:州市场监督管理局$"):
+        run("zhaoliu", "--unit", "州市场监督管局")
+
+
 def test_existing_user_gets_another_unit_and_keeps_password():
     make_unit("州税务局")
     make_unit("州公安局")

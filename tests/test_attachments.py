@@ -1,6 +1,7 @@
 """Report attachments: type checked by content, size-limited, stored outside the web root."""
 
 import io
+import struct
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -84,6 +85,40 @@ def test_zip_bomb_docx_is_rejected_by_uncompressed_size():
     with pytest.raises(ValidationError) as excinfo:
         attachment_validate(upload("炸弹.docx", bomb))
     assert excinfo.value.code == "zip"
+
+
+def declared_size_lowered(archive: bytes, name: str, size: int) -> bytes:
+    """The archive with `name`'s uncompressed size rewritten in both of its headers."""
+    data = bytearray(archive)
+    encoded = name.encode()
+    for signature, size_offset, name_offset in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = data.find(signature)
+        while start != -1:
+            if data[start + name_offset : start + name_offset + len(encoded)] == encoded:
+                struct.pack_into("<I", data, start + size_offset, size)
+            start = data.find(signature, start + 1)
+    return bytes(data)
+
+
+def test_docx_that_inflates_beyond_its_declared_size_is_rejected():
+    honest = office_zip(files={"word/document.xml": "0" * (5 * 1024 * 1024)})
+    lying = declared_size_lowered(honest, "word/document.xml", 1000)
+    with zipfile.ZipFile(io.BytesIO(lying)) as archive:
+        declared = sum(entry.file_size for entry in archive.infolist())
+    assert declared < 2000  # the declared sizes alone pass the size check
+    with pytest.raises(ValidationError) as excinfo:
+        attachment_validate(upload("说谎的文档.docx", lying))
+    assert excinfo.value.code == "zip"
+    attachment_validate(upload("诚实的文档.docx", honest))
+
+
+def test_docx_with_a_corrupted_member_is_rejected():
+    archive = bytearray(office_zip(files={"word/document.xml": "<doc>" + "正文" * 500 + "</doc>"}))
+    member = archive.find(b"word/document.xml") + len("word/document.xml") + 20
+    archive[member] ^= 0xFF  # flip a byte of the compressed data
+    with pytest.raises(ValidationError) as excinfo:
+        attachment_validate(upload("损坏.docx", bytes(archive)))
+    assert excinfo.value.code in {"zip", "content"}
 
 
 def test_docx_with_too_many_files_is_rejected():

@@ -1,5 +1,7 @@
 """Log in, log out and change password with Django's auth views, in Chinese."""
 
+import re
+
 import pytest
 
 from .conftest import make_task, make_unit, make_user
@@ -57,6 +59,17 @@ def test_unit_user_changes_password(client):
     assert "密码已修改" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password("Xiangxi-new-pw-2026")
+
+
+def test_password_change_errors_are_in_chinese(client):
+    client.force_login(make_user(units=[make_unit()]))
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": "wrong", "new_password1": "1234", "new_password2": "1234"},
+    )
+    errors = [str(e) for field in response.context["form"] for e in field.errors]
+    assert "密码太短,至少需要 8 个字符。" in errors
+    assert len(errors) >= 3 and not [e for e in errors if re.search("[A-Za-z]{4,}", e)]
 
 
 def test_pages_use_no_inline_script_or_cdn(client):

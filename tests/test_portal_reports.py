@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from deadlines.choices import ExtensionStatus
+from deadlines.services import extension_approve
 from tasks.choices import TaskStatus
 from tasks.models import ProgressReport
 
@@ -42,7 +43,7 @@ def test_lead_unit_report_is_stored_and_shown_in_timeline(client, setting):
     task = setting["task"]
     client.force_login(setting["lead_user"])
     response = client.post(f"/tasks/{task.pk}/report/", report_data(task), follow=True)
-    assert response.redirect_chain[-1][0] == f"/tasks/{task.pk}/"
+    assert response.redirect_chain[-1][0] == f"/tasks/{task.pk}/#top"
     task.refresh_from_db()
     assert (task.status, task.progress) == (TaskStatus.IN_PROGRESS, 40)
     report = ProgressReport.objects.get(task=task)
@@ -126,7 +127,7 @@ def test_second_editor_with_stale_version_is_told_to_reload(client, setting):
     response = client.post(f"/tasks/{task.pk}/report/", stale)
     assert response.status_code == 409
     content = response.content.decode()
-    assert "请刷新页面" in content
+    assert "该任务已被他人更新" in content and "您的报告尚未保存" in content
     assert "第二个人的报告" in content  # what was typed is kept
     assert ProgressReport.objects.count() == 1
     task.refresh_from_db()
@@ -161,6 +162,22 @@ def test_lead_unit_extension_request_is_pending_until_the_office_decides(client,
     task.deadline.refresh_from_db()
     assert task.deadline.due_on == date(2030, 6, 30)
     assert "等待优化办审批" in client.get(f"/tasks/{task.pk}/").content.decode()
+
+
+def test_approved_extension_shows_new_date_and_keeps_the_original_in_the_timeline(
+    client, setting, office_user
+):
+    task = setting["task"]
+    client.force_login(setting["lead_user"])
+    client.post(
+        f"/tasks/{task.pk}/extension/",
+        {"requested_due_on": "2030-09-30", "reason": "需等待省级系统对接"},
+    )
+    extension_approve(extension=task.deadline.extensions.get(), user=office_user, note="同意")
+    content = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "2030年9月30日" in content
+    assert "延期申请:2030-06-30 → 2030-09-30(已批准)" in content
+    assert "原文:延期至" not in content and "原时限见下方记录" in content
 
 
 def test_extension_to_an_earlier_date_is_rejected_with_the_form_kept(client, setting):

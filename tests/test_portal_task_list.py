@@ -70,6 +70,27 @@ def test_red_amber_green_marks_and_days(client, my_tasks):
     assert "长期坚持" in content
 
 
+def test_task_due_today_says_so(client, my_tasks):
+    task = my_tasks["tasks"]["later"]
+    task.deadline.due_on = my_tasks["today"]
+    task.deadline.save()
+    client.force_login(my_tasks["user"])
+    assert "今天到期" in client.get("/").content.decode()
+    assert "今天到期" in client.get(f"/tasks/{task.pk}/").content.decode()
+
+
+def test_task_page_shows_days_overdue_or_left(client, my_tasks):
+    client.force_login(my_tasks["user"])
+    t = my_tasks["tasks"]
+    assert "已逾期 3 天" in client.get(f"/tasks/{t['overdue'].pk}/").content.decode()
+    assert "剩余 90 天" in client.get(f"/tasks/{t['later'].pk}/").content.decode()
+    done = client.get(f"/tasks/{t['done'].pk}/").content.decode()
+    assert (
+        "已逾期" not in done
+        and f"已于{my_tasks['today'] - timedelta(days=40):%Y年%-m月%-d日}销号" in done
+    )
+
+
 def test_filter_by_role(client, my_tasks):
     client.force_login(my_tasks["user"])
     assert listed(client, "?role=responsible") == [my_tasks["tasks"]["soon"]]

@@ -65,9 +65,9 @@ def test_each_unit_gets_one_digest_with_overdue_due_soon_and_unreported(units):
     assert market.subject == "【改革任务督办】州市场监督管理局:逾期1项,即将到期1项,本月未报送3项"
     body = market.body
     overdue_part = body.split("【已逾期】")[1].split("【")[0]
-    assert "任务1" in overdue_part and "2030-05-31" in overdue_part
+    assert "任务1" in overdue_part and "完成时限 2030-05-31,已逾期10天" in overdue_part
     soon_part = body.split("【15天内到期】")[1].split("【")[0]
-    assert "任务2" in soon_part
+    assert "任务2" in soon_part and "完成时限 2030-06-20,还剩10天" in soon_part
     unreported = body.split("【本月尚未报送进展】")[1]
     assert "任务3" in unreported and "任务4" not in unreported  # completed tasks are not nagged
     assert f"/tasks/{units['tasks']['overdue'].pk}/" in body
@@ -117,12 +117,34 @@ def test_failed_send_is_retried_on_the_next_run(units, settings, monkeypatch):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr(portal.services, "send_mail", broken)
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(CommandError, match="2 个单位的提醒发送失败"):
         run()
     assert not ReminderLog.objects.exists()
     monkeypatch.undo()
     run()
     assert len(mail.outbox) == 2
+
+
+def test_one_units_failure_does_not_stop_the_others(units, monkeypatch):
+    import portal.services
+
+    real_send_mail = portal.services.send_mail
+
+    def refuses_market(subject, body, sender, recipients):
+        if "scjg@example.gov.cn" in recipients:
+            raise ValueError("recipient refused")
+        return real_send_mail(subject, body, sender, recipients)
+
+    monkeypatch.setattr(portal.services, "send_mail", refuses_market)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 个单位"):
+        call_command("send_reminders", "--date", AS_OF, stdout=io.StringIO(), stderr=err)
+    assert [m.to for m in mail.outbox] == [["sw@example.gov.cn"]]
+    assert "州市场监督管理局:发送失败(ValueError: recipient refused)" in err.getvalue()
+    assert list(ReminderLog.objects.values_list("unit__name", flat=True)) == ["州税务局"]
+    monkeypatch.undo()
+    run()  # the retry sends only the unit that failed
+    assert [m.to for m in mail.outbox] == [["sw@example.gov.cn"], ["scjg@example.gov.cn"]]
 
 
 def test_bad_date_is_a_clear_error():

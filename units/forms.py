@@ -1,9 +1,11 @@
 """One validation of a unit user's details, used by add_unit_user and the Excel import."""
 
+from difflib import get_close_matches
+
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
-from .models import Unit
+from .models import Unit, UnitAlias
 
 
 class UnitUserForm(forms.Form):
@@ -19,5 +21,15 @@ class UnitUserForm(forms.Form):
         name = self.cleaned_data["unit"].strip()
         unit = Unit.objects.resolve(name)
         if unit is None:
-            raise forms.ValidationError(f"单位“{name}”不存在(可用单位全称或别名)")
+            hint = "、".join(similar_unit_names(name))
+            raise forms.ValidationError(
+                f"单位“{name}”不存在(可用单位全称或别名)" + (f",是否是:{hint}" if hint else "")
+            )
         return unit
+
+
+def similar_unit_names(name: str, limit: int = 3) -> list[str]:
+    """Unit names and aliases spelled like `name`, to suggest after a typo."""
+    known = [*Unit.objects.values_list("name", flat=True)]
+    known += UnitAlias.objects.values_list("name", flat=True)
+    return get_close_matches(name, known, n=limit, cutoff=0.6)

@@ -2,7 +2,7 @@
 an extension, and the same on a 375 px phone screen."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -134,10 +134,21 @@ def test_phone_layout_at_375px(page, unit_setup, screenshot_dir):
     assert page.locator("table.tasks thead").is_hidden()  # rows become cards
     page.screenshot(path=screenshot_dir / "phone-task-list.png", full_page=True)
 
-    page.goto(f"{url}/tasks/{unit_setup['soon'].pk}/")
+    soon = unit_setup["soon"]
+    soon.body = "深化不动产登记制度改革,推进不动产登记、交易、缴税“一窗受理、并行办理”。" * 8
+    soon.save(update_fields=["body"])  # as long as real task texts: the form is far down
+    page.goto(f"{url}/tasks/{soon.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.locator("#extension").count() == 0  # responsible unit: no extension form
     page.fill("#id_progress", "20")
+    page.fill("#id_text", "   ")  # blank text passes the browser, not the server
+    page.click("#report button[type=submit]")  # the page opens at the error, far down
+    page.wait_for_selector(".field.has-error")
+    error_top = page.evaluate(
+        "document.querySelector('.field.has-error').getBoundingClientRect().top"
+    )
+    assert 0 <= error_top < PHONE["height"]
+    assert page.input_value("#id_progress") == "20"
     page.fill("#id_text", "手机报送:已配合梳理材料。")
     page.click("#report button[type=submit]")
     page.wait_for_selector("text=进展报告已提交")
@@ -145,5 +156,46 @@ def test_phone_layout_at_375px(page, unit_setup, screenshot_dir):
     page.screenshot(path=screenshot_dir / "phone-task-detail.png", full_page=True)
 
     page.goto(f"{url}/accounts/login/")
+    page.wait_for_selector("#id_username")  # settled before the live server is flushed
     page.screenshot(path=screenshot_dir / "phone-login.png", full_page=True)
-    assert date.today()  # keep the page settled before the live server is flushed
+
+
+def test_second_editor_is_told_to_reload_and_keeps_their_text(
+    browser, page, unit_setup, screenshot_dir
+):
+    url = unit_setup["url"]
+    task = unit_setup["later"]
+    colleague = make_user(units=[task.lead_units[0]], username="xxscjg2")
+    log_in(page, url)
+    page.goto(f"{url}/tasks/{task.pk}/")  # loaded before the colleague saves
+
+    other = browser.new_context()
+    other_page = other.new_page()
+    other_page.goto(f"{url}/accounts/login/")
+    other_page.fill("#id_username", colleague.username)
+    other_page.fill("#id_password", PASSWORD)
+    other_page.click("button[type=submit]")
+    other_page.wait_for_url(f"{url}/")
+    other_page.goto(f"{url}/tasks/{task.pk}/")
+    other_page.select_option("#id_status", "blocked")
+    other_page.fill("#id_text", "同事先提交:等待省厅批复。")
+    other_page.click("#report button[type=submit]")
+    other_page.wait_for_selector("text=进展报告已提交")
+    other.close()
+
+    page.fill("#id_progress", "50")
+    page.fill("#id_text", "我后提交:平台已上线。")
+    page.click("#report button[type=submit]")
+    page.wait_for_selector(".form-error")
+    assert "该任务已被他人更新" in page.locator("#report .form-error").inner_text()
+    assert page.input_value("#id_text") == "我后提交:平台已上线。"
+    assert page.input_value("#id_progress") == "50"
+    assert "同事先提交:等待省厅批复。" in page.locator("#timeline").inner_text()
+    page.screenshot(path=screenshot_dir / "desktop-conflict.png", full_page=True)
+    assert list(ProgressReport.objects.values_list("text", flat=True)) == [
+        "同事先提交:等待省厅批复。"
+    ]
+
+    page.click("#report button[type=submit]")  # a deliberate second save after seeing it
+    page.wait_for_selector("text=进展报告已提交")
+    assert ProgressReport.objects.count() == 2
