@@ -13,6 +13,7 @@ bench/results/<vendor>-<tasks>.json and are printed as a table.
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import sys
@@ -156,8 +157,10 @@ def main():
     from django.conf import settings
     from django.db import connection
 
-    # Measure as production runs: no debug cursor, no test-instrumented templates.
+    # Measure as production runs: no debug cursor, no test-instrumented templates,
+    # and no per-request log line on the terminal (it would bury the table).
     settings.DEBUG = False
+    logging.disable(logging.INFO)
     if (
         args.if_available
         and connection.vendor == "postgresql"

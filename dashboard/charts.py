@@ -1,25 +1,40 @@
 """Server-rendered SVG charts: plain geometry computed here, drawn by templates.
 
 No JavaScript and no CDN: an intranet browser renders inline SVG by itself, and
-each bar is a link to the task list behind it.
+each bar is a link to the task list behind it. Every chart is drawn twice, for a
+PC (`WIDE`) and for a phone (`NARROW`), and CSS shows one: an SVG scales its text
+with its width, so one drawing cannot be legible on both.
 """
 
 import math
 from datetime import timedelta
 
-WIDTH = 760
-LABEL_CHARS = 15
+WIDE = 760
+NARROW = 360
 COLORS = {"completed": "#1e8449", "in_progress": "#5d7fa3", "overdue": "#c0392b"}
 
 
-def _short(text: str, limit: int = LABEL_CHARS) -> str:
+def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def status_by_plan(plans: list[dict]) -> dict:
-    """Stacked horizontal bars per plan: completed / in progress / overdue."""
-    row_height, top, left, right = 52, 34, 10, 60
-    scale_width = WIDTH - left - right
+def both(draw, *args, **kwargs) -> dict:
+    """The chart `draw` makes, at PC and at phone width: {"wide": ..., "narrow": ...}."""
+    return {
+        "wide": draw(*args, width=WIDE, **kwargs),
+        "narrow": draw(*args, width=NARROW, **kwargs),
+    }
+
+
+def status_by_plan(plans: list[dict], *, width: int = WIDE) -> dict:
+    """Stacked horizontal bars per plan: completed / in progress / overdue.
+
+    The plan's name is written above its bar, so the bar can use the full width.
+    """
+    narrow = width < WIDE
+    row_height, top, left, right = (46, 34, 4, 44) if narrow else (52, 34, 10, 60)
+    label_chars = 26 if narrow else 50
+    scale_width = width - left - right
     largest = max((plan["total"] for plan in plans), default=0) or 1
     rows = []
     for index, plan in enumerate(plans):
@@ -28,84 +43,89 @@ def status_by_plan(plans: list[dict]) -> dict:
         segments = []
         for key in ("completed", "in_progress", "overdue"):
             value = plan[key]
-            width = scale_width * value / largest
+            segment_width = scale_width * value / largest
             if value:
                 segments.append(
                     {
                         "x": round(x, 1),
-                        "width": round(max(width, 1), 1),
+                        "width": round(max(segment_width, 1), 1),
                         "value": value,
                         "fill": COLORS[key],
-                        "show_value": width >= 26,
-                        "text_x": round(x + width / 2, 1),
+                        "show_value": segment_width >= 8 * len(str(value)) + 6,
+                        "text_x": round(x + segment_width / 2, 1),
                         "href": plan["links"][key],
                     }
                 )
-            x += width
+            x += segment_width
         rows.append(
             {
-                "label": _short(plan["plan__title"], 34),
+                "label": _short(plan["plan__title"], label_chars),
                 "title": plan["plan__title"],
+                "label_x": left,
                 "label_y": y + 14,
                 "bar_y": y + 20,
                 "text_y": y + 35,
                 "segments": segments,
-                "total_x": round(x + 6, 1),
+                "total_x": round(x + 5, 1),
                 "total": plan["total"],
                 "href": plan["links"]["total"],
             }
         )
     return {
-        "width": WIDTH,
+        "width": width,
         "height": top + len(plans) * row_height + 6,
         "rows": rows,
-        "legend": _legend(),
+        "legend": _legend(narrow),
     }
 
 
-def overdue_by_unit(units: list[dict]) -> dict:
+def overdue_by_unit(units: list[dict], *, width: int = WIDE) -> dict:
     """Horizontal bars of overdue tasks per lead unit, longest first."""
-    row_height, top, label_width, right = 26, 8, 230, 50
+    narrow = width < WIDE
+    row_height, top, label_width, right = 26, 8, (124 if narrow else 230), (30 if narrow else 50)
+    label_chars = 9 if narrow else 15
     units = [unit for unit in units if unit["overdue"]]
     largest = max((unit["overdue"] for unit in units), default=0) or 1
-    scale_width = WIDTH - label_width - right
+    scale_width = width - label_width - right
     rows = []
     for index, unit in enumerate(units):
         y = top + index * row_height
-        width = max(scale_width * unit["overdue"] / largest, 1)
+        bar_width = max(scale_width * unit["overdue"] / largest, 1)
         rows.append(
             {
-                "label": _short(unit["unit__name"]),
+                "label": _short(unit["unit__name"], label_chars),
                 "title": unit["unit__name"],
                 "y": y,
                 "text_y": y + 16,
                 "x": label_width,
-                "width": round(width, 1),
+                "width": round(bar_width, 1),
                 "value": unit["overdue"],
-                "value_x": round(label_width + width + 6, 1),
+                "value_x": round(label_width + bar_width + 5, 1),
                 "href": unit["links"]["overdue"],
             }
         )
     return {
-        "width": WIDTH,
+        "width": width,
         "height": top + len(rows) * row_height + 6,
-        "label_x": label_width - 8,
+        "label_x": label_width - 6,
         "rows": rows,
         "fill": COLORS["overdue"],
     }
 
 
-def deadlines_by_month(months: list[dict], as_of=None) -> dict:
+def deadlines_by_month(months: list[dict], as_of=None, *, width: int = WIDE) -> dict:
     """Timeline: tasks falling due each month (bar) and how many of them are done,
     with a marker at the month of `as_of`."""
     months = _with_empty_months(months)
-    height, top, bottom, left, right = 250, 34, 40, 10, 10
+    narrow = width < WIDE
+    height, top, bottom, left, right = (200 if narrow else 250), 34, 40, 10, 10
     plot_height = height - top - bottom
     count = len(months)
-    slot = (WIDTH - left - right) / (count or 1)
+    slot = (width - left - right) / (count or 1)
     bar_width = max(min(slot * 0.7, 48), 2)
     largest = max((month["due"] for month in months), default=0) or 1
-    label_every = max(1, math.ceil(count / 12))
+    # A "YYYY-MM" label needs about 56 units of width at font size 11.
+    label_every = max(1, math.ceil(count / max(1, (width - left - right) // 64)))
     columns = []
     for index, month in enumerate(months):
         x = left + index * slot + (slot - bar_width) / 2
@@ -125,7 +145,13 @@ def deadlines_by_month(months: list[dict], as_of=None) -> dict:
                 "value_y": round(top + plot_height - due_height - 4, 1),
                 "label": month["month"].strftime("%Y-%m"),
                 "show_label": index % label_every == 0,
-                "show_value": slot >= 16 and month["due"] > 0,
+                # The first and last labels must not run off the drawing.
+                "label_anchor": "start"
+                if x + bar_width / 2 < 28
+                else "end"
+                if x + bar_width / 2 > width - 28
+                else "middle",
+                "show_value": month["due"] > 0 and slot >= 6 * len(str(month["due"])) + 4,
                 "href": month.get("links", {}).get("due"),
                 "done_href": month.get("links", {}).get("completed"),
             }
@@ -137,8 +163,12 @@ def deadlines_by_month(months: list[dict], as_of=None) -> dict:
         if 0 < index < count or (index == 0 and months[0]["month"] == this_month):
             fraction = (as_of.day - 1) / 31
             marker = {"x": round(left + (index + fraction) * slot, 1), "top": top - 14}
+            # Keep the marker's label inside the drawing near either edge.
+            marker["anchor"] = (
+                "start" if marker["x"] < 30 else "end" if marker["x"] > width - 30 else "middle"
+            )
     return {
-        "width": WIDTH,
+        "width": width,
         "height": height,
         "marker": marker,
         "baseline": top + plot_height,
@@ -149,12 +179,12 @@ def deadlines_by_month(months: list[dict], as_of=None) -> dict:
     }
 
 
-def _legend() -> list[dict]:
+def _legend(narrow: bool) -> list[dict]:
     labels = {"completed": "已销号", "in_progress": "推进中(未逾期)", "overdue": "已逾期"}
-    legend, x = [], 10
+    legend, x = [], 4 if narrow else 10
     for key, label in labels.items():
-        legend.append({"x": x, "fill": COLORS[key], "label": label, "text_x": x + 18})
-        x += 40 + 15 * len(label)
+        legend.append({"x": x, "fill": COLORS[key], "label": label, "text_x": x + 17})
+        x += 30 + 13 * len(label)
     return legend
 
 

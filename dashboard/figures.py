@@ -41,11 +41,13 @@ DUE_SOON_DAYS = 15
 TASK_LIST_URL = "/"
 # What a dashboard may be filtered by; each is a TaskFilterSet parameter.
 FILTER_PARAMS = ("plan", "issuer", "lead_unit")
+# Ties are broken by unit id, not name: the grouped query then needs no unit names.
 UNIT_SORTS = {
-    "overdue": ("-overdue", F("on_time_rate").asc(nulls_last=True), "unit__name"),
-    "rate": (F("on_time_rate").asc(nulls_last=True), "-overdue", "unit__name"),
-    "led": ("-led", "unit__name"),
-    "silence": ("-overdue", "unit__name"),  # then by last report, see by_unit()
+    "overdue": ("-overdue", F("on_time_rate").asc(nulls_last=True), "unit_id"),
+    "rate": (F("on_time_rate").asc(nulls_last=True), "-overdue", "unit_id"),
+    "led": ("-led", "unit_id"),
+    "completed": ("-completed", "unit_id"),
+    "silence": ("-overdue", "unit_id"),  # then by last report, see by_unit()
     "name": ("unit__name",),
 }
 
@@ -191,13 +193,14 @@ def by_unit(
     sort: str = "overdue",
     limit=None,
     month_start=None,
-    with_last_report=True,
 ) -> list[dict]:
     """Per lead unit (红黑榜): led, completed, overdue, on-time rate, last report.
 
-    On-time rate = tasks due before `as_of` that were completed by their due date,
-    divided by tasks due before `as_of` (None while nothing is due yet). With
-    `month_start`, also counts open led tasks nobody reported on since then.
+    On-time rate = of the dated tasks that are due before `as_of` or already
+    completed by then ("assessed"), the share completed by their due date; a task
+    finished early counts as on time before its date comes. None while no task is
+    assessed. With `month_start`, also counts open led tasks nobody reported on
+    since then.
     """
     as_of = query.as_of
     links = TaskUnit.objects.filter(role=UnitRole.LEAD)
@@ -206,14 +209,15 @@ def by_unit(
     if "lead_unit" in query.filters:
         links = links.filter(unit_id=query.filters["lead_unit"])
     done = completed_by_q(as_of, "task__")
-    due = Q(task__deadline__due_on__lt=as_of, task__deadline__is_ongoing=False)
+    dated = Q(task__deadline__is_ongoing=False, task__deadline__due_on__isnull=False)
+    assessed = dated & (Q(task__deadline__due_on__lt=as_of) | done)
     annotations = {
         "led": Count("task_id"),
         "completed": Count("task_id", filter=done),
         "overdue": Count("task_id", filter=overdue_q(as_of, "task__")),
-        "due": Count("task_id", filter=due),
+        "assessed": Count("task_id", filter=assessed),
         "on_time": Count(
-            "task_id", filter=due & done & Q(task__completed_on__lte=F("task__deadline__due_on"))
+            "task_id", filter=dated & done & Q(task__completed_on__lte=F("task__deadline__due_on"))
         ),
     }
     if month_start is not None:
@@ -223,12 +227,15 @@ def by_unit(
             created_at__lt=end_of_day(as_of),
         )
         annotations["not_reported"] = Count("task_id", filter=~done & ~Q(Exists(reported)))
+    # Grouped by unit_id alone: a hash aggregate over one small group per unit. The
+    # names come with the last reports in one more query, for the rows kept only
+    # (sorting by name needs them in SQL, and groups by them too).
     rows = (
-        links.values("unit_id", "unit__name")
+        links.values("unit_id", *(("unit__name",) if sort == "name" else ()))
         .annotate(**annotations)
         .annotate(
             on_time_rate=ExpressionWrapper(
-                F("on_time") * 100.0 / NullIf(F("due"), 0), output_field=FloatField()
+                F("on_time") * 100.0 / NullIf(F("assessed"), 0), output_field=FloatField()
             ),
         )
         .order_by(*UNIT_SORTS.get(sort, UNIT_SORTS["overdue"]))
@@ -237,10 +244,9 @@ def by_unit(
     if limit is not None and not silence:
         rows = rows[:limit]
     rows = list(rows)
-    unit_ids = [row["unit_id"] for row in rows]
-    last_reports = last_report_by_unit(unit_ids, as_of) if with_last_report or silence else {}
+    units = units_with_last_report([row["unit_id"] for row in rows], as_of)
     for row in rows:
-        row["last_report_at"] = last_reports.get(row["unit_id"])
+        row["unit__name"], row["last_report_at"] = units[row["unit_id"]]
     if silence:
         # Ordered here, not in SQL: a correlated subquery inside the grouped query
         # would be grouped by and run once per task row. O(units), not O(tasks).
@@ -257,17 +263,18 @@ def by_unit(
     return rows
 
 
-def last_report_by_unit(unit_ids: list[int], as_of: date) -> dict:
-    """Each unit's latest progress report made by the end of `as_of`: one query,
-    one probe per unit into the (unit, created_at) index."""
+def units_with_last_report(unit_ids: list[int], as_of: date) -> dict:
+    """{unit id: (name, latest progress report made by the end of `as_of`)}: one
+    query, one probe per unit into the (unit, created_at) index."""
     latest = ProgressReport.objects.filter(
         unit=OuterRef("pk"), created_at__lt=end_of_day(as_of)
     ).order_by("-created_at")
-    return dict(
+    rows = (
         Unit.objects.filter(pk__in=unit_ids)
         .annotate(last_report_at=Subquery(latest.values("created_at")[:1]))
-        .values_list("pk", "last_report_at")
+        .values_list("pk", "name", "last_report_at")
     )
+    return {pk: (name, last_report_at) for pk, name, last_report_at in rows}
 
 
 def by_month(tasks, query: DashboardQuery) -> list[dict]:

@@ -26,6 +26,15 @@ from .permissions import can_view_dashboard
 # Rows shown on the page before "show all": keeps the page fast at 100,000 tasks.
 PAGE_ROWS = 50
 CHART_UNITS = 15
+# The 红黑榜's columns; each header sorts the table by it (keys of UNIT_SORTS).
+UNIT_COLUMNS = (
+    ("name", "牵头单位"),
+    ("led", "牵头任务"),
+    ("completed", "已销号"),
+    ("overdue", "已逾期"),
+    ("rate", "按时完成率"),
+    ("silence", "距上次报送"),
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -78,9 +87,7 @@ def dashboard(request, query, tasks):
     if sort == "overdue":  # the table is already in the chart's order
         chart_units = figures["by_unit"][:CHART_UNITS]
     else:
-        chart_units = by_unit(
-            tasks, query, sort="overdue", limit=CHART_UNITS, with_last_report=False
-        )
+        chart_units = by_unit(tasks, query, sort="overdue", limit=CHART_UNITS)
     context = {
         "query": query,
         "figures": figures,
@@ -90,10 +97,11 @@ def dashboard(request, query, tasks):
         "more_overdue": more_overdue,
         "links": totals_links(query),
         "sort": sort,
-        "sorts": UNIT_SORTS,
-        "plan_chart": charts.status_by_plan(figures["by_plan"]),
-        "unit_chart": charts.overdue_by_unit(chart_units),
-        "month_chart": charts.deadlines_by_month(figures["by_month"], query.as_of),
+        "unit_columns": UNIT_COLUMNS,
+        "all_units": all_units,
+        "plan_chart": charts.both(charts.status_by_plan, figures["by_plan"]),
+        "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
+        "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
         "options": filter_options(),
     }
     return render(request, "dashboard/dashboard.html", context)

@@ -1,5 +1,7 @@
 """The leaders' dashboard: overdue rule, replay on the five plans, links, access, 400s."""
 
+import html
+import re
 from datetime import date, datetime, time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -7,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from dashboard import charts
 from dashboard.figures import DashboardQuery, by_month, by_plan, by_unit, dashboard_query, totals
 from dashboard.figures import totals_links as links_for_totals
 from tasks.choices import TaskStatus
@@ -102,13 +105,30 @@ def test_unit_on_time_rate_and_days_since_last_report(hand_built):
     query = DashboardQuery(as_of=AS_OF)
     [row] = by_unit(Task.objects.all(), query)
     assert (row["led"], row["completed"], row["overdue"]) == (9, 1, 4)
-    # due before as_of: 1, 4, 5, 6, 7; completed by its due date: only 5
-    assert (row["due"], row["on_time"]) == (5, 1)
+    # assessed (due before as_of, or completed by then): 1, 4, 5, 6, 7; on time: only 5
+    assert (row["assessed"], row["on_time"]) == (5, 1)
     assert row["on_time_rate"] == pytest.approx(20.0)
     assert row["days_since_report"] == 10
     assert tasks_behind(row["links"]["overdue"]) == set(
         Task.objects.overdue(AS_OF).values_list("pk", flat=True)
     )
+
+
+def test_task_completed_before_its_date_counts_as_on_time(office_user):
+    early, idle = make_unit("提前局"), make_unit("未到期局")
+    plan = make_plan()
+    finished = make_task(plan=plan, number=1, due_on=date(2020, 12, 31), lead_units=[early])
+    task_complete_verify(
+        task=finished, user=office_user, expected_version=1, completed_on=date(2020, 6, 1)
+    )
+    make_task(plan=plan, number=2, due_on=date(2020, 12, 31), lead_units=[idle])
+    rows = {row["unit__name"]: row for row in by_unit(Task.objects.all(), DashboardQuery(AS_OF))}
+    assert (rows["提前局"]["assessed"], rows["提前局"]["on_time_rate"]) == (1, 100.0)
+    # nothing due and nothing finished yet: no rate rather than 0%
+    assert (rows["未到期局"]["assessed"], rows["未到期局"]["on_time_rate"]) == (0, None)
+    # the same task replayed before it was verified: not assessed yet
+    [before] = by_unit(Task.objects.filter(pk=finished.pk), DashboardQuery(as_of=date(2020, 5, 31)))
+    assert before["on_time_rate"] is None
 
 
 def test_units_furthest_behind_come_first_and_sort_is_selectable():
@@ -171,7 +191,9 @@ def test_leader_sees_dashboard_with_charts_and_links(imported_plans, leader_user
     response = client.get("/dashboard/?as_of=2021-05-01")
     assert response.status_code == 200
     content = response.content.decode()
-    assert content.count("<svg") == 3
+    # three charts, each drawn for a PC and for a phone (CSS shows one)
+    assert content.count('<svg class="chart chart-wide"') == 3
+    assert content.count('<svg class="chart chart-narrow"') == 3
     assert "/?as_of=2021-05-01&amp;overdue=true" in content
     assert "<script" not in content
     assert " style=" not in content
@@ -237,3 +259,53 @@ def test_api_returns_the_dashboard_figures(imported_plans, leader_user, client):
     assert {"unit", "led", "completed", "overdue", "on_time_rate", "days_since_report"} <= set(
         data["by_unit"][0]
     )
+
+
+def test_every_number_on_the_page_opens_a_list_of_that_many_tasks(
+    imported_plans, leader_user, client
+):
+    client.force_login(leader_user)
+    content = client.get("/dashboard/", {"as_of": "2020-07-01", "units": "all"}).content.decode()
+    links = re.findall(
+        r'<a[^>]* href="(/\?[^"]+)"[^>]*>\s*(?:<span class="value">)?(\d+)<', content
+    )
+    assert len(links) > 50
+    for href, shown in links:
+        assert len(tasks_behind(html.unescape(href))) == int(shown), href
+
+
+def test_overdue_rows_open_the_task(imported_plans, leader_user, client):
+    client.force_login(leader_user)
+    content = client.get("/dashboard/", {"as_of": "2020-07-01"}).content.decode()
+    for task in Task.objects.overdue(AS_OF):
+        assert f'href="/tasks/{task.pk}/"' in content
+
+
+def test_unit_table_sorts_by_each_column(imported_plans, leader_user, client):
+    client.force_login(leader_user)
+    for key in ("name", "led", "completed", "overdue", "rate", "silence"):
+        response = client.get("/dashboard/", {"as_of": "2020-07-01", "sort": key})
+        assert response.status_code == 200
+        assert f"sort={key}" in response.content.decode()
+    response = client.get("/dashboard/", {"as_of": "2020-07-01", "sort": "led"})
+    led = [row["led"] for row in response.context["units"]]
+    assert led == sorted(led, reverse=True) and led[0] > led[-1]
+    response = client.get("/dashboard/", {"as_of": "2020-07-01", "sort": "rate"})
+    rates = [row["on_time_rate"] for row in response.context["units"]]
+    known = [rate for rate in rates if rate is not None]
+    assert known == sorted(known) and rates[: len(known)] == known  # no rate last
+
+
+@pytest.mark.parametrize("width", [charts.WIDE, charts.NARROW])
+def test_chart_labels_stay_inside_the_drawing(imported_plans, width):
+    query, tasks = dashboard_query({"as_of": "2021-06-30"})
+    months = charts.deadlines_by_month(by_month(tasks, query), query.as_of, width=width)
+    labels = [column for column in months["columns"] if column["show_label"]]
+    assert len(labels) * 56 <= width  # "YYYY-MM" labels do not overlap
+    assert all(0 <= column["x"] <= width for column in months["columns"])
+    assert months["marker"] and 0 < months["marker"]["x"] < width
+    plans = charts.status_by_plan(by_plan(tasks, query), width=width)
+    # "共N" at font size 12: one CJK character and N digits
+    assert all(row["total_x"] + 12 + 7 * len(str(row["total"])) <= width for row in plans["rows"])
+    units = charts.overdue_by_unit(by_unit(tasks, query, limit=15), width=width)
+    assert units["rows"] and all(row["value_x"] + 20 <= width for row in units["rows"])
