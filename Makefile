@@ -73,3 +73,17 @@ BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/reform_bench
 bench: install
 	DATABASE_URL= $(BIN)/python bench/run.py --tasks $(BENCH_TASKS)
 	DATABASE_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py --if-available --tasks $(BENCH_TASKS)
+
+# Month-end load test (issue 7): a fresh PostgreSQL database with the five plans,
+# gunicorn with production settings on 127.0.0.1:8117, LOADTEST_USERS unit users each
+# logging in and reporting once within 5 minutes while LOADTEST_LEADERS leaders refresh
+# the dashboard; p50/p95, errors, and a database check that every report is stored
+# once. Results in bench/results/loadtest-*.json. The database is dropped and rebuilt.
+.PHONY: loadtest
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_loadtest
+LOADTEST_USERS ?= 200
+LOADTEST_LEADERS ?= 20
+LOADTEST_PORT ?= 8117
+loadtest: install
+	$(BIN)/python bench/loadtest.py --drop-existing --database-url $(LOADTEST_DATABASE_URL) \
+		--users $(LOADTEST_USERS) --leaders $(LOADTEST_LEADERS) --port $(LOADTEST_PORT)

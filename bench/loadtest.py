@@ -1,0 +1,592 @@
+"""Month-end load test: unit users log in and report, leaders refresh the dashboard.
+
+The scenario the office fears: a few hundred unit users all report in the same week.
+This script builds a fresh PostgreSQL database (the five plans, one account per
+simulated user), starts gunicorn with production settings on 127.0.0.1 only, and then
+runs, within a bounded time:
+
+- N unit users (default 200), each arriving at a random moment of the ramp: open the
+  login page, log in with its CSRF token, open 我的任务, open one of its unit's tasks
+  and submit one progress report through the portal form. A share of them double-click
+  the submit button (the same form sent twice at once).
+- M leaders (default 20), logged in, refreshing the dashboard until the unit users are
+  done.
+
+It reports p50/p95/max latency per request kind and overall, the errors, the server's
+own timings from the request log, and then checks in the database that every report
+was stored exactly once (no lost and no duplicated report). Results go to
+bench/results/loadtest-<database>-<users>u-<leaders>l.json.
+
+    make loadtest                                       # 200 users, 20 leaders
+    .venv/bin/python bench/loadtest.py --users 20 --leaders 2 --ramp 30   # a short run
+
+Traffic goes only to the gunicorn this script starts on a loopback address; every loop
+is bounded in count and time (`--duration`, default 300 s), and the server is stopped
+at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/reform_loadtest"
+PASSWORD = "load-test-Passw0rd-2026"
+USER_PREFIX = "load_unit_"
+LEADER_PREFIX = "load_leader_"
+# Names that belong to other people's databases; never dropped by this script.
+PROTECTED_DATABASES = {"postgres", "template0", "template1", "test", "test_test", "reform"}
+TARGET = {"errors": 0, "lost_reports": 0, "duplicated_reports": 0, "p95_ms": 500}
+REQUEST_TIMEOUT_S = 30
+
+
+# --- set-up -------------------------------------------------------------------------
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def create_database(url: str, *, drop_existing: bool) -> None:
+    """Create the load-test database, refusing to drop one it was not allowed to."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = database_name(url)
+    if not name or name in PROTECTED_DATABASES:
+        raise SystemExit(f"refusing to use database {name!r}: pick a dedicated name")
+    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    connection = psycopg2.connect(maintenance)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone():
+                if not drop_existing:
+                    raise SystemExit(
+                        f"database {name!r} exists; pass --drop-existing to rebuild it"
+                    )
+                cursor.execute(
+                    sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        connection.close()
+
+
+def server_env(database_url: str, media_root: str) -> dict[str, str]:
+    """Production settings over plain http on loopback (an intranet without TLS)."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_HTTPS="0",
+        PRIVATE_MEDIA_ROOT=media_root,
+        # Every unit user logs in from 127.0.0.1; the lockout is per user name, so
+        # it is not hit, but keep the default limit visible in the results.
+        DJANGO_LOGIN_FAILURE_LIMIT=os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"),
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=600
+    )
+
+
+def seed_accounts(database_url: str, *, users: int, leaders: int) -> list[dict]:
+    """One account per simulated unit user, each on its own reportable task when possible.
+
+    Returns [{username, task_id}] for the unit users. Every account gets the same
+    (properly hashed) password: hashing once keeps the set-up fast while the server
+    still verifies the full PBKDF2 hash at each login, as in production.
+    """
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reform.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+
+    from tasks.choices import TaskStatus
+    from tasks.models import Task
+    from units.choices import UnitRole
+    from units.models import UnitMembership
+    from units.roles import LEADER_GROUP
+
+    User = get_user_model()
+    hashed = make_password(PASSWORD)
+    tasks = list(
+        Task.objects.exclude(status=TaskStatus.COMPLETED)
+        .filter(task_units__isnull=False)
+        .distinct()
+        .order_by("plan_id", "number")
+        .prefetch_related("task_units")
+    )
+    if not tasks:
+        raise SystemExit("no reportable task after load_policies")
+    accounts = []
+    with transaction.atomic():
+        for index in range(users):
+            task = tasks[index % len(tasks)]
+            links = sorted(task.task_units.all(), key=lambda link: link.role != UnitRole.LEAD)
+            user = User.objects.create(
+                username=f"{USER_PREFIX}{index:04d}", password=hashed, first_name="压测单位用户"
+            )
+            UnitMembership.objects.create(user=user, unit_id=links[0].unit_id)
+            accounts.append({"username": user.username, "task_id": task.pk})
+        leader_group = Group.objects.get(name=LEADER_GROUP)
+        for index in range(leaders):
+            leader = User.objects.create(
+                username=f"{LEADER_PREFIX}{index:03d}",
+                password=hashed,
+                first_name="压测领导",
+                is_staff=True,
+            )
+            leader.groups.add(leader_group)
+    print(
+        f"seeded {users} unit users on {min(users, len(tasks))} distinct tasks "
+        f"({len(tasks)} reportable) and {leaders} leaders"
+    )
+    return accounts
+
+
+def start_gunicorn(env, *, host: str, port: int, workers: int, log_path: Path):
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 -- closed in stop_gunicorn
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "reform.wsgi:application",
+            "--config",
+            "deploy/gunicorn.conf.py",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log_path}")
+        try:
+            if httpx.get(f"http://{host}:{port}/healthz", timeout=2).status_code == 200:
+                return process, log
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop_gunicorn(process, log)
+    raise SystemExit(f"gunicorn did not answer /healthz within 60 s; see {log_path}")
+
+
+def stop_gunicorn(process, log) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    log.close()
+
+
+# --- the simulated people ----------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    submitted: dict[str, str] = field(default_factory=dict)  # username → token
+    failed_users: list[str] = field(default_factory=list)
+    double_clicks: int = 0
+    conflicts_retried: int = 0
+    dashboard_refreshes: int = 0
+
+    def record(self, kind: str, started: float) -> None:
+        self.latencies.setdefault(kind, []).append((time.monotonic() - started) * 1000)
+
+
+class StepFailed(Exception):
+    pass
+
+
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    if not match:
+        raise StepFailed(f"no hidden field {name!r} in the page")
+    return match.group(1)
+
+
+async def call(client, stats: Stats, kind: str, method: str, url: str, expect, **kwargs):
+    started = time.monotonic()
+    try:
+        response = await client.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        stats.record(kind, started)
+        stats.errors.append({"kind": kind, "url": url, "error": type(exc).__name__})
+        raise StepFailed(kind) from exc
+    stats.record(kind, started)
+    if response.status_code not in expect:
+        stats.errors.append({"kind": kind, "url": url, "status": response.status_code})
+        raise StepFailed(f"{kind}: HTTP {response.status_code}")
+    return response
+
+
+async def log_in(client, stats: Stats, username: str) -> None:
+    page = await call(client, stats, "login_page", "GET", "/accounts/login/", {200})
+    await call(
+        client,
+        stats,
+        "login",
+        "POST",
+        "/accounts/login/",
+        {302},
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": CSRF_RE.search(page.text).group(1),
+        },
+    )
+
+
+async def think(rng: random.Random, low: float, high: float) -> None:
+    await asyncio.sleep(rng.uniform(low, high))
+
+
+async def unit_user(base_url, account, start_at, stats, rng, *, double_click: bool, think_s):
+    await asyncio.sleep(start_at)
+    username, task_id = account["username"], account["task_id"]
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
+        try:
+            await log_in(client, stats, username)
+            await think(rng, *think_s)
+            await call(client, stats, "task_list", "GET", "/", {200})
+            await think(rng, *think_s)
+            for _attempt in range(3):
+                page = await call(client, stats, "task_page", "GET", f"/tasks/{task_id}/", {200})
+                token = hidden(page.text, "token")
+                form = {
+                    "csrfmiddlewaretoken": CSRF_RE.search(page.text).group(1),
+                    "status": "in_progress",
+                    "progress": str(rng.randint(10, 90)),
+                    "text": f"{username} 本月推进情况:已召开专题会议,完成阶段性工作。",
+                    "version": hidden(page.text, "version"),
+                    "token": token,
+                }
+                await think(rng, *think_s)
+                url = f"/tasks/{task_id}/report/"
+                # 409: a colleague on the same task saved first; reload and send again.
+                posts = [call(client, stats, "report_submit", "POST", url, {302, 409}, data=form)]
+                if double_click:
+                    stats.double_clicks += 1
+                    posts.append(
+                        call(client, stats, "report_submit", "POST", url, {302, 409}, data=form)
+                    )
+                responses = await asyncio.gather(*posts)
+                if any(response.status_code == 302 for response in responses):
+                    stats.submitted[username] = token
+                    return
+                stats.conflicts_retried += 1
+            raise StepFailed("three version conflicts in a row")
+        except StepFailed:
+            stats.failed_users.append(username)
+
+
+async def leader(base_url, username, stats, rng, units_done: asyncio.Event, interval_s: float):
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
+        await asyncio.sleep(rng.uniform(0, interval_s))
+        try:
+            await log_in(client, stats, username)
+        except StepFailed:
+            return
+        while not units_done.is_set():
+            try:
+                await call(client, stats, "dashboard", "GET", "/dashboard/", {200})
+                stats.dashboard_refreshes += 1
+            except StepFailed:
+                pass
+            try:
+                await asyncio.wait_for(units_done.wait(), rng.uniform(0.5, 1.5) * interval_s)
+            except TimeoutError:
+                pass
+
+
+async def run_scenario(base_url, accounts, leaders, args) -> tuple[Stats, float]:
+    stats = Stats()
+    rng = random.Random(args.seed)
+    units_done = asyncio.Event()
+    unit_jobs = [
+        unit_user(
+            base_url,
+            account,
+            rng.uniform(0, args.ramp),
+            stats,
+            random.Random(rng.random()),
+            double_click=rng.random() < args.double_click,
+            think_s=(0.5, args.think),
+        )
+        for account in accounts
+    ]
+    leader_jobs = [
+        asyncio.create_task(
+            leader(
+                base_url,
+                f"{LEADER_PREFIX}{index:03d}",
+                stats,
+                random.Random(rng.random()),
+                units_done,
+                args.leader_interval,
+            )
+        )
+        for index in range(leaders)
+    ]
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(asyncio.gather(*unit_jobs), timeout=args.duration)
+    except TimeoutError:
+        stats.errors.append({"kind": "scenario", "error": f"not finished in {args.duration} s"})
+    elapsed = time.monotonic() - started
+    units_done.set()
+    await asyncio.wait_for(asyncio.gather(*leader_jobs), timeout=REQUEST_TIMEOUT_S + 5)
+    return stats, elapsed
+
+
+# --- results ------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summarise(values: list[float]) -> dict:
+    return {
+        "count": len(values),
+        "p50_ms": round(percentile(values, 0.50), 1),
+        "p95_ms": round(percentile(values, 0.95), 1),
+        "max_ms": round(max(values), 1) if values else 0.0,
+        "mean_ms": round(statistics.fmean(values), 1) if values else 0.0,
+    }
+
+
+def server_timings(log_path: Path) -> dict:
+    """The app's own per-request durations, from the JSON request log gunicorn printed."""
+    durations, statuses = [], {}
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("path") == "/healthz":
+            continue
+        durations.append(entry["duration_ms"])
+        statuses[str(entry["status"])] = statuses.get(str(entry["status"]), 0) + 1
+    return {**summarise(durations), "statuses": statuses}
+
+
+def verify_reports(accounts: list[dict], stats: Stats) -> dict:
+    """Every report a user submitted is in the database exactly once; nothing extra."""
+    from django.db.models import Count
+
+    from tasks.models import ProgressReport
+
+    per_author = dict(
+        ProgressReport.objects.filter(author__username__startswith=USER_PREFIX)
+        .values_list("author__username")
+        .annotate(n=Count("pk"))
+    )
+    stored_tokens = set(
+        str(token)
+        for token in ProgressReport.objects.filter(
+            author__username__startswith=USER_PREFIX
+        ).values_list("submission_token", flat=True)
+    )
+    lost = [
+        name
+        for name, token in stats.submitted.items()
+        if str(uuid.UUID(token)) not in stored_tokens
+    ]
+    duplicated = {name: n for name, n in per_author.items() if n > 1}
+    unexpected = [name for name in per_author if name not in stats.submitted]
+    return {
+        "users": len(accounts),
+        "reports_submitted": len(stats.submitted),
+        "reports_stored": sum(per_author.values()),
+        "lost": lost,
+        "duplicated": duplicated,
+        "stored_without_confirmation": unexpected,
+        "ok": not lost and not duplicated and not unexpected,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--drop-existing", action="store_true", help="rebuild the database")
+    parser.add_argument("--users", type=int, default=200, help="unit users (one report each)")
+    parser.add_argument("--leaders", type=int, default=20, help="leaders on the dashboard")
+    parser.add_argument("--ramp", type=float, default=240, help="seconds over which users arrive")
+    parser.add_argument("--duration", type=float, default=300, help="hard limit for the users")
+    parser.add_argument("--think", type=float, default=3.0, help="max seconds between steps")
+    parser.add_argument("--leader-interval", type=float, default=10.0, help="dashboard refresh")
+    parser.add_argument("--double-click", type=float, default=0.1, help="share sending twice")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8117)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--out", type=Path, help="results file (default under bench/results/)")
+    args = parser.parse_args(argv)
+
+    if not ipaddress.ip_address(args.host).is_loopback:
+        parser.error("--host must be a loopback address: this test never leaves the machine")
+    if not 1 <= args.users <= 1000 or not 0 <= args.leaders <= 100:
+        parser.error("--users must be 1..1000 and --leaders 0..100")
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("the load test runs on PostgreSQL (--database-url postgres://…)")
+    if args.ramp + 2 * args.think > args.duration:
+        parser.error("--ramp plus think times must fit in --duration")
+
+    media_root = tempfile.mkdtemp(prefix="reform-loadtest-media-")
+    env = server_env(args.database_url, media_root)
+    print(f"creating {database_name(args.database_url)} and loading the five plans …")
+    create_database(args.database_url, drop_existing=args.drop_existing)
+    manage(env, "migrate", "--no-input", "--verbosity", "0")
+    manage(env, "createcachetable")
+    manage(env, "collectstatic", "--no-input", "--verbosity", "0")
+    manage(env, "load_policies")
+    accounts = seed_accounts(args.database_url, users=args.users, leaders=args.leaders)
+
+    log_path = RESULTS_DIR / f"loadtest-{os.getpid()}.log.tmp"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    process, log = start_gunicorn(
+        env, host=args.host, port=args.port, workers=args.workers, log_path=log_path
+    )
+    print(
+        f"gunicorn ({args.workers} workers) on {args.host}:{args.port}; "
+        f"{args.users} unit users over {args.ramp:.0f} s, {args.leaders} leaders …"
+    )
+    started_at = datetime.now().astimezone()
+    try:
+        stats, elapsed = asyncio.run(
+            run_scenario(f"http://{args.host}:{args.port}", accounts, args.leaders, args)
+        )
+    finally:
+        stop_gunicorn(process, log)
+    from django.db import connection
+
+    connection.close()  # the server's connections are gone; start a fresh one
+    verification = verify_reports(accounts, stats)
+    all_latencies = [ms for values in stats.latencies.values() for ms in values]
+    overall = summarise(all_latencies)
+    errors = len(stats.errors)
+    result = {
+        "scenario": {
+            "unit_users": args.users,
+            "leaders": args.leaders,
+            "ramp_s": args.ramp,
+            "duration_limit_s": args.duration,
+            "think_max_s": args.think,
+            "leader_refresh_s": args.leader_interval,
+            "double_click_share": args.double_click,
+            "seed": args.seed,
+        },
+        "server": {
+            "gunicorn_workers": args.workers,
+            "worker_class": "sync",
+            "database": "postgresql",
+            "debug": False,
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "wall_s": round(elapsed, 1),
+        "requests": {kind: summarise(values) for kind, values in sorted(stats.latencies.items())},
+        "overall": overall,
+        # Logins verify a PBKDF2 hash (~0.3 s of CPU each, by design); shown apart so
+        # that the cost of the pages themselves is visible too.
+        "overall_without_login": summarise(
+            [ms for kind, values in stats.latencies.items() if kind != "login" for ms in values]
+        ),
+        "server_side": server_timings(log_path),
+        "errors": errors,
+        "error_samples": stats.errors[:20],
+        "users_failed": len(stats.failed_users),
+        "double_clicks": stats.double_clicks,
+        "conflicts_retried": stats.conflicts_retried,
+        "dashboard_refreshes": stats.dashboard_refreshes,
+        "verification": verification,
+        "target": TARGET,
+    }
+    result["passed"] = (
+        errors == TARGET["errors"]
+        and not stats.failed_users
+        and verification["ok"]
+        and overall["p95_ms"] < TARGET["p95_ms"]
+    )
+    out = args.out or RESULTS_DIR / (f"loadtest-postgresql-{args.users}u-{args.leaders}l.json")
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log_path.unlink(missing_ok=True)
+
+    print(f"\n{'request':<14}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for kind, row in {**result["requests"], "ALL": overall}.items():
+        print(f"{kind:<14}{row['count']:>7}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['max_ms']:>9}")
+    print(
+        f"\nerrors {errors}, users failed {len(stats.failed_users)}, "
+        f"reports submitted {verification['reports_submitted']}, stored "
+        f"{verification['reports_stored']}, lost {len(verification['lost'])}, duplicated "
+        f"{len(verification['duplicated'])}, double clicks {stats.double_clicks}, "
+        f"wall {elapsed:.0f} s"
+    )
+    print(f"{'PASSED' if result['passed'] else 'FAILED'} → {out}")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
