@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks import rules
 
 from . import services
+from .choices import NoticeStatus
 from .models import (
     AssessmentPeriod,
     AssessmentRule,
@@ -107,6 +110,16 @@ class EscalationNoticeAdmin(SimpleHistoryAdmin):
     )
     actions = ("issue", "cancel")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once issued, a notice is a record sent to the unit: it is cancelled, never edited.
+        if obj is not None and obj.status != NoticeStatus.PROPOSED:
+            return ("task", "unit", "colour", "reason", "proposed_on", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Every notice is kept (cancelled ones too), so the record stays complete.
+        return False
+
     @admin.action(description="确认并下发所选督办单", permissions=("change",))
     def issue(self, request, queryset):
         count = services.notice_issue(notices=queryset.select_related("task"), user=request.user)
@@ -137,10 +150,24 @@ class AssessmentScoreInline(admin.TabularInline):
 
 @admin.register(AssessmentPeriod)
 class AssessmentPeriodAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "starts_on", "ends_on", "base_score", "published_at")
+    list_display = (
+        "name",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "base_score",
+        "published_at",
+        "ranking_link",
+    )
     readonly_fields = ("published_at", "published_by")
     inlines = (AssessmentScoreInline,)
     actions = ("publish",)
+
+    @admin.display(description="排名")
+    def ranking_link(self, period):
+        url = reverse("supervision:scores")
+        label = "查看排名" if period.is_frozen else "预览排名(实时计算)"
+        return format_html('<a href="{}?period={}">{}</a>', url, period.pk, label)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_frozen:

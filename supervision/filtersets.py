@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import AssessmentScore, EscalationNotice, TaskAcknowledgement
+from .models import AssessmentScore, EscalationNotice, PlanPublication, TaskAcknowledgement
 
 
 class EscalationNoticeFilterSet(django_filters.FilterSet):
@@ -19,3 +19,9 @@ class AssessmentScoreFilterSet(django_filters.FilterSet):
     class Meta:
         model = AssessmentScore
         fields = ("period", "unit")
+
+
+class PlanPublicationFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = PlanPublication
+        fields = ("plan",)

@@ -8,7 +8,12 @@ from units.models import Unit
 class AcknowledgeForm(forms.Form):
     unit = forms.ModelChoiceField(label="牵头单位", queryset=Unit.objects.none())
     responsible_person = forms.CharField(label="具体责任人", max_length=100, required=False)
-    phone = forms.CharField(label="联系电话", max_length=50, required=False)
+    phone = forms.CharField(
+        label="联系电话",
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

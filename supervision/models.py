@@ -1,10 +1,12 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tasks.models import Plan, Task
+from units.choices import UnitRole
 from units.roles import sees_all_tasks
 
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus, PeriodKind
@@ -243,6 +245,13 @@ class EscalationNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_colour_display()} {self.task} / {self.unit}"
+
+    def clean(self):
+        # A notice goes to a lead unit of its task (牵头单位), never to a helper unit.
+        if self.task_id and self.unit_id:
+            leads = self.task.task_units.filter(unit_id=self.unit_id, role=UnitRole.LEAD)
+            if not leads.exists():
+                raise ValidationError({"unit": "督办单只能发给该任务的牵头单位"})
 
 
 class AssessmentRule(models.Model):

@@ -16,7 +16,7 @@ class NoticeProposal:
 def notice_colour(
     *,
     as_of: date,
-    due_on: date,
+    due_on: date | None,
     start_on: date | None,
     progress: int,
     last_report_on: date | None,
@@ -27,8 +27,12 @@ def notice_colour(
     red    — overdue (`Task.objects.overdue(as_of)` decides, passed in as `is_overdue`);
     yellow — progress well below the elapsed share of the time, or no report for over a month;
     blue   — due within 7 days and no report in the last N days.
+
+    A task without a due date (长期坚持, or a deadline not yet set) can be neither overdue
+    nor due soon and has no elapsed share, but it must still report: it gets yellow when
+    no report came for over a month.
     """
-    if is_overdue:
+    if is_overdue and due_on is not None:
         days = (as_of - due_on).days
         return NoticeProposal(
             NoticeColour.RED,
@@ -40,7 +44,7 @@ def notice_colour(
     elif start_on is not None:
         days_since_report = (as_of - start_on).days
 
-    if start_on is not None and start_on < due_on and start_on <= as_of:
+    if due_on is not None and start_on is not None and start_on < due_on and start_on <= as_of:
         elapsed = min(100, (as_of - start_on).days * 100 // (due_on - start_on).days)
         if progress + conf.get("SUPERVISION_YELLOW_PROGRESS_GAP") < elapsed:
             return NoticeProposal(
@@ -52,6 +56,8 @@ def notice_colour(
     ):
         return NoticeProposal(NoticeColour.YELLOW, f"已{days_since_report}天未报送进展。")
 
+    if due_on is None:
+        return None
     days_left = (due_on - as_of).days
     no_recent_report = last_report_on is None or (as_of - last_report_on).days >= conf.get(
         "SUPERVISION_BLUE_NO_REPORT_DAYS"

@@ -81,11 +81,12 @@ def notices_propose(*, as_of: date) -> list[EscalationNotice]:
 
     Idempotent: a (task, unit, colour) already noticed since the task was last completed is
     not proposed again, so running twice a day proposes nothing new, and a reopened task
-    can be noticed again. Ongoing and completed tasks get no notices.
+    can be noticed again. Completed tasks get no notices; ongoing (长期坚持) tasks only the
+    yellow one for not reporting (see `notice_colour`).
     """
     tasks = (
         Task.objects.exclude(status=TaskStatus.COMPLETED)
-        .filter(deadline__is_ongoing=False, deadline__due_on__isnull=False)
+        .filter(deadline__isnull=False)
         .select_related("deadline", "plan__publication")
         .prefetch_related(
             Prefetch(
@@ -121,7 +122,7 @@ def notices_propose(*, as_of: date) -> list[EscalationNotice]:
             continue
         proposal = notice_colour(
             as_of=as_of,
-            due_on=task.deadline.due_on,
+            due_on=None if task.deadline.is_ongoing else task.deadline.due_on,
             start_on=_start_on(task),
             progress=task.progress,
             last_report_on=timezone.localdate(task.last_report_at) if task.last_report_at else None,
@@ -224,6 +225,24 @@ class UnitScore:
     total: Decimal
     breakdown: list[dict] = field(default_factory=list)
     rank: int = 0
+
+
+def rule_legend(scores: list[UnitScore]) -> list[dict]:
+    """The rules as the scores were computed with them: name, what is counted, points each.
+
+    Read from the breakdown rather than the rule table, so a frozen period explains itself
+    with the points in force when it was published.
+    """
+    if not scores:
+        return []
+    return [
+        {
+            "rule": item["rule"],
+            "counts": AssessmentRuleKind(item["kind"]).label,
+            "points": item["points"],
+        }
+        for item in scores[0].breakdown
+    ]
 
 
 NOTICE_KINDS = {
@@ -334,7 +353,7 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
         total = period.base_score
         for rule in rules_in_force:
             count = counts[rule.kind][unit.pk]
-            score = rule.points * count if count else Decimal(0)
+            score = rule.points * count if count else Decimal("0.00")
             total += score
             breakdown.append(
                 {

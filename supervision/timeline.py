@@ -4,10 +4,11 @@ from .choices import NoticeStatus
 from .models import EscalationNotice, PlanPublication, TaskAcknowledgement
 
 
-def task_events(task, *, include_proposed: bool = False) -> list[dict]:
+def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[dict]:
     """交办, 签收 and 督办单 events of `task`, oldest first: {"time", "kind", "text"}.
 
-    Proposed notices are internal to the office, so they are left out unless asked for.
+    Proposed notices are internal to the office, so they are left out unless asked for;
+    with `unit_ids`, only the notices sent to those units are included (a unit's view).
     """
     events = []
     publication = PlanPublication.objects.filter(plan_id=task.plan_id).first()
@@ -20,6 +21,8 @@ def task_events(task, *, include_proposed: bool = False) -> list[dict]:
         text = f"{ack.unit}签收" + (f"(责任人:{contact})" if contact else "")
         events.append({"time": ack.acknowledged_at, "kind": "acknowledged", "text": text})
     notices = EscalationNotice.objects.filter(task=task).select_related("unit")
+    if unit_ids is not None:
+        notices = notices.filter(unit_id__in=unit_ids)
     for notice in notices:
         label = f"{notice.get_colour_display()}督办单({notice.unit})"
         if include_proposed:

@@ -19,8 +19,10 @@ from units.roles import sees_all_tasks
 from . import conf, selectors
 from .choices import NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
-from .models import AssessmentPeriod, EscalationNotice
-from .services import assessment_compute, notice_answer, task_acknowledge
+from .models import AssessmentPeriod, EscalationNotice, TaskAcknowledgement
+from .services import assessment_compute, notice_answer, rule_legend, task_acknowledge
+
+ANSWERED_SHOWN = 20
 
 
 def _user_units(user):
@@ -64,8 +66,20 @@ def home(request):
             )
             for notice in notices
         ],
+        # The unit's record: notices it has answered, newest first, with their timestamps.
+        "answered": (
+            EscalationNotice.objects.visible_to(request.user)
+            .filter(status=NoticeStatus.ANSWERED, unit__in=units)
+            .select_related("task", "unit")
+            .order_by("-answered_at")[:ANSWERED_SHOWN]
+        ),
         "today": timezone.localdate(),
         "is_office": sees_all_tasks(request.user),
+        "proposed_count": (
+            EscalationNotice.objects.filter(status=NoticeStatus.PROPOSED).count()
+            if sees_all_tasks(request.user)
+            else 0
+        ),
     }
     return render(request, "supervision/home.html", context)
 
@@ -113,11 +127,17 @@ def answer(request, notice_id):
 def notice_print(request, notice_id):
     notice = get_object_or_404(
         EscalationNotice.objects.visible_to(request.user).select_related(
-            "task__plan", "task__deadline", "unit", "answer"
+            "task__plan", "task__deadline", "unit", "answer__author"
         ),
         pk=notice_id,
     )
-    context = {"notice": notice, "letterhead": conf.get("SUPERVISION_LETTERHEAD")}
+    context = {
+        "notice": notice,
+        "acknowledgement": TaskAcknowledgement.objects.filter(
+            task=notice.task, unit=notice.unit
+        ).first(),
+        "letterhead": conf.get("SUPERVISION_LETTERHEAD"),
+    }
     return render(request, "supervision/notice_print.html", context)
 
 
@@ -136,7 +156,8 @@ def unacknowledged(request):
 
 
 def _scores_for(request):
-    """The chosen period and the score rows this user may see (a unit: its own only)."""
+    """The chosen period, the score rows this user may see (a unit: its own only), the legend
+    and how many units were ranked."""
     sees_all = sees_all_tasks(request.user)
     periods = AssessmentPeriod.objects.all()
     if not sees_all:
@@ -149,36 +170,54 @@ def _scores_for(request):
     else:
         period = periods.first()
     scores = assessment_compute(period=period) if period else []
+    legend = rule_legend(scores)
+    ranked = len(scores)
     if not sees_all:
         own = set(_user_units(request.user).values_list("pk", flat=True))
         scores = [score for score in scores if score.unit.pk in own]
-    return periods, period, scores
+    return periods, period, scores, legend, ranked
 
 
 @login_required
 def scores(request):
-    periods, period, rows = _scores_for(request)
-    rule_names = [item["rule"] for item in rows[0].breakdown] if rows else []
-    context = {"periods": periods, "period": period, "rows": rows, "rule_names": rule_names}
+    periods, period, rows, legend, ranked = _scores_for(request)
+    context = {
+        "periods": periods,
+        "period": period,
+        "rows": rows,
+        "legend": legend,
+        "ranked": ranked,
+        "sees_all": sees_all_tasks(request.user),
+    }
     return render(request, "supervision/scores.html", context)
 
 
 @login_required
 def scores_xlsx(request):
-    _, period, rows = _scores_for(request)
+    _, period, rows, legend, ranked = _scores_for(request)
     if period is None:
         raise Http404
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "考评排名"
-    rule_names = [item["rule"] for item in rows[0].breakdown] if rows else []
-    sheet.append(["名次", "单位", "总分", *rule_names])
+    sheet.append(["名次", "单位", "总分", *(item["rule"] for item in legend)])
     for row in rows:
         sheet.append(
             [row.rank, row.unit.name, float(row.total), *(float(i["score"]) for i in row.breakdown)]
         )
     sheet.append([])
-    sheet.append([f"{period.name}({period.starts_on}至{period.ends_on})基础分{period.base_score}"])
+    state = f"已于{period.published_at:%Y-%m-%d}发布,成绩已冻结" if period.is_frozen else "未发布"
+    sheet.append(
+        [
+            f"{period.name}({period.starts_on}至{period.ends_on})基础分{period.base_score},"
+            f"参评单位{ranked}个,{state}"
+        ]
+    )
+    rules_sheet = workbook.create_sheet("计分规则")
+    rules_sheet.append(["规则", "计分项", "每次分值"])
+    for item in legend:
+        rules_sheet.append([item["rule"], item["counts"], float(item["points"])])
+    rules_sheet.append(["总分 = 基础分 + Σ(次数 × 每次分值)"])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

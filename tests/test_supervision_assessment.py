@@ -127,10 +127,10 @@ def test_scores_on_the_known_data_set(known_data):
     assert scores["乙局"].rank == 2
     breakdown = {item["kind"]: (item["count"], item["score"]) for item in scores["乙局"].breakdown}
     assert breakdown == {
-        "on_time_completion": (0, "0"),
+        "on_time_completion": (0, "0.00"),
         "monthly_report": (1, "1.00"),
         "notice_blue": (1, "-1.00"),
-        "notice_yellow": (0, "0"),
+        "notice_yellow": (0, "0.00"),
         "notice_red": (1, "-5.00"),
         "late_acknowledgement": (2, "-2.00"),
     }

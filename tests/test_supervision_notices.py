@@ -102,10 +102,41 @@ def test_notices_go_to_lead_units_only(lead):
     assert [n.unit for n in propose(date(2020, 7, 1))] == [lead]
 
 
-def test_ongoing_and_completed_tasks_get_no_notice(lead):
-    make_task(is_ongoing=True, lead_units=[lead])
+def test_completed_task_gets_no_notice(lead):
     overdue_task(lead, status=TaskStatus.COMPLETED, completed_on=date(2020, 7, 5))
     assert propose(date(2020, 7, 10)) == []
+
+
+def test_task_without_due_date_is_only_yellow_for_not_reporting():
+    quiet = {"due_on": None, "start_on": AS_OF - timedelta(days=400), "progress": 0}
+    assert colour(last_report_on=AS_OF - timedelta(days=30), **quiet) is None
+    assert colour(last_report_on=AS_OF - timedelta(days=31), **quiet) == NoticeColour.YELLOW
+    # no deadline, so neither red (even if flagged) nor the elapsed-share rule applies
+    assert colour(last_report_on=AS_OF, is_overdue=True, **quiet) is None
+
+
+def test_ongoing_task_is_noticed_yellow_a_month_after_publication_without_report(lead):
+    plan = make_plan(issued_on=date(2020, 1, 1))
+    task = make_task(plan=plan, is_ongoing=True, lead_units=[lead])
+    PlanPublication.objects.create(plan=plan, published_at=datetime(2020, 6, 1, 9, tzinfo=SHANGHAI))
+    assert propose(date(2020, 7, 1)) == []  # 30 days: not yet "over a month"
+    [notice] = propose(date(2020, 7, 2))
+    assert (notice.task, notice.colour) == (task, NoticeColour.YELLOW)
+    assert propose(date(2020, 9, 1)) == []  # still the same yellow: not proposed twice
+
+
+def test_ongoing_task_reporting_monthly_gets_no_notice(lead):
+    plan = make_plan(issued_on=date(2020, 1, 1))
+    task = make_task(plan=plan, is_ongoing=True, lead_units=[lead])
+    PlanPublication.objects.create(plan=plan, published_at=datetime(2020, 6, 1, 9, tzinfo=SHANGHAI))
+    ProgressReport.objects.create(
+        task=task, unit=lead, status=TaskStatus.IN_PROGRESS, progress=10, text="持续推进"
+    )
+    ProgressReport.objects.filter(task=task).update(
+        created_at=datetime(2020, 6, 28, 9, 0, tzinfo=SHANGHAI)
+    )
+    assert propose(date(2020, 7, 28)) == []  # 30 days after the report
+    assert [n.colour for n in propose(date(2020, 7, 29))] == [NoticeColour.YELLOW]
 
 
 def test_proposing_twice_is_idempotent(lead):

@@ -2,6 +2,7 @@
 
 from datetime import date
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,8 @@ from supervision.models import (
 )
 from supervision.timeline import task_events
 from tests.conftest import make_plan, make_task, make_unit, make_user
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -54,8 +57,9 @@ def test_unit_acknowledges_a_task_on_its_page(published, client, django_assert_m
     _, unit, tasks = published
     user = make_user(units=[unit])
     client.force_login(user)
-    # session, user, groups, units, pending links, holidays, notices: the same for 1 or 50 tasks
-    with django_assert_max_num_queries(7):
+    # session, user, groups, units, pending links, holidays, notices, answered notices:
+    # the same for 1 or 50 tasks
+    with django_assert_max_num_queries(8):
         page = client.get(reverse("supervision:home")).content.decode()
     assert page.count("签收期限") == 3
     response = client.post(
@@ -158,3 +162,84 @@ def test_office_admin_pages_open(client, published, office_user, model):
     client.force_login(office_user)
     assert client.get(reverse(f"admin:supervision_{model}_changelist")).status_code == 200
     assert client.get(reverse(f"admin:supervision_{model}_add")).status_code in (200, 403)
+
+
+def test_excel_export_explains_the_rules_on_a_second_sheet(db, client, leader_user):
+    make_task(lead_units=[make_unit("甲局")])
+    period = AssessmentPeriod.objects.create(
+        name="2020年度",
+        kind=PeriodKind.YEAR,
+        starts_on=date(2020, 1, 1),
+        ends_on=date(2020, 12, 31),
+    )
+    client.force_login(leader_user)
+    response = client.get(reverse("supervision:scores-xlsx"), {"period": period.pk})
+    rules = load_workbook(BytesIO(response.content))["计分规则"]
+    rows = {row[0]: row[1:] for row in rules.iter_rows(min_row=2, values_only=True)}
+    assert rows["红色督办单"] == ("红色督办单数", -5)
+    assert rows["按期完成任务"] == ("按期销号任务数", 5)
+
+
+def test_answered_notice_stays_on_the_units_page_with_its_timestamps(db, client, office_user):
+    unit = make_unit()
+    task = make_task(lead_units=[unit])
+    notice = EscalationNotice.objects.create(
+        task=task, unit=unit, colour=NoticeColour.YELLOW, reason="进度滞后"
+    )
+    client.force_login(office_user)
+    client.post(
+        reverse("admin:supervision_escalationnotice_changelist"),
+        {"action": "issue", "_selected_action": [notice.pk]},
+    )
+    user = make_user(units=[unit])
+    client.force_login(user)
+    TaskAcknowledgement.objects.create(
+        task=task, unit=unit, acknowledged_at=notice.proposed_at, phone="13800000000"
+    )
+    task.refresh_from_db()
+    client.post(
+        reverse("supervision:answer", args=[notice.pk]),
+        {
+            "status": "in_progress",
+            "progress": 30,
+            "text": "已整改",
+            "expected_version": task.version,
+        },
+    )
+    notice.refresh_from_db()
+    page = client.get(reverse("supervision:home")).content.decode()
+    history = page.split("已回复督办单")[1]
+    assert f"{notice.answered_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" in history
+    assert reverse("supervision:notice-print", args=[notice.pk]) in history
+
+    sheet = client.get(reverse("supervision:notice-print", args=[notice.pk])).content.decode()
+    assert "已整改" in sheet and "推进中 30%" in sheet and "13800000000" in sheet
+    assert 'id="print-notice"' in sheet and "supervision/print.js" in sheet
+
+
+def test_issued_notice_cannot_be_edited_or_deleted_in_the_admin(db, client, office_user):
+    unit = make_unit()
+    notice = EscalationNotice.objects.create(
+        task=make_task(lead_units=[unit]), unit=unit, colour=NoticeColour.RED, reason="逾期"
+    )
+    client.force_login(office_user)
+    change_url = reverse("admin:supervision_escalationnotice_change", args=[notice.pk])
+    assert 'name="reason"' in client.get(change_url).content.decode()  # a proposal is editable
+    client.post(
+        reverse("admin:supervision_escalationnotice_changelist"),
+        {"action": "issue", "_selected_action": [notice.pk]},
+    )
+    assert 'name="reason"' not in client.get(change_url).content.decode()
+    delete_url = reverse("admin:supervision_escalationnotice_delete", args=[notice.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert EscalationNotice.objects.filter(pk=notice.pk).exists()
+
+
+def test_notice_only_goes_to_a_lead_unit(db):
+    from django.core.exceptions import ValidationError
+
+    lead, helper = make_unit(), make_unit()
+    task = make_task(lead_units=[lead], responsible_units=[helper])
+    notice = EscalationNotice(task=task, unit=helper, colour=NoticeColour.RED, reason="逾期")
+    with pytest.raises(ValidationError):
+        notice.full_clean()

@@ -161,4 +161,27 @@ def test_scores_page_query_count_does_not_grow_with_units(
     # session, user, groups, periods, rules, 5 counts, holidays, acknowledgements, lead links, units
     with django_assert_max_num_queries(16):
         response = client.get(reverse("supervision:scores"), {"period": draft.pk})
-    assert response.content.decode().count("<tr><td>") == 12
+    ranking = response.content.decode().split('<table class="scores">')[1].split("</table>")[0]
+    assert ranking.count("<tr><td>") == 12
+
+
+def test_unit_sees_its_rank_among_all_units_and_the_rules_behind_it(client, world):
+    client.force_login(world["user_a"])
+    page = client.get(reverse("supervision:scores"), {"period": world["period"].pk})
+    content = page.content.decode()
+    assert "甲局:第 <strong>1</strong> 名(共2个单位)" in content
+    legend = content.split('<table class="legend">')[1].split("</table>")[0]
+    assert "红色督办单数" in legend and "-5.00" in legend
+
+
+def test_unit_excel_export_holds_only_its_own_row(client, world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(world["user_a"])
+    response = client.get(reverse("supervision:scores-xlsx"), {"period": world["period"].pk})
+    sheet = load_workbook(BytesIO(response.content))["考评排名"]
+    rows = sheet.iter_rows(min_row=2, values_only=True)
+    units = [row[1] for row in rows if isinstance(row[0], int)]  # ranked rows, not the note
+    assert units == ["甲局"]

@@ -1,11 +1,20 @@
 from rest_framework import serializers
 
-from supervision.models import AssessmentScore, EscalationNotice, TaskAcknowledgement
+from supervision.models import (
+    AssessmentScore,
+    EscalationNotice,
+    PlanPublication,
+    TaskAcknowledgement,
+)
+from supervision.selectors import acknowledgement_due_on
+from tasks.api.serializers import DescribedModelSerializer, DescribedSerializer
 
 
-class EscalationNoticeSerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
-    answer_text = serializers.CharField(source="answer.text", read_only=True, default=None)
+class EscalationNoticeSerializer(DescribedModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, label="牵头单位名称")
+    answer_text = serializers.CharField(
+        source="answer.text", read_only=True, default=None, allow_null=True, label="回复内容"
+    )
 
     class Meta:
         model = EscalationNotice
@@ -27,8 +36,8 @@ class EscalationNoticeSerializer(serializers.ModelSerializer):
         )
 
 
-class TaskAcknowledgementSerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+class TaskAcknowledgementSerializer(DescribedModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, label="牵头单位名称")
 
     class Meta:
         model = TaskAcknowledgement
@@ -43,10 +52,33 @@ class TaskAcknowledgementSerializer(serializers.ModelSerializer):
         )
 
 
-class AssessmentScoreSerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
-    period_name = serializers.CharField(source="period.name", read_only=True)
+class AssessmentScoreSerializer(DescribedModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+    period_name = serializers.CharField(source="period.name", read_only=True, label="考评周期名称")
 
     class Meta:
         model = AssessmentScore
         fields = ("id", "period", "period_name", "unit", "unit_name", "rank", "total", "breakdown")
+
+
+class PlanPublicationSerializer(DescribedModelSerializer):
+    """交办 of a plan, with the last day its lead units may acknowledge (working days)."""
+
+    plan_title = serializers.CharField(source="plan.title", read_only=True, label="方案名称")
+    acknowledgement_due_on = serializers.SerializerMethodField(label="签收截止日期")
+
+    class Meta:
+        model = PlanPublication
+        fields = ("id", "plan", "plan_title", "published_at", "acknowledgement_due_on")
+
+    def get_acknowledgement_due_on(self, publication) -> str:
+        # The view reads the holiday list once and passes it in the context.
+        return acknowledgement_due_on(publication, self.context["calendar"]).isoformat()
+
+
+class TaskEventSerializer(DescribedSerializer):
+    """One supervision event of a task's timeline (`supervision.timeline.task_events`)."""
+
+    time = serializers.DateTimeField(label="时间")
+    kind = serializers.CharField(label="类型")
+    text = serializers.CharField(label="内容")

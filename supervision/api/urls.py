@@ -1,6 +1,13 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AssessmentScoreViewSet, EscalationNoticeViewSet, TaskAcknowledgementViewSet
+from .views import (
+    AssessmentScoreViewSet,
+    EscalationNoticeViewSet,
+    PlanPublicationViewSet,
+    TaskAcknowledgementViewSet,
+    TaskEventsView,
+)
 
 app_name = "supervision-api"
 
@@ -8,5 +15,9 @@ router = SimpleRouter()
 router.register("notices", EscalationNoticeViewSet, basename="notice")
 router.register("acknowledgements", TaskAcknowledgementViewSet, basename="acknowledgement")
 router.register("scores", AssessmentScoreViewSet, basename="score")
+router.register("publications", PlanPublicationViewSet, basename="publication")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("tasks/<int:task_id>/events/", TaskEventsView.as_view(), name="task-events"),
+    *router.urls,
+]

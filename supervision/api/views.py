@@ -1,16 +1,33 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from supervision import workdays
 from supervision.filtersets import (
     AssessmentScoreFilterSet,
     EscalationNoticeFilterSet,
+    PlanPublicationFilterSet,
     TaskAcknowledgementFilterSet,
 )
-from supervision.models import AssessmentScore, EscalationNotice, TaskAcknowledgement
+from supervision.models import (
+    AssessmentScore,
+    EscalationNotice,
+    PlanPublication,
+    TaskAcknowledgement,
+)
+from supervision.timeline import task_events
+from tasks import rules
+from tasks.models import Task
+from units.roles import sees_all_tasks
 
 from .serializers import (
     AssessmentScoreSerializer,
     EscalationNoticeSerializer,
+    PlanPublicationSerializer,
     TaskAcknowledgementSerializer,
+    TaskEventSerializer,
 )
 
 
@@ -50,3 +67,33 @@ class AssessmentScoreViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("unit", "period")
             .order_by("period_id", "rank", "unit__name")
         )
+
+
+class PlanPublicationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Plans are readable by every signed-in user, and so is when they were published."""
+
+    serializer_class = PlanPublicationSerializer
+    filterset_class = PlanPublicationFilterSet
+
+    def get_queryset(self):
+        return PlanPublication.objects.select_related("plan").order_by("-published_at", "id")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "calendar": workdays.calendar()}
+
+
+class TaskEventsView(APIView):
+    """交办, 签收 and 督办单 events of one task, oldest first, as on the task's timeline."""
+
+    @extend_schema(
+        summary="任务的交办、签收、督办事件",
+        description="单位只能查看本单位的任务,且看不到优化办尚未下发的督办单。",
+        responses=TaskEventSerializer(many=True),
+    )
+    def get(self, request, task_id):
+        task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
+        if sees_all_tasks(request.user):
+            events = task_events(task, include_proposed=True)
+        else:
+            events = task_events(task, unit_ids=rules.user_unit_ids(request.user))
+        return Response(TaskEventSerializer(events, many=True).data)
