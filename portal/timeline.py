@@ -23,8 +23,12 @@ def _name(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-def task_timeline(task: Task) -> list[TimelineEntry]:
-    """A fixed number of queries (reports, history, extensions, supervision events)."""
+def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
+    """A fixed number of queries (reports, history, extensions, supervision events).
+
+    With `unit_ids` (a unit user's view), only the escalation notices sent to those
+    units appear: a lead unit sharing the task does not see another unit's notices.
+    """
     entries = []
     for report in task.reports.select_related("unit", "author"):
         entries.append(
@@ -70,7 +74,7 @@ def task_timeline(task: Task) -> list[TimelineEntry]:
                 notes=notes,
             )
         )
-    for event in task_events(task):
+    for event in task_events(task, unit_ids=unit_ids):
         entries.append(TimelineEntry(at=event["time"], kind=event["kind"], title=event["text"]))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries

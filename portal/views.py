@@ -23,6 +23,7 @@ from tasks.filtersets import TaskFilterSet
 from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
 from units.choices import UnitRole
+from units.roles import sees_all_tasks
 
 from .forms import ExtensionForm, ReportForm
 from .timeline import task_timeline
@@ -104,7 +105,9 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         "deadline_is_manual": task.deadline.source == DeadlineSource.MANUAL,
         "days_left": days_left,
         "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
-        "timeline": task_timeline(task),
+        "timeline": task_timeline(
+            task, unit_ids=None if sees_all_tasks(user) else rules.user_unit_ids(user)
+        ),
         "pending_extension": task.deadline.extensions.filter(status="pending").first(),
         "can_report": can_report,
         "can_request_completion": can_report and rules.can_request_completion(user, task),

@@ -185,3 +185,25 @@ def test_unit_excel_export_holds_only_its_own_row(client, world):
     rows = sheet.iter_rows(min_row=2, values_only=True)
     units = [row[1] for row in rows if isinstance(row[0], int)]  # ranked rows, not the note
     assert units == ["甲局"]
+
+
+def test_task_timeline_shows_a_shared_task_only_the_viewers_own_notices(
+    client, office_user, leader_user
+):
+    unit_a, unit_b = make_unit("丙局"), make_unit("丁局")
+    shared = make_task(lead_units=[unit_a, unit_b])
+    for unit, reason in ((unit_a, "丙局未报送进展"), (unit_b, "丁局进度滞后")):
+        notice = EscalationNotice.objects.create(
+            task=shared, unit=unit, colour=NoticeColour.YELLOW, reason=reason
+        )
+        notice_issue(notices=[notice], user=office_user)
+    url = reverse("portal:task-detail", args=[shared.pk])
+
+    client.force_login(make_user(units=[unit_a]))
+    page = client.get(url).content.decode()
+    assert "丙局未报送进展" in page
+    assert "丁局进度滞后" not in page
+
+    client.force_login(leader_user)
+    page = client.get(url).content.decode()
+    assert "丙局未报送进展" in page and "丁局进度滞后" in page
