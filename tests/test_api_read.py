@@ -1,6 +1,7 @@
 """The read-only REST API: authentication, fields, pagination, visibility, query counts."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
@@ -35,6 +36,21 @@ def test_token_authentication_is_accepted(imported_plans, office_user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get("/api/plans/").status_code == 200
+
+
+def test_a_token_created_in_the_admin_lets_another_system_read_tasks(imported_plans, client):
+    """The 督查 platform's account gets its token from the admin's 令牌 page."""
+    system = make_user(username="duchapingtai")
+    admin_user = get_user_model().objects.create_superuser("it-admin", password="x")
+    client.force_login(admin_user)
+    response = client.post("/admin/authtoken/tokenproxy/add/", {"user": system.pk})
+    assert response.status_code == 302
+    key = Token.objects.get(user=system).key
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/tasks/").status_code == 200
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert api.get("/api/tasks/").status_code in (401, 403)
 
 
 def test_plan_list_fields(imported_plans, office_user, client_for):

@@ -233,3 +233,26 @@ def test_nul_byte_in_a_token_is_refused_not_a_500(db):
 
 def test_nul_byte_in_a_path_id_is_404(setting, office_user):
     assert client_for(office_user).get("/api/tasks/1%00/").status_code == 404
+
+
+def test_a_task_without_a_deadline_reads_null_deadline_fields(setting, office_user):
+    """Found by the schema fuzz run: these four were documented as never null."""
+    plan_id = setting["task"].plan_id
+    payload = {"plan": plan_id, "number": 98, "title": "新增任务", "body": "内容"}
+    created = client_for(office_user).post("/api/tasks/", payload, format="json").json()
+    fields = ("due_on", "deadline_text", "deadline_source", "is_ongoing")
+    assert [created[name] for name in fields] == [None, None, None, None]
+    schema = client_for(office_user).get("/api/schema/", {"format": "json"}).json()
+    task_schema = schema["components"]["schemas"]["Task"]["properties"]
+    assert all(task_schema[name].get("nullable") for name in fields)
+
+
+@pytest.mark.parametrize("action", ["reports", "extensions"])
+def test_csv_is_offered_on_task_lists_only_not_on_a_tasks_reports(setting, action):
+    """`?format=csv` on a task's reports used to be a 500 (a CSV of reports is not a task list)."""
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).get(
+        f"/api/tasks/{task.pk}/{action}/", {"format": "csv"}
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

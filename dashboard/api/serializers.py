@@ -2,64 +2,69 @@
 
 from rest_framework import serializers
 
-
-class TotalsSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    completed = serializers.IntegerField()
-    in_progress = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    due_soon = serializers.IntegerField()
-    ongoing = serializers.IntegerField()
+from tasks.api.serializers import DescribedSerializer
 
 
-class UnitFiguresSerializer(serializers.Serializer):
-    unit_id = serializers.IntegerField()
-    unit = serializers.CharField(source="unit__name")
-    led = serializers.IntegerField()
-    completed = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    due = serializers.IntegerField()
-    on_time = serializers.IntegerField()
-    on_time_rate = serializers.FloatField(allow_null=True)
-    last_report_at = serializers.DateTimeField(allow_null=True)
-    days_since_report = serializers.IntegerField(allow_null=True)
-    links = serializers.DictField(child=serializers.CharField())
+class TotalsSerializer(DescribedSerializer):
+    total = serializers.IntegerField(label="任务总数")
+    completed = serializers.IntegerField(label="已销号")
+    in_progress = serializers.IntegerField(label="推进中(未逾期)")
+    overdue = serializers.IntegerField(label="已逾期")
+    due_soon = serializers.IntegerField(label="15天内到期")
+    ongoing = serializers.IntegerField(label="长期坚持")
+
+
+class UnitFiguresSerializer(DescribedSerializer):
+    unit_id = serializers.IntegerField(label="单位ID")
+    unit = serializers.CharField(source="unit__name", label="单位名称")
+    led = serializers.IntegerField(label="牵头任务数")
+    completed = serializers.IntegerField(label="已销号")
+    overdue = serializers.IntegerField(label="已逾期")
+    assessed = serializers.IntegerField(
+        label="已考核任务数",
+        help_text="有完成时限、截至统计日期已到期或已销号的牵头任务(按时完成率的分母)",
+    )
+    on_time = serializers.IntegerField(label="按期完成")
+    on_time_rate = serializers.FloatField(allow_null=True, label="按期完成率(%)")
+    last_report_at = serializers.DateTimeField(allow_null=True, label="最近报送时间")
+    days_since_report = serializers.IntegerField(allow_null=True, label="距最近报送天数")
+    links = serializers.DictField(child=serializers.CharField(), label="任务清单链接")
 
 
 class PlanFiguresSerializer(TotalsSerializer):
     """A plan's headline figures: the same counts as the totals, for one plan."""
 
-    plan_id = serializers.IntegerField()
-    plan = serializers.CharField(source="plan__title")
-    issuer = serializers.CharField(source="plan__issuer")
-    year = serializers.IntegerField(source="plan__year")
-    links = serializers.DictField(child=serializers.CharField())
+    plan_id = serializers.IntegerField(label="方案ID")
+    plan = serializers.CharField(source="plan__title", label="方案名称")
+    issuer = serializers.CharField(source="plan__issuer", label="发文机关")
+    year = serializers.IntegerField(source="plan__year", label="年度")
+    links = serializers.DictField(child=serializers.CharField(), label="任务清单链接")
 
 
-class MonthFiguresSerializer(serializers.Serializer):
-    month = serializers.DateField()
-    due = serializers.IntegerField()
-    completed = serializers.IntegerField()
+class MonthFiguresSerializer(DescribedSerializer):
+    month = serializers.DateField(label="月份(当月1日)")
+    due = serializers.IntegerField(label="当月到期任务数")
+    completed = serializers.IntegerField(label="其中已销号")
 
 
-class OverdueTaskSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    plan_id = serializers.IntegerField()
-    plan = serializers.CharField()
-    number = serializers.IntegerField()
-    title = serializers.CharField()
-    lead_units = serializers.ListField(child=serializers.CharField())
-    due_on = serializers.DateField()
-    days_overdue = serializers.IntegerField()
-    last_report_at = serializers.DateTimeField(allow_null=True)
+class OverdueTaskSerializer(DescribedSerializer):
+    id = serializers.IntegerField(label="任务ID")
+    plan_id = serializers.IntegerField(label="方案ID")
+    plan = serializers.CharField(label="方案名称")
+    number = serializers.IntegerField(label="序号")
+    title = serializers.CharField(label="任务")
+    lead_units = serializers.ListField(child=serializers.CharField(), label="牵头单位")
+    due_on = serializers.DateField(label="完成时限")
+    days_overdue = serializers.IntegerField(label="逾期天数")
+    last_report_at = serializers.DateTimeField(allow_null=True, label="最近报送时间")
 
 
-class DashboardSerializer(serializers.Serializer):
-    as_of = serializers.DateField()
-    filters = serializers.DictField()
-    totals = TotalsSerializer()
-    by_unit = UnitFiguresSerializer(many=True)
-    by_plan = PlanFiguresSerializer(many=True)
-    by_month = MonthFiguresSerializer(many=True)
-    overdue = OverdueTaskSerializer(many=True)
-    overdue_link = serializers.CharField()
+class DashboardSerializer(DescribedSerializer):
+    as_of = serializers.DateField(label="统计日期")
+    filters = serializers.DictField(label="筛选条件")
+    totals = TotalsSerializer(label="总体情况")
+    by_unit = UnitFiguresSerializer(many=True, label="各牵头单位")
+    by_plan = PlanFiguresSerializer(many=True, label="各方案")
+    by_month = MonthFiguresSerializer(many=True, label="按月到期与销号")
+    overdue = OverdueTaskSerializer(many=True, label="逾期任务")
+    overdue_link = serializers.CharField(label="逾期任务清单链接")

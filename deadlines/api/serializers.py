@@ -32,7 +32,7 @@ class MilestoneSerializer(DescribedModelSerializer):
 class DeadlineExtensionSerializer(DescribedModelSerializer):
     task = serializers.IntegerField(source="deadline.task_id", read_only=True, label="任务ID")
     unit_name = serializers.CharField(
-        source="unit.name", read_only=True, default=None, label="申请单位名称"
+        source="unit.name", read_only=True, allow_null=True, label="申请单位名称"
     )
 
     class Meta:

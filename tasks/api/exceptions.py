@@ -5,9 +5,11 @@ services), optimistic locking raises TaskVersionConflict, and the database refus
 deletes of protected rows: all of them become 4xx JSON here instead of a 500.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -22,6 +24,12 @@ class Conflict(exceptions.APIException):
 
 
 def _as_drf(exc):
+    # Django's own 404 and 403 (get_object_or_404, an unknown `?format=`, the services'
+    # PermissionDenied with its reason) keep their reason and get DRF's codes.
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -1,3 +1,5 @@
+import re
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -6,14 +8,22 @@ from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
 from tasks.services import TASK_EDITABLE_FIELDS, content_hash
 from units.models import Unit
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
 
 # Every field documents itself: the Chinese label becomes the schema description.
 class DescribedSerializerMixin:
     def get_fields(self):
         fields = super().get_fields()
-        for field in fields.values():
-            if not field.help_text and field.label:
-                field.help_text = str(field.label)
+        for name, field in fields.items():
+            label = str(field.label or "")
+            help_text = str(field.help_text or "")
+            if name == "id" and not HAN.search(label):
+                field.help_text = help_text or "记录ID"
+            elif not help_text and label:
+                field.help_text = label
+            elif help_text and not HAN.search(help_text) and HAN.search(label):
+                field.help_text = f"{label}({help_text})"
         return fields
 
 
@@ -92,17 +102,19 @@ class TaskSerializer(DescribedModelSerializer):
     section = serializers.SerializerMethodField(label="章节")
     lead_units = UnitRefSerializer(many=True, read_only=True, label="牵头单位")
     responsible_units = UnitRefSerializer(many=True, read_only=True, label="责任单位")
+    # A task created over the API has no deadline until one is added on /api/deadlines/:
+    # then these four are null.
     due_on = serializers.DateField(
-        source="deadline.due_on", read_only=True, default=None, label="完成时限"
+        source="deadline.due_on", read_only=True, allow_null=True, label="完成时限"
     )
     deadline_text = serializers.CharField(
-        source="deadline.text", read_only=True, default="", label="时限原文表述"
+        source="deadline.text", read_only=True, allow_null=True, label="时限原文表述"
     )
     deadline_source = serializers.CharField(
-        source="deadline.source", read_only=True, default=None, label="时限来源"
+        source="deadline.source", read_only=True, allow_null=True, label="时限来源"
     )
     is_ongoing = serializers.BooleanField(
-        source="deadline.is_ongoing", read_only=True, default=False, label="长期坚持"
+        source="deadline.is_ongoing", read_only=True, allow_null=True, label="长期坚持"
     )
     milestones = serializers.SerializerMethodField(label="时间节点")
 
@@ -182,10 +194,10 @@ class TaskUnitSerializer(DescribedModelSerializer):
 
 class ProgressReportSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(
-        source="unit.name", read_only=True, default=None, label="报送单位名称"
+        source="unit.name", read_only=True, allow_null=True, label="报送单位名称"
     )
     author_name = serializers.CharField(
-        source="author.username", read_only=True, default=None, label="报送人"
+        source="author.username", read_only=True, allow_null=True, label="报送人"
     )
 
     class Meta:

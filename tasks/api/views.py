@@ -1,6 +1,6 @@
 from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -63,7 +63,7 @@ class PlanViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"], url_path="ledger.xlsx")
-    def ledger(self, request, pk=None):
+    def ledger(self, request, pk=None, format=None):  # format: the router's .json suffix
         return plan_ledger_response(user=request.user, plan=self.get_object())
 
 
@@ -78,13 +78,31 @@ def report_reply(report) -> Response:
     return Response(ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv"],
+    description="输出格式:json(默认)或 csv(Excel 可直接打开,列表不分页,含全部符合条件的任务)",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FORMAT_PARAMETER]),
+    retrieve=extend_schema(parameters=[FORMAT_PARAMETER]),
+)
 class TaskViewSet(viewsets.ModelViewSet):
     """Tasks the user may see; the office edits, units report through the actions."""
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilterSet
     permission_classes = [OfficeEditsOthersRead]
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, TaskCSVRenderer]
+
+    def get_renderers(self):
+        """`?format=csv` exports tasks (a list or one task); other actions answer JSON only."""
+        renderers = [renderer() for renderer in api_settings.DEFAULT_RENDERER_CLASSES]
+        if self.action in ("list", "retrieve"):
+            renderers.append(TaskCSVRenderer())
+        return renderers
 
     def get_queryset(self):
         return (
@@ -106,6 +124,8 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     def _page_of(self, queryset, serializer_class) -> Response:
         page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(serializer_class(queryset, many=True).data)
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     def _task_reply(self, task, code=status.HTTP_200_OK) -> Response:
@@ -150,7 +170,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         permission_classes=[IsAuthenticated],
         filterset_class=None,
     )
-    def reports(self, request, pk=None):
+    def reports(self, request, pk=None, format=None):  # format: the router's .json suffix
         task = self.get_object()
         if request.method == "GET":
             reports = task.reports.select_related("unit", "author").order_by("-created_at", "-pk")
@@ -181,7 +201,9 @@ class TaskViewSet(viewsets.ModelViewSet):
         permission_classes=[IsAuthenticated],
         filterset_class=None,
     )
-    def request_completion(self, request, pk=None):
+    def request_completion(
+        self, request, pk=None, format=None
+    ):  # format: the router's .json suffix
         task = self.get_object()
         serializer = CompletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -210,7 +232,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         permission_classes=[IsAuthenticated],
         filterset_class=None,
     )
-    def extensions(self, request, pk=None):
+    def extensions(self, request, pk=None, format=None):  # format: the router's .json suffix
         task = self.get_object()
         if request.method == "GET":
             extensions = (
@@ -230,7 +252,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         request=CompletionVerifySerializer, responses={200: TaskSerializer}, summary="销号(优化办)"
     )
     @action(detail=True, methods=["post"], filterset_class=None)
-    def complete(self, request, pk=None):
+    def complete(self, request, pk=None, format=None):  # format: the router's .json suffix
         task = self.get_object()
         serializer = CompletionVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -246,7 +268,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         request=ReopenSerializer, responses={200: TaskSerializer}, summary="重新打开(优化办)"
     )
     @action(detail=True, methods=["post"], filterset_class=None)
-    def reopen(self, request, pk=None):
+    def reopen(self, request, pk=None, format=None):  # format: the router's .json suffix
         task = self.get_object()
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
