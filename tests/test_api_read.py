@@ -38,11 +38,12 @@ def test_token_authentication_is_accepted(imported_plans, office_user):
     assert client.get("/api/plans/").status_code == 200
 
 
-def test_a_token_created_in_the_admin_lets_another_system_read_tasks(imported_plans, client):
-    """The 督查 platform's account gets its token from the admin's 令牌 page."""
+def test_a_token_created_in_the_admin_lets_another_system_read_tasks(
+    imported_plans, client, office_user
+):
+    """The office gives the 督查 platform's account its token on the admin's 令牌 page."""
     system = make_user(username="duchapingtai")
-    admin_user = get_user_model().objects.create_superuser("it-admin", password="x")
-    client.force_login(admin_user)
+    client.force_login(office_user)
     response = client.post("/admin/authtoken/tokenproxy/add/", {"user": system.pk})
     assert response.status_code == 302
     key = Token.objects.get(user=system).key
@@ -161,3 +162,17 @@ def test_list_query_count_does_not_grow_with_page_size(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url, {"page_size": 1000})
     assert len(response.data["results"]) > 2
+
+
+def test_office_cannot_see_or_mint_a_superusers_token(client, office_user, leader_user):
+    it_admin = get_user_model().objects.create_superuser("it-admin", password="x")
+    Token.objects.create(user=it_admin)
+    client.force_login(office_user)
+    page = client.get("/admin/authtoken/tokenproxy/").content.decode()
+    assert "it-admin" not in page
+    response = client.post("/admin/authtoken/tokenproxy/add/", {"user": it_admin.pk})
+    assert response.status_code == 200  # the form refuses the choice
+    assert Token.objects.filter(user=it_admin).count() == 1
+
+    client.force_login(leader_user)
+    assert client.get("/admin/authtoken/tokenproxy/add/").status_code == 403

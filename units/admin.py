@@ -2,11 +2,14 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks.admin import action_with_form, posted
@@ -162,3 +165,26 @@ class UnitMembershipAdmin(admin.ModelAdmin):
             "columns": [names[0] for names in UNIT_USER_COLUMNS.values()],
         }
         return TemplateResponse(request, "admin/units/unitmembership/import.html", context)
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class SystemTokenAdmin(TokenAdmin):
+    """API tokens for other systems (督查平台, 12345), issued by the office.
+
+    Office staff are not superusers: they may not see or mint a superuser's token,
+    which would let them act with rights they do not have.
+    """
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request).select_related("user")
+        if request.user.is_superuser:
+            return tokens
+        return tokens.filter(user__is_superuser=False)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
