@@ -57,7 +57,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "units.admin_site.ReformAdminConfig",  # django.contrib.admin, for office and leaders only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,10 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-admin.site.site_header = "改革任务督办系统"
-admin.site.site_title = "改革任务督办系统"
-admin.site.index_title = "优化办工作台"
-
 urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -70,3 +70,13 @@ def test_office_user_gets_the_admin_unit_user_does_not(client, office_user):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_unit_user_with_the_staff_box_ticked_still_stays_out(client):
+    """A mistakenly ticked is_staff gives no workbench: the admin also needs a role."""
+    unit_user = make_user(units=[make_unit()], is_staff=True)
+    client.force_login(unit_user)
+    response = client.get(reverse("admin:tasks_task_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert "改革任务督办系统" in client.get(reverse("admin:login")).content.decode()
