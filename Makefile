@@ -50,7 +50,9 @@ clean:
 browser: install
 	@test -x /usr/bin/chromium \
 	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	       && apt-get install -y --no-install-recommends chromium >/dev/null; } \
+	       && { apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+	            || { apt-get update -qq >/dev/null 2>&1 \
+	                 && apt-get install -y --no-install-recommends chromium >/dev/null; }; }; } \
 	  || echo "Chromium not available: browser tests (tests/browser) will be skipped"
 
 # Production-style serving (see README, "Deploying on a server"). Needs at least
