@@ -1,11 +1,13 @@
 """Dashboard pages: thin views over `figures` and `bulletin`."""
 
 from functools import wraps
+from html import escape
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from tasks.models import Plan, Task, TaskUnit
 from units.choices import UnitRole
@@ -55,18 +57,40 @@ def dashboard_access(view):
     return wrapper
 
 
-def filter_options() -> dict:
-    """Choices for the plan / issuer / lead-unit filters: three queries at any size."""
+def select_options(choices, selected) -> str:
+    """`<option>` tags for (value, label) pairs, `selected` marked.
+
+    Joined here rather than looped over in a template or format_html(): the
+    lead-unit list has thousands of entries. Values and labels are escaped.
+    """
+    selected = str(selected or "")
+    tags = []
+    for value, label in choices:
+        value = str(value)
+        mark = " selected" if value == selected else ""
+        tags.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
+    return mark_safe("".join(tags))  # noqa: S308 - every part escaped above
+
+
+def filter_options(query) -> dict:
+    """The plan / issuer / lead-unit filters' options: three queries at any size."""
     lead_unit_ids = TaskUnit.objects.filter(role=UnitRole.LEAD).values("unit_id")
-    return {
-        "plans": Plan.objects.order_by("-year", "title").values("id", "title"),
-        "issuers": Plan.objects.exclude(issuer="")
+    issuers = (
+        Plan.objects.exclude(issuer="")
         .order_by("issuer")
         .values_list("issuer", flat=True)
-        .distinct(),
-        "lead_units": Unit.objects.filter(pk__in=lead_unit_ids)
-        .order_by("name")
-        .values("id", "name"),
+        .distinct()
+    )
+    units = Unit.objects.filter(pk__in=lead_unit_ids).order_by("name").values_list("id", "name")
+    return {
+        "plans": select_options(
+            Plan.objects.order_by("-year", "title").values_list("id", "title"),
+            query.filters.get("plan"),
+        ),
+        "issuers": select_options(
+            ((issuer, issuer) for issuer in issuers), query.filters.get("issuer")
+        ),
+        "lead_units": select_options(units, query.filters.get("lead_unit")),
     }
 
 
@@ -102,7 +126,7 @@ def dashboard(request, query, tasks):
         "plan_chart": charts.both(charts.status_by_plan, figures["by_plan"]),
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
-        "options": filter_options(),
+        "options": filter_options(query),
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -10,11 +10,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from dashboard import charts
-from dashboard.figures import DashboardQuery, by_month, by_plan, by_unit, dashboard_query, totals
+from dashboard.figures import (
+    DashboardQuery,
+    by_month,
+    by_plan,
+    by_unit,
+    dashboard_query,
+    totals,
+    totals_of_plans,
+)
 from dashboard.figures import totals_links as links_for_totals
 from tasks.choices import TaskStatus
 from tasks.filtersets import TaskFilterSet
-from tasks.models import ProgressReport, Task
+from tasks.models import ProgressReport, Task, completed_by_q
 from tasks.services import task_complete_verify, task_reopen
 
 from .conftest import XIANGXI, make_plan, make_task, make_unit, make_user
@@ -309,3 +317,34 @@ def test_chart_labels_stay_inside_the_drawing(imported_plans, width):
     assert all(row["total_x"] + 12 + 7 * len(str(row["total"])) <= width for row in plans["rows"])
     units = charts.overdue_by_unit(by_unit(tasks, query, limit=15), width=width)
     assert units["rows"] and all(row["value_x"] + 20 <= width for row in units["rows"])
+
+
+@pytest.mark.parametrize("as_of", ["2020-07-01", "2021-05-01", "2023-01-01"])
+def test_one_pass_plan_and_month_figures_match_direct_counts(imported_plans, as_of):
+    # by_plan and by_month are sums of one (plan, month) grouped query: they must agree
+    # with the plain aggregate over all tasks and with a count of each month's tasks.
+    query, tasks = dashboard_query({"as_of": as_of})
+    plans = by_plan(tasks, query)
+    direct = totals(tasks, query.as_of)
+    assert totals_of_plans(plans) == direct
+    for row in plans:
+        assert row["total"] == Task.objects.filter(plan_id=row["plan_id"]).count()
+    for row in by_month(tasks, query):
+        month = row["month"]
+        due = tasks.filter(
+            deadline__is_ongoing=False,
+            deadline__due_on__year=month.year,
+            deadline__due_on__month=month.month,
+        )
+        assert row["due"] == due.count()
+        assert row["completed"] == due.filter(completed_by_q(query.as_of)).count()
+
+
+def test_lead_unit_filter_keeps_its_choice_and_escapes_names(leader_user, client):
+    plan = make_plan()
+    unit = make_unit(name="<b>市场监管局</b>")
+    make_task(plan=plan, lead_units=[unit])
+    client.force_login(leader_user)
+    content = client.get(f"/dashboard/?lead_unit={unit.pk}").content.decode()
+    assert f'<option value="{unit.pk}" selected>&lt;b&gt;市场监管局&lt;/b&gt;</option>' in content
+    assert "<b>市场监管局</b>" not in content

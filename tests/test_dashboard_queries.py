@@ -29,8 +29,8 @@ def test_query_count_does_not_grow_with_tasks(leader_user, client, url, django_a
     generate_dataset(tasks=20, units=8, reports_per_task=2, plans=2, seed=1)
     small = query_count(client, url)
     generate_dataset(tasks=300, units=40, reports_per_task=3, plans=5, seed=2)
-    # session + user + groups, then one query per figure: plans (and totals), units,
-    # months, overdue list + its lead-unit prefetch, and the filter choices.
+    # session + user + groups, then one query per figure: plans and months (and totals),
+    # units, overdue list + its lead-unit prefetch, and the filter choices.
     with django_assert_num_queries(small):
         assert client.get(url).status_code == 200
 
@@ -38,8 +38,9 @@ def test_query_count_does_not_grow_with_tasks(leader_user, client, url, django_a
 def test_dashboard_page_query_budget(leader_user, client, django_assert_max_num_queries):
     client.force_login(leader_user)
     generate_dataset(tasks=50, units=10, reports_per_task=2, plans=3)
-    # session, user, groups, overdue list + its lead-unit prefetch, by_plan (summed for totals),
-    # by_unit (table, also the chart) + its units' last reports, by_month,
+    # session, user, groups, overdue list + its lead-unit prefetch, counts per plan and month
+    # (summed for by_plan, by_month and totals) + the plans' names,
+    # by_unit (table, also the chart) + its units' last reports,
     # filter choices: plans, issuers, lead units,
     # the latest published assessment period and its stored scores (supervision ranking)
     with django_assert_max_num_queries(14):
