@@ -14,6 +14,7 @@ not replayed, so "in progress" means "open and not overdue" on that date.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db.models import (
@@ -75,6 +76,22 @@ class MonthStart(Func):
         )
 
 
+def _encode(params: dict) -> str:
+    """urlencode, with booleans as true/false and dates as YYYY-MM-DD (TaskFilterSet's forms).
+
+    Ids, booleans and dates need no quoting, so they skip urlencode's per-character work.
+    """
+    parts = []
+    for key, value in params.items():
+        if isinstance(value, bool):
+            parts.append(f"{key}={'true' if value else 'false'}")
+        elif isinstance(value, int | date):
+            parts.append(f"{key}={value.isoformat() if isinstance(value, date) else value}")
+        else:
+            parts.append(urlencode({key: value}))
+    return "&".join(parts)
+
+
 class DashboardQueryError(ValueError):
     """A dashboard parameter that cannot be used; the message is shown to the user."""
 
@@ -87,15 +104,23 @@ class DashboardQuery:
     filters: dict = field(default_factory=dict)
 
     def link(self, **params) -> str:
-        """The portal task list behind a number: these filters plus `params`."""
-        merged = {"as_of": self.as_of.isoformat(), **self.filters}
-        merged.update({key: value for key, value in params.items() if value is not None})
-        for key, value in merged.items():
-            if isinstance(value, bool):
-                merged[key] = "true" if value else "false"
-            elif isinstance(value, date):
-                merged[key] = value.isoformat()
-        return f"{TASK_LIST_URL}?{urlencode(merged)}"
+        """The portal task list behind a number: these filters plus `params`.
+
+        The dashboard's own part of the query string is encoded once per query: the
+        API builds thousands of links (three per unit), and re-encoding the same
+        filters for each was a third of its time at 2,000 units.
+        """
+        extra = {key: value for key, value in params.items() if value is not None}
+        if extra.keys() & self.filters.keys():  # a link that overrides a dashboard filter
+            merged = {"as_of": self.as_of, **self.filters, **extra}
+            return f"{TASK_LIST_URL}?{_encode(merged)}"
+        if not extra:
+            return f"{TASK_LIST_URL}?{self._own_query}"
+        return f"{TASK_LIST_URL}?{self._own_query}&{_encode(extra)}"
+
+    @cached_property
+    def _own_query(self) -> str:
+        return _encode({"as_of": self.as_of, **self.filters})
 
     def querystring(self, **params) -> str:
         """This dashboard's own parameters, for links between dashboard views."""

@@ -348,3 +348,31 @@ def test_lead_unit_filter_keeps_its_choice_and_escapes_names(leader_user, client
     content = client.get(f"/dashboard/?lead_unit={unit.pk}").content.decode()
     assert f'<option value="{unit.pk}" selected>&lt;b&gt;市场监管局&lt;/b&gt;</option>' in content
     assert "<b>市场监管局</b>" not in content
+
+
+def test_api_rows_match_what_the_generic_drf_serializer_would_send(imported_plans, office_user):
+    """The fast row serializers send exactly what DRF's field-by-field path would."""
+    from rest_framework import serializers
+
+    from dashboard.api.serializers import OverdueTaskSerializer, UnitFiguresSerializer
+    from dashboard.figures import dashboard_figures
+
+    task = imported_plans[XIANGXI].tasks.get(number=4)
+    ProgressReport.objects.create(
+        task=task,
+        unit=task.lead_units[0],
+        author=office_user,
+        status=TaskStatus.IN_PROGRESS,
+        progress=30,
+        text="推进",
+    )
+    query, tasks = dashboard_query({"as_of": timezone.localdate().isoformat()})
+    figures = dashboard_figures(tasks, query, overdue_limit=500)
+    assert figures["overdue"] and any(row["last_report_at"] for row in figures["by_unit"])
+    for serializer_class, rows in (
+        (UnitFiguresSerializer, figures["by_unit"]),
+        (OverdueTaskSerializer, figures["overdue"]),
+    ):
+        fast = serializer_class()
+        generic = [serializers.Serializer.to_representation(fast, row) for row in rows]
+        assert serializer_class(rows, many=True).data == generic

@@ -1,8 +1,35 @@
 """Plain serializers for the dashboard's figures (dicts, not model instances)."""
 
+from functools import cached_property
+
 from rest_framework import serializers
 
 from tasks.api.serializers import DescribedSerializer
+
+
+class RowSerializer(DescribedSerializer):
+    """Serializes the plain dict rows of `dashboard.figures`, quickly.
+
+    The API sends thousands of rows (one per lead unit, up to 500 overdue tasks) and
+    DRF's generic per-field machinery was a fifth of the response time at 2,000 units.
+    The rows already hold values of each field's type, so only dates and datetimes go
+    through their field; the output is the same as the generic serializer's (tested).
+    """
+
+    @cached_property
+    def _plan(self):
+        converted = (serializers.DateField, serializers.DateTimeField)
+        return [
+            (name, field.source, field.to_representation if isinstance(field, converted) else None)
+            for name, field in self.fields.items()
+        ]
+
+    def to_representation(self, row):
+        data = {}
+        for name, source, convert in self._plan:
+            value = row[source]
+            data[name] = convert(value) if convert is not None and value is not None else value
+        return data
 
 
 class TotalsSerializer(DescribedSerializer):
@@ -14,7 +41,7 @@ class TotalsSerializer(DescribedSerializer):
     ongoing = serializers.IntegerField(label="长期坚持")
 
 
-class UnitFiguresSerializer(DescribedSerializer):
+class UnitFiguresSerializer(RowSerializer):
     unit_id = serializers.IntegerField(label="单位ID")
     unit = serializers.CharField(source="unit__name", label="单位名称")
     led = serializers.IntegerField(label="牵头任务数")
@@ -47,7 +74,7 @@ class MonthFiguresSerializer(DescribedSerializer):
     completed = serializers.IntegerField(label="其中已销号")
 
 
-class OverdueTaskSerializer(DescribedSerializer):
+class OverdueTaskSerializer(RowSerializer):
     id = serializers.IntegerField(label="任务ID")
     plan_id = serializers.IntegerField(label="方案ID")
     plan = serializers.CharField(label="方案名称")
