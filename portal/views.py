@@ -143,9 +143,7 @@ def report_create(request, pk):
                 attachment=data["attachment"] or None,
                 submission_token=data["token"],
             )
-        except TaskVersionConflict:
-            if ProgressReport.objects.filter(submission_token=data["token"]).exists():
-                return redirect("portal:task-detail", pk=task.pk)  # a double click: stored once
+        except TaskVersionConflict:  # (a double click is not one: the service returns its twin)
             return _render_conflict(request, pk)
         except ValidationError as exc:
             _add_errors(form, exc)

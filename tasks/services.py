@@ -318,10 +318,9 @@ def report_submit(
     """
     if not rules.can_report(user, task):
         raise PermissionDenied("只有该任务的牵头或责任单位可以报送进展")
-    if submission_token is not None:
-        already = ProgressReport.objects.filter(task=task, submission_token=submission_token)
-        if already.exists():
-            return already.get()
+    already = ProgressReport.objects.filter(task=task, submission_token=submission_token)
+    if submission_token is not None and already.exists():
+        return already.get()
     if status not in REPORTABLE_STATUSES:
         raise ValidationError({"status": "不能通过进展报告直接销号,请提交销号申请"})
     if status == TaskStatus.COMPLETION_REQUESTED and not rules.can_request_completion(user, task):
@@ -344,8 +343,14 @@ def report_submit(
             raise ValidationError({"attachment": exc.messages}) from exc
         report.attachment = attachment
         report.attachment_name = PurePath(attachment.name).name[:255]
-    report.full_clean()
-    _claim_version(task, expected_version)
+    try:
+        report.full_clean()
+        _claim_version(task, expected_version)
+    except (ValidationError, TaskVersionConflict):
+        # A double click whose twin committed after the check above: its report stands.
+        if submission_token is not None and already.exists():
+            return already.get()
+        raise
     report.save()
     task.status = status
     task.progress = progress

@@ -147,6 +147,41 @@ def test_double_submitted_report_is_stored_once(client, setting):
     assert ProgressReport.objects.filter(task=task).count() == 1
 
 
+@pytest.mark.parametrize("twin_claimed_the_version", [False, True])
+def test_double_click_whose_twin_commits_mid_request_shows_the_stored_report(
+    client, setting, monkeypatch, twin_claimed_the_version
+):
+    """Seen in the month-end load test: the twin request commits after this one checked
+    for its token, so this one fails validation (token taken) or the version check."""
+    from tasks import services
+
+    task = setting["task"]
+    user = setting["lead_user"]
+    data = report_data(task)
+    pick_unit = services._pick_unit
+
+    def twin_commits_meanwhile(user_, task_, unit):
+        chosen = pick_unit(user_, task_, unit)
+        ProgressReport.objects.create(
+            task=task_,
+            unit=chosen,
+            author=user_,
+            status=TaskStatus.IN_PROGRESS,
+            progress=40,
+            text="双击的第一次提交",
+            submission_token=data["token"],
+        )
+        if twin_claimed_the_version:
+            type(task_).objects.filter(pk=task_.pk).update(version=task_.version + 1)
+        return chosen
+
+    monkeypatch.setattr(services, "_pick_unit", twin_commits_meanwhile)
+    client.force_login(user)
+    response = client.post(f"/tasks/{task.pk}/report/", data)
+    assert response.status_code == 302
+    assert ProgressReport.objects.filter(task=task).count() == 1
+
+
 def test_lead_unit_extension_request_is_pending_until_the_office_decides(client, setting):
     task = setting["task"]
     client.force_login(setting["lead_user"])
