@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.utils import timezone
 
 from tasks import rules
 from tasks.attachments import ALLOWED_LABEL, ALLOWED_TYPES, attachment_validate
@@ -65,3 +66,16 @@ class ExtensionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_due_on"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean_requested_due_on(self):
+        """A new date already past would leave the task overdue the day it is approved
+        (usually a mistyped year)."""
+        requested = self.cleaned_data["requested_due_on"]
+        today = timezone.localdate()
+        if requested < today:
+            raise forms.ValidationError(f"申请延至的日期不能早于今天({today:%Y年%m月%d日})")
+        return requested

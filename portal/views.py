@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from deadlines.choices import DeadlineSource
 from deadlines.services import extension_request
+from supervision import selectors
 from tasks import rules
 from tasks.attachments import attachment_content_type
 from tasks.choices import TaskStatus
@@ -23,6 +24,7 @@ from tasks.filtersets import TaskFilterSet
 from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
 from units.choices import UnitRole
+from units.models import Unit
 from units.roles import sees_all_tasks
 
 from .forms import ExtensionForm, ReportForm
@@ -70,6 +72,7 @@ def task_list(request):
         task.days_overdue = -task.days_left_value if task.days_left_value else None
     query = request.GET.copy()
     query.pop("page", None)
+    units = Unit.objects.filter(pk__in=my_units)
     return render(
         request,
         "portal/task_list.html",
@@ -82,6 +85,11 @@ def task_list(request):
             "urgency": Urgency,
             "query": query.urlencode(),
             "has_units": bool(my_units),
+            # Only a unit user has a 签收 / 督办单 inbox; tell them here, where they land.
+            "inbox": selectors.unit_inbox_counts(units=units) if my_units else None,
+            "filtered": any(
+                value for name, value in request.GET.items() if name not in ("page", "as_of")
+            ),
             "carried": [
                 (name, request.GET[name]) for name in CARRIED_PARAMS if request.GET.get(name)
             ],
@@ -101,6 +109,7 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
     context = {
         "task": task,
         "is_completed": task.status == TaskStatus.COMPLETED,
+        "is_completion_requested": task.status == TaskStatus.COMPLETION_REQUESTED,
         # an extension or the office replaced the document's wording: it is no 原文 now
         "deadline_is_manual": task.deadline.source == DeadlineSource.MANUAL,
         "days_left": days_left,
@@ -148,7 +157,10 @@ def report_create(request, pk):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "进展报告已提交。")
+            if data["status"] == TaskStatus.COMPLETION_REQUESTED:
+                messages.success(request, "销号申请已提交,等待优化办核实后销号。")
+            else:
+                messages.success(request, "进展报告已提交。")
             return _to_top(task)
     return _render_task(request, task, report_form=form, status=400)
 

@@ -1,8 +1,14 @@
+import re
+
 from django import forms
 
 from tasks.choices import TaskStatus
 from tasks.services import REPORTABLE_STATUSES
 from units.models import Unit
+
+# Digits and what people write between them: area-code dashes, spaces, brackets, +86,
+# 转 for an extension, and 、/,; between two numbers.
+PHONE_CHARACTERS = re.compile(r"[0-9+\-()()\s转、/,,;;]+")
 
 
 class AcknowledgeForm(forms.Form):
@@ -18,6 +24,13 @@ class AcknowledgeForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+
+    def clean_phone(self):
+        """A landline (0743-8221234, with 转 extension) or a mobile; several separated by 、or /."""
+        phone = self.cleaned_data["phone"].replace("\x00", "").strip()
+        if phone and (not PHONE_CHARACTERS.fullmatch(phone) or len(re.findall(r"\d", phone)) < 7):
+            raise forms.ValidationError("请填写有效的电话号码,如 0743-8221234 或 13800000000")
+        return phone
 
 
 class NoticeAnswerForm(forms.Form):

@@ -11,7 +11,8 @@ from tasks.models import TaskUnit
 from units.choices import UnitRole
 
 from . import conf, workdays
-from .models import PlanPublication, TaskAcknowledgement
+from .choices import NoticeStatus
+from .models import EscalationNotice, PlanPublication, TaskAcknowledgement
 
 
 def acknowledgement_due_on(publication: PlanPublication, calendar: workdays.WorkCalendar) -> date:
@@ -69,3 +70,26 @@ def unacknowledged_overdue(as_of: date, *, unit=None) -> list[PendingAcknowledge
 def unacknowledged_for_unit(unit, as_of: date) -> list[PendingAcknowledgement]:
     """One unit's overdue acknowledgements, for the portal's reminder digest (send_reminders)."""
     return unacknowledged_overdue(as_of, unit=unit)
+
+
+def last_contact(*, units) -> dict:
+    """The responsible person and phone the units named at their latest 签收, to prefill the
+    next ones (a unit usually names the same contact for all of a plan's tasks)."""
+    latest = (
+        TaskAcknowledgement.objects.filter(unit__in=units)
+        .exclude(responsible_person="", phone="")
+        .order_by("-acknowledged_at", "-pk")
+        .values("responsible_person", "phone")
+        .first()
+    )
+    return latest or {}
+
+
+def unit_inbox_counts(*, units) -> dict:
+    """What waits for the units on /supervision/: tasks to 签收 and 督办单 to answer."""
+    return {
+        "to_acknowledge": pending_acknowledgements(units=units).count(),
+        "to_answer": EscalationNotice.objects.filter(
+            unit__in=units, status=NoticeStatus.ISSUED
+        ).count(),
+    }

@@ -37,6 +37,13 @@ def _error_text(exc) -> str:
 
 @login_required
 def home(request):
+    return _render_home(request)
+
+
+def _render_home(request, *, ack_form=None, answer_form=None, status=200):
+    """The unit's inbox. A form that failed (`ack_form` / `answer_form`, bound, with the id of
+    its task or notice in `form.target`) is shown in place of its blank twin, so that an error
+    keeps what the user typed."""
     units = list(_user_units(request.user))
     pending = selectors.with_due_dates(selectors.pending_acknowledgements(units=units))
     notices = (
@@ -45,9 +52,17 @@ def home(request):
         .select_related("task", "unit")
         .order_by("confirmed_at")
     )
+    contact = selectors.last_contact(units=units) if pending else {}
     context = {
         "pending": [
-            (item, AcknowledgeForm(units=Unit.objects.none(), auto_id=f"ack{item.link.pk}_%s"))
+            (
+                item,
+                _reused(ack_form, f"ack{item.link.pk}_%s")
+                if ack_form is not None and ack_form.target == item.task.pk
+                else AcknowledgeForm(
+                    units=Unit.objects.none(), auto_id=f"ack{item.link.pk}_%s", initial=contact
+                ),
+            )
             for item in pending
         ],
         # Rendered once as a plain list, not per form (a ModelChoiceField queries per render).
@@ -55,7 +70,9 @@ def home(request):
         "notices": [
             (
                 notice,
-                NoticeAnswerForm(
+                answer_form
+                if answer_form is not None and answer_form.target == notice.pk
+                else NoticeAnswerForm(
                     auto_id=f"notice{notice.pk}_%s",
                     initial={
                         "status": notice.task.status,
@@ -81,7 +98,7 @@ def home(request):
             else 0
         ),
     }
-    return render(request, "supervision/home.html", context)
+    return render(request, "supervision/home.html", context, status=status)
 
 
 @login_required
@@ -89,16 +106,17 @@ def home(request):
 def acknowledge(request, task_id):
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
     form = AcknowledgeForm(request.POST, units=_user_units(request.user))
-    if not form.is_valid():
-        messages.error(request, "签收信息有误,请检查后重新提交")
-        return redirect("supervision:home")
-    try:
-        task_acknowledge(task=task, user=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, f"已签收:{task}")
-    return redirect("supervision:home")
+    form.target = task.pk
+    if form.is_valid():
+        try:
+            task_acknowledge(task=task, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"已签收:{task}")
+            return redirect("supervision:home")
+    messages.error(request, f"“{task}”未能签收,请按提示修改后重新提交。")
+    return _render_home(request, ack_form=form, status=400)
 
 
 @login_required
@@ -108,19 +126,44 @@ def answer(request, notice_id):
         EscalationNotice.objects.visible_to(request.user).select_related("task", "unit"),
         pk=notice_id,
     )
-    form = NoticeAnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "回复内容有误:请填写办理情况和0–100的进度")
-        return redirect("supervision:home")
-    try:
-        notice_answer(notice=notice, user=request.user, **form.cleaned_data)
-    except TaskVersionConflict as exc:
-        messages.error(request, exc.message)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, "督办单已回复")
-    return redirect("supervision:home")
+    form = NoticeAnswerForm(request.POST, auto_id=f"notice{notice.pk}_%s")
+    form.target = notice.pk
+    if form.is_valid():
+        try:
+            notice_answer(notice=notice, user=request.user, **form.cleaned_data)
+        except TaskVersionConflict:
+            return _render_answer_conflict(request, notice)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, "督办单已回复")
+            return redirect("supervision:home")
+    messages.error(request, "督办单未能回复,请按提示修改后重新提交。")
+    return _render_home(request, answer_form=form, status=400)
+
+
+def _reused(form, auto_id):
+    """A failed form shown again on the card of its task (ids as on the blank card)."""
+    form.auto_id = auto_id
+    return form
+
+
+def _render_answer_conflict(request, notice):
+    """Someone reported on the task meanwhile: keep the typed answer, carry the new version,
+    so that sending it again is a deliberate save after seeing the other report."""
+    notice.task.refresh_from_db()
+    data = request.POST.copy()
+    data["expected_version"] = notice.task.version
+    form = NoticeAnswerForm(data, auto_id=f"notice{notice.pk}_%s")
+    form.target = notice.pk
+    form.is_valid()
+    form.add_error(
+        None,
+        "该任务刚被他人更新(见任务页的进展记录),您的回复尚未保存。"
+        "填写的内容已保留,请核对后再次提交。",
+    )
+    messages.error(request, "督办单未能回复:任务已被他人更新。")
+    return _render_home(request, answer_form=form, status=409)
 
 
 @login_required

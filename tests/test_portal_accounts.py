@@ -82,3 +82,20 @@ def test_pages_use_no_inline_script_or_cdn(client):
         assert "<script>" not in html and " onclick=" not in html and 'style="' not in html
         assert "http://" not in html.replace("http://testserver", "")
         assert "https://" not in html
+
+
+def test_failed_login_states_the_lockout_rule_before_it_strikes(client, settings):
+    settings.AXES_FAILURE_LIMIT = 4
+    user = make_user()
+    response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    assert "连续输错 4 次将暂停登录 15 分钟" in response.content.decode()
+
+
+def test_lockout_page_leads_back_to_the_login_page(client, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    user = make_user()
+    for _ in range(2):
+        response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    assert response.status_code == 429
+    content = response.content.decode()
+    assert "登录已暂时锁定" in content and 'href="/accounts/login/"' in content

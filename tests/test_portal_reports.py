@@ -288,3 +288,31 @@ def test_task_timeline_shows_publication_acknowledgement_and_issued_notice(clien
     assert (
         "红色(逾期催办)督办单" not in content
     )  # proposed by the system, not yet issued by the office
+
+
+def test_completion_request_is_confirmed_as_such(client, setting):
+    task = setting["task"]
+    client.force_login(setting["lead_user"])
+    response = client.post(
+        f"/tasks/{task.pk}/report/",
+        report_data(task, status=TaskStatus.COMPLETION_REQUESTED, progress=100),
+        follow=True,
+    )
+    content = response.content.decode()
+    assert "销号申请已提交,等待优化办核实后销号" in content
+    assert "进展报告已提交" not in content
+    assert "已申请销号,等待优化办核实" in content
+
+
+def test_extension_to_a_date_already_past_is_refused(client, setting):
+    """The task is due in 2030 but a mistyped year (2023) is no extension at all."""
+    task = setting["task"]
+    task.deadline.due_on = date(2020, 6, 30)
+    task.deadline.save()
+    client.force_login(setting["lead_user"])
+    response = client.post(
+        f"/tasks/{task.pk}/extension/", {"requested_due_on": "2023-09-30", "reason": "理由"}
+    )
+    assert response.status_code == 400
+    assert "不能早于今天" in response.context["extension_form"].errors["requested_due_on"][0]
+    assert not task.deadline.extensions.exists()

@@ -148,8 +148,8 @@ def test_query_count_does_not_grow_with_the_number_of_tasks(
     for _ in range(40):
         make_task(plan=my_tasks["plans"][0], lead_units=[unit])
     # session, user, groups, count, memberships (unit ids), page of tasks,
-    # task_units prefetch, units prefetch, plan choices
-    with django_assert_max_num_queries(9):
+    # task_units prefetch, units prefetch, plan choices, tasks to 签收, 督办单 to answer
+    with django_assert_max_num_queries(11):
         response = client.get("/")
     assert response.context["page"].paginator.count == 45
 
@@ -171,3 +171,48 @@ def test_api_shares_the_role_and_due_soon_filters(client, my_tasks):
     assert [row["id"] for row in rows] == [t["soon"].pk]
     rows = client.get("/api/tasks/?due_soon=true").json()["results"]
     assert [row["id"] for row in rows] == [t["soon"].pk]
+
+
+def test_unit_user_is_pointed_to_tasks_to_acknowledge_and_notices_to_answer(client, my_tasks):
+    from supervision.choices import NoticeColour, NoticeStatus
+    from supervision.models import EscalationNotice, PlanPublication
+
+    later = my_tasks["tasks"]["later"]
+    client.force_login(my_tasks["user"])
+    assert "待签收" not in client.get("/").content.decode()
+    PlanPublication.objects.create(plan=later.plan, published_at=timezone.now())
+    EscalationNotice.objects.create(
+        task=later,
+        unit=later.lead_units[0],
+        colour=NoticeColour.RED,
+        reason="逾期",
+        status=NoticeStatus.ISSUED,
+        confirmed_at=timezone.now(),
+    )
+    content = client.get("/").content.decode()
+    # plan 方案甲 holds two open tasks my unit leads: "later" and "overdue"
+    assert "有 <strong>2</strong> 项交办任务待签收" in content
+    assert "有 <strong>1</strong> 份督办单待回复" in content
+    assert 'href="/supervision/"' in content
+
+
+def test_unit_without_tasks_is_told_why_the_list_is_empty(client):
+    client.force_login(make_user(units=[make_unit("州档案馆")]))
+    content = client.get("/").content.decode()
+    assert "<h1>我的任务</h1>" in content
+    assert "本单位目前没有牵头或责任任务" in content
+    assert "没有符合条件的任务" not in content
+
+
+def test_user_without_a_unit_sees_my_tasks_and_whom_to_ask(client):
+    make_task(lead_units=[make_unit()])
+    client.force_login(make_user())
+    content = client.get("/").content.decode()
+    assert "<h1>我的任务</h1>" in content and "全部任务" not in content
+    assert "还没有关联单位" in content
+
+
+def test_empty_filtered_list_offers_to_clear_the_filter(client, my_tasks):
+    client.force_login(my_tasks["user"])
+    content = client.get("/", {"q": "不存在的关键词"}).content.decode()
+    assert "没有符合条件的任务" in content and "清除筛选" in content

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from supervision.choices import NoticeColour, NoticeStatus, PeriodKind
@@ -57,9 +58,9 @@ def test_unit_acknowledges_a_task_on_its_page(published, client, django_assert_m
     _, unit, tasks = published
     user = make_user(units=[unit])
     client.force_login(user)
-    # session, user, groups, units, pending links, holidays, notices, answered notices:
-    # the same for 1 or 50 tasks
-    with django_assert_max_num_queries(8):
+    # session, user, groups, units, pending links, holidays, last contact (prefill),
+    # notices, answered notices: the same for 1 or 50 tasks
+    with django_assert_max_num_queries(9):
         page = client.get(reverse("supervision:home")).content.decode()
     assert page.count("签收期限") == 3
     response = client.post(
@@ -243,3 +244,116 @@ def test_notice_only_goes_to_a_lead_unit(db):
     notice = EscalationNotice(task=task, unit=helper, colour=NoticeColour.RED, reason="逾期")
     with pytest.raises(ValidationError):
         notice.full_clean()
+
+
+def test_invalid_phone_is_refused_and_what_was_typed_is_kept(published, client):
+    _, unit, tasks = published
+    client.force_login(make_user(units=[unit]))
+    response = client.post(
+        reverse("supervision:acknowledge", args=[tasks[0].pk]),
+        {"unit": unit.pk, "responsible_person": "王五", "phone": "abc"},
+    )
+    assert response.status_code == 400
+    assert not TaskAcknowledgement.objects.exists()
+    content = response.content.decode()
+    assert "请填写有效的电话号码" in content
+    assert 'value="王五"' in content and 'value="abc"' in content
+    # the other tasks' cards stay blank
+    assert content.count('value="王五"') == 1
+
+
+@pytest.mark.parametrize(
+    "phone", ["0743-8221234", "13800000000", "0743-8221234转801", "+86 138 0000 0000"]
+)
+def test_usual_phone_formats_are_accepted(published, client, phone):
+    _, unit, tasks = published
+    client.force_login(make_user(units=[unit]))
+    response = client.post(
+        reverse("supervision:acknowledge", args=[tasks[0].pk]),
+        {"unit": unit.pk, "responsible_person": "王五", "phone": phone},
+    )
+    assert response.status_code == 302
+    assert TaskAcknowledgement.objects.get().phone == phone
+
+
+def test_next_acknowledgement_is_prefilled_with_the_last_contact(published, client):
+    _, unit, tasks = published
+    client.force_login(make_user(units=[unit]))
+    client.post(
+        reverse("supervision:acknowledge", args=[tasks[0].pk]),
+        {"unit": unit.pk, "responsible_person": "张明", "phone": "0743-8221234"},
+    )
+    content = client.get(reverse("supervision:home")).content.decode()
+    assert content.count('value="张明"') == 2 and content.count('value="0743-8221234"') == 2
+
+
+def test_single_unit_user_is_not_asked_to_pick_the_unit(published, client):
+    _, unit, _ = published
+    client.force_login(make_user(units=[unit]))
+    content = client.get(reverse("supervision:home")).content.decode()
+    assert '<select name="unit"' not in content
+    assert content.count(f'<input type="hidden" name="unit" value="{unit.pk}">') == 3
+
+
+def test_notice_answer_after_someone_else_reported_keeps_the_typed_text(db, client):
+    unit = make_unit()
+    task = make_task(lead_units=[unit])
+    notice = EscalationNotice.objects.create(
+        task=task,
+        unit=unit,
+        colour=NoticeColour.RED,
+        reason="逾期",
+        status=NoticeStatus.ISSUED,
+        confirmed_at=timezone.now(),
+    )
+    stale = task.version
+    task.version += 1
+    task.save()
+    client.force_login(make_user(units=[unit]))
+    response = client.post(
+        reverse("supervision:answer", args=[notice.pk]),
+        {
+            "status": "in_progress",
+            "progress": 60,
+            "text": "已完成整改方案",
+            "expected_version": stale,
+        },
+    )
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "已完成整改方案" in content and "您的回复尚未保存" in content
+    # the form now carries the current version: sending again is a deliberate save
+    assert f'name="expected_version" value="{task.version}"' in content
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.ISSUED
+
+
+def test_blank_notice_answer_is_refused_on_the_page(db, client):
+    unit = make_unit()
+    task = make_task(lead_units=[unit])
+    notice = EscalationNotice.objects.create(
+        task=task,
+        unit=unit,
+        colour=NoticeColour.RED,
+        reason="逾期",
+        status=NoticeStatus.ISSUED,
+        confirmed_at=timezone.now(),
+    )
+    client.force_login(make_user(units=[unit]))
+    response = client.post(
+        reverse("supervision:answer", args=[notice.pk]),
+        {"status": "in_progress", "progress": 60, "text": "  ", "expected_version": task.version},
+    )
+    assert response.status_code == 400
+    assert 'value="60"' in response.content.decode()
+    assert (
+        "这个字段是必填项" in response.content.decode()
+        or "该字段是必填项" in response.content.decode()
+    )
+
+
+def test_scores_page_without_periods_shows_no_empty_picker(db, client):
+    client.force_login(make_user(units=[make_unit()]))
+    content = client.get(reverse("supervision:scores")).content.decode()
+    assert 'name="period"' not in content
+    assert "暂无已发布的考评结果" in content

@@ -199,3 +199,32 @@ def test_second_editor_is_told_to_reload_and_keeps_their_text(
     page.click("#report button[type=submit]")  # a deliberate second save after seeing it
     page.wait_for_selector("text=进展报告已提交")
     assert ProgressReport.objects.count() == 2
+
+
+def test_unit_acknowledges_a_published_task_on_a_phone(page, unit_setup, screenshot_dir):
+    """From 我的任务 the banner leads to 签收; a mistyped phone keeps the card as typed."""
+    from supervision.models import PlanPublication, TaskAcknowledgement
+
+    url = unit_setup["url"]
+    overdue = unit_setup["overdue"]
+    PlanPublication.objects.create(plan=overdue.plan, published_at=timezone.now())
+    page.set_viewport_size(PHONE)
+    log_in(page, url)
+    page.click("text=项交办任务待签收")
+    page.wait_for_url(f"{url}/supervision/")
+    card = page.locator("section.card", has_text="推行企业开办一网通办")
+    card.locator("input[name=responsible_person]").fill("张明")
+    card.locator("input[name=phone]").fill("abc")
+    card.locator("button[type=submit]").click()
+    card = page.locator("section.card", has_text="推行企业开办一网通办")
+    assert "请填写有效的电话号码" in card.inner_text()
+    assert card.locator("input[name=responsible_person]").input_value() == "张明"
+    page.screenshot(path=screenshot_dir / "phone-acknowledge-error.png", full_page=True)
+    card.locator("input[name=phone]").fill("0743-8221234")
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector("text=已签收:")
+    ack = TaskAcknowledgement.objects.get(task=overdue)
+    assert (ack.responsible_person, ack.phone) == ("张明", "0743-8221234")
+    # the next card is prefilled with the same contact
+    assert page.locator("input[name=phone]").first.input_value() == "0743-8221234"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
