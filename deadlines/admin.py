@@ -43,6 +43,13 @@ class DecisionForm(forms.Form):
         label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, note_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A rejection needs its reason: asked here, so the form stays open instead of
+        # every selected request failing one by one with the same message.
+        self.fields["note"].required = note_required
+        self.fields["note"].error_messages["required"] = "驳回时请填写意见"
+
 
 @admin.register(DeadlineExtension)
 class DeadlineExtensionAdmin(admin.ModelAdmin):
@@ -91,7 +98,9 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
     def requested_display(self, extension):
         return chinese_date(extension.requested_due_on)
 
-    def _decide(self, request, queryset, *, action: str, title: str, decide, done: str):
+    def _decide(
+        self, request, queryset, *, action: str, title: str, decide, done: str, note_required=False
+    ):
         pending = queryset.filter(status=ExtensionStatus.PENDING).select_related("deadline__task")
         if not pending.exists():
             self.message_user(request, "所选申请均已处理。", messages.WARNING)
@@ -110,7 +119,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
             if succeeded:
                 self.message_user(request, f"已{done} {succeeded} 项延期申请。", messages.SUCCESS)
 
-        form = DecisionForm(posted(request))
+        form = DecisionForm(posted(request), note_required=note_required)
         return action_with_form(
             self, request, pending, action=action, title=title, form=form, run=run
         )
@@ -135,6 +144,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
             title="驳回延期(请填写意见)",
             done="驳回",
             decide=partial(self._service, extension_reject, request.user),
+            note_required=True,
         )
 
     @staticmethod

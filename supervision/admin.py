@@ -51,9 +51,22 @@ class PublishablePlanAdmin(admin.ModelAdmin):
 
     @admin.action(description="交办到单位(牵头单位须签收)", permissions=("publish",))
     def publish(self, request, queryset):
+        already = set(
+            PlanPublication.objects.filter(plan__in=queryset).values_list("plan", flat=True)
+        )
+        published = 0
         for plan in queryset:
             services.plan_publish(plan=plan, user=request.user)
-        self.message_user(request, f"已交办{queryset.count()}个方案", messages.SUCCESS)
+            published += plan.pk not in already
+        if published:
+            self.message_user(
+                request, f"已交办{published}个方案,各牵头单位须在门户签收任务", messages.SUCCESS
+            )
+        if already:
+            # Publishing again keeps the first date: say so, not "published" twice.
+            self.message_user(
+                request, f"{len(already)}个方案此前已交办,交办时间不变", messages.WARNING
+            )
 
 
 @admin.register(PlanPublication)

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from deadlines.models import Deadline, Milestone
 from deadlines.services import deadline_extend, deadline_set
@@ -276,9 +277,10 @@ class LeadUnitForm(forms.Form):
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].widget = AutocompleteSelect(
-            TaskUnit._meta.get_field("unit"), admin_site
-        )
+        field = self.fields["unit"]
+        field.widget = AutocompleteSelect(TaskUnit._meta.get_field("unit"), admin_site)
+        # A widget set after the field was built has no choices; the field's must go in.
+        field.widget.choices = field.choices
 
 
 class DeadlineForm(forms.Form):
@@ -353,7 +355,7 @@ def render_action_form(
         "objects": queryset,
         "action": action,
         "form": form,
-        "media": modeladmin.media + form.media,
+        "media": modeladmin.media + form.media if form is not None else modeladmin.media,
     }
     return render(request, "admin/workbench/action_form.html", context)
 
@@ -610,10 +612,9 @@ class PlanAdmin(admin.ModelAdmin):
             if not stored:
                 self.message_user(request, "预览已过期,请重新上传。", messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:tasks_plan_ledger_import"))
+            preview = LedgerPreview.from_session(stored)
             try:
-                reports = ledger_apply(
-                    preview=LedgerPreview.from_session(stored), user=request.user
-                )
+                reports = ledger_apply(preview=preview, user=request.user)
             except ValidationError as exc:
                 self.message_user(
                     request, f"未保存任何数据:{';'.join(exc.messages)}", messages.ERROR
@@ -622,7 +623,8 @@ class PlanAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"已根据台账记录 {len(reports)} 条进展报告。", messages.SUCCESS
                 )
-            return HttpResponseRedirect(reverse("admin:tasks_task_changelist"))
+            tasks_of_plan = f"{reverse('admin:tasks_task_changelist')}?plan={preview.plan_id}"
+            return HttpResponseRedirect(tasks_of_plan)
 
         form = LedgerUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -735,6 +737,16 @@ class TaskAdminForm(forms.ModelForm):
         return cleaned
 
 
+class ChoiceLabelHistoryHelper(HistoricalRecordContextHelper):
+    """History changes show a choice's Chinese label (推进中), not its stored value."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.choices and value is not None:
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
 @admin.register(Task)
 class TaskAdmin(SimpleHistoryAdmin):
     list_display = (
@@ -771,7 +783,7 @@ class TaskAdmin(SimpleHistoryAdmin):
         "status",
         "progress",
         "completed_on",
-        "warnings",
+        "warnings_display",
         "version",
         "created_at",
         "updated_at",
@@ -780,7 +792,7 @@ class TaskAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("plan", "section", "number", "title", "body", "expected_version")}),
         ("解析核对(左:解析结果;右:文件原文)", {"fields": ("parse_check",)}),
         ("状态(通过批量操作或进展报告变更)", {"fields": ("status", "progress", "completed_on")}),
-        ("其他", {"fields": ("warnings", "version", "created_at", "updated_at")}),
+        ("其他", {"fields": ("warnings_display", "version", "created_at", "updated_at")}),
     )
     inlines = (TaskUnitInline, DeadlineInline, ProgressReportInline)
     actions = (
@@ -793,6 +805,7 @@ class TaskAdmin(SimpleHistoryAdmin):
     form = TaskAdminForm
     change_list_template = "admin/tasks/task/change_list.html"
     object_history_template = "admin/tasks/task/object_history.html"
+    object_history_list_template = "admin/tasks/task/object_history_list.html"
 
     class Media:
         css = ADMIN_CSS
@@ -869,6 +882,10 @@ class TaskAdmin(SimpleHistoryAdmin):
             return "—"
         return chinese_date(timezone.localtime(task.last_report_at).date())
 
+    @admin.display(description="导入提示")
+    def warnings_display(self, task):
+        return ";".join(task.warnings) or "无"
+
     @admin.display(description="解析核对")
     def parse_check(self, task):
         if task.pk is None:
@@ -893,6 +910,9 @@ class TaskAdmin(SimpleHistoryAdmin):
             parsed,
             task.source_text or "(无原文)",
         )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChoiceLabelHistoryHelper(self.model, historical_record)
 
     def revert_disabled(self, request, obj=None):
         return True  # reverting would bypass the services and the version check

@@ -58,7 +58,10 @@ def test_approve_moves_the_deadline_and_keeps_the_old_date(client, office_user, 
 def test_reject_needs_a_note_and_leaves_the_deadline(client, office_user, pending):
     client.force_login(office_user)
     response = decide(client, "reject", pending)
-    assert any("驳回时请填写意见" in str(m) for m in get_messages(response.wsgi_request))
+    html = response.content.decode()
+    # The form stays open with the error beside the field, the choice not lost.
+    assert 'name="apply"' in html and "驳回时请填写意见" in html
+    assert f'name="_selected_action" value="{pending.pk}"' in html
     pending.refresh_from_db()
     assert pending.status == ExtensionStatus.PENDING
 

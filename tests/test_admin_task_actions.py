@@ -172,3 +172,31 @@ def test_leader_cannot_run_actions(client, leader_user):
     run_action(client, "mark_completed", [task])
     task.refresh_from_db()
     assert task.status == TaskStatus.NOT_STARTED
+
+
+@pytest.mark.parametrize("action", ["assign_lead_unit", "set_deadline", "mark_completed", "reopen"])
+def test_every_action_form_renders_for_the_selected_tasks(office_client, action):
+    task = make_task(due_on=date(2022, 6, 30))
+    response = office_client.post(CHANGELIST, {"action": action, "_selected_action": [task.pk]})
+    assert response.status_code == 200
+    assert 'name="apply"' in response.content.decode()
+
+
+def test_lead_unit_form_shows_the_chosen_unit_again_when_incomplete(office_client):
+    task = make_task(due_on=date(2022, 6, 30))
+    unit = make_unit("州发展和改革委员会")
+    response = office_client.post(
+        CHANGELIST,
+        {
+            "action": "assign_lead_unit",
+            "_selected_action": [task.pk],
+            "apply": "1",
+            "unit": unit.pk,
+            "replace": "",
+        },
+    )
+    assert response.status_code == 200
+    assert f'<option value="{unit.pk}" selected>州发展和改革委员会</option>' in (
+        response.content.decode()
+    )
+    assert lead_names(task) == []

@@ -8,7 +8,7 @@ from django.urls import reverse
 from deadlines.models import Milestone
 from deadlines.services import deadline_extend
 from tasks.models import Task
-from tasks.services import task_lead_assign
+from tasks.services import task_complete_verify, task_lead_assign, task_reopen
 
 from .conftest import HUNAN, make_task, make_unit
 
@@ -115,3 +115,24 @@ def test_admin_edit_over_a_newer_version_is_refused(office_client):
     assert "该任务已被他人更新" in response.content.decode()
     task.refresh_from_db()
     assert task.title != "覆盖"
+
+
+def test_history_is_in_chinese_with_status_labels(office_client, office_user):
+    task = make_task()
+    task_complete_verify(task=task, user=office_user, expected_version=task.version)
+    task.refresh_from_db()
+    task_reopen(task=task, user=office_user, expected_version=task.version)
+
+    html = office_client.get(reverse("admin:tasks_task_history", args=[task.pk])).content.decode()
+
+    assert "变更内容" in html and "Changes" not in html
+    assert "已销号" in html and "推进中" in html
+    assert "completed" not in html and "in_progress" not in html
+
+
+def test_import_warnings_read_as_text_not_as_a_list(office_client):
+    task = make_task()
+    Task.objects.filter(pk=task.pk).update(warnings=["未识别到牵头单位或责任单位,请核对原文"])
+    html = office_client.get(reverse("admin:tasks_task_change", args=[task.pk])).content.decode()
+    assert "未识别到牵头单位或责任单位,请核对原文" in html
+    assert "[&quot;" not in html and '["' not in html

@@ -118,6 +118,8 @@ def test_admin_upload_previews_then_applies(client, office_user, plan):
     response = client.post(IMPORT, {"confirm": "1"}, follow=True)
     assert "已根据台账记录 1 条进展报告。" in [str(m) for m in get_messages(response.wsgi_request)]
     assert ProgressReport.objects.get().text == "已召开推进会"
+    # The clerk lands on that plan's tasks, where the new reports show.
+    assert response.redirect_chain[-1][0].endswith(f"?plan={plan.pk}")
 
 
 def test_admin_upload_with_errors_cannot_be_applied(client, office_user, plan):
