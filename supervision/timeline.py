@@ -42,7 +42,7 @@ def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[
                 {
                     "time": notice.answered_at,
                     "kind": "notice_answered",
-                    "text": f"{notice.unit}回复{label}",
+                    "text": f"{notice.unit}回复{notice.get_colour_display()}督办单",
                 }
             )
         if notice.status == NoticeStatus.CANCELLED and notice.cancelled_at:

@@ -20,11 +20,15 @@ class Command(BaseCommand):
                 day = date.fromisoformat(as_of)
             except ValueError as exc:
                 raise CommandError(
-                    f"--as-of must be a date like 2026-03-31, got {as_of!r}"
+                    f"--as-of 日期格式应为 YYYY-MM-DD,例如 2026-03-31:{as_of}"
                 ) from exc
         else:
             day = timezone.localdate()
         notices = notices_propose(as_of=day)
         for notice in notices:
             self.stdout.write(f"{notice.get_colour_display()} {notice.task} → {notice.unit}")
-        self.stdout.write(self.style.SUCCESS(f"{day}: proposed {len(notices)} notice(s)"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{day:%Y-%m-%d} 生成督办单建议 {len(notices)} 份,请在后台确认后下发。"
+            )
+        )
