@@ -40,6 +40,7 @@ from .services import (
     task_complete_verify,
     task_lead_assign,
     task_reopen,
+    task_warnings_clear,
 )
 
 DUE_SOON_DAYS = 15
@@ -800,6 +801,7 @@ class TaskAdmin(SimpleHistoryAdmin):
         "set_deadline",
         "mark_completed",
         "reopen",
+        "clear_warnings",
         "export_ledger",
     )
     form = TaskAdminForm
@@ -1011,6 +1013,10 @@ class TaskAdmin(SimpleHistoryAdmin):
             form=ReasonForm(posted(request)),
             run=run,
         )
+
+    @admin.action(description="核对无误,清除导入提示", permissions=["change"])
+    def clear_warnings(self, request, queryset):
+        self._run(request, queryset.exclude(warnings=[]), "清除导入提示", task_warnings_clear)
 
     def _run(self, request, queryset, done: str, service, **arguments):
         """Call a versioned task service for each selected task, as the signed-in user."""

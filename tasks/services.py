@@ -389,6 +389,22 @@ def task_reopen(*, task: Task, user, expected_version: int, reason: str = "") ->
 
 
 @transaction.atomic
+def task_warnings_clear(*, task: Task, user, expected_version: int) -> Task:
+    """The office has checked a task the importer flagged (garbled text, no units…).
+
+    The warnings stay in the task's history; the "有导入提示" filter then shows only
+    the tasks still to be checked.
+    """
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以核对导入提示")
+    _claim_version(task, expected_version)
+    task._change_reason = "核对导入提示:" + ";".join(task.warnings)
+    task.warnings = []
+    task.save()
+    return task
+
+
+@transaction.atomic
 def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version: int) -> Task:
     """The office names `unit` as a lead unit (牵头单位); `replace` removes the others.
 

@@ -200,3 +200,23 @@ def test_lead_unit_form_shows_the_chosen_unit_again_when_incomplete(office_clien
         response.content.decode()
     )
     assert lead_names(task) == []
+
+
+def test_clearing_checked_import_warnings_takes_the_task_off_the_warnings_filter(
+    office_client, imported_plans
+):
+    """湘西 task 3 has garbled text; once the clerk has checked it, it leaves the list."""
+    from .conftest import XIANGXI
+
+    flagged = imported_plans[XIANGXI].tasks.get(number=3)
+    assert flagged.warnings
+    listed = office_client.get(CHANGELIST, {"has_warnings": "yes"}).context["cl"].result_list
+    assert flagged in listed
+
+    response = run_action(office_client, "clear_warnings", [flagged])
+    assert "已清除导入提示 1 项。" in messages_of(response)
+    flagged.refresh_from_db()
+    assert flagged.warnings == []
+    assert "乱码" in flagged.history.first().history_change_reason  # kept in the history
+    listed = office_client.get(CHANGELIST, {"has_warnings": "yes"}).context["cl"].result_list
+    assert flagged not in listed
