@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from units.roles import sees_all_tasks
 
 from .choices import TaskStatus
+from .importer.units import find_unit_bracket
 from .models import ProgressReport, Task
 from .services import TaskVersionConflict, report_submit
 
@@ -74,6 +75,17 @@ def _ledger_queryset(tasks):
     return list(queryset)
 
 
+def work_text(task) -> str:
+    """The 工作任务 cell: the task's text without its closing unit bracket.
+
+    The units and the deadline have columns of their own, kept current by the office;
+    the document's bracket would repeat them and, after a change, contradict them.
+    """
+    body = task.body or task.title
+    span = find_unit_bracket(body)
+    return body[: span[0]].rstrip() if span and span[0] > 0 else body
+
+
 def ledger_workbook(*, title: str, tasks) -> Workbook:
     """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`."""
     workbook = Workbook()
@@ -96,7 +108,7 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
     for task in _ledger_queryset(tasks):
         values = [
             task.number,
-            task.body or task.title,
+            work_text(task),
             "、".join(unit.name for unit in task.lead_units),
             "、".join(unit.name for unit in task.responsible_units),
             format_due(task),

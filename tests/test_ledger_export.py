@@ -148,3 +148,18 @@ def test_api_serves_the_same_plan_ledger_with_the_same_visibility(client, small_
 
     client.force_login(make_user(units=[make_unit()]))
     assert client.get(url).status_code == 404
+
+
+def test_work_column_leaves_out_the_unit_bracket_that_has_columns_of_its_own(
+    client, office_user, imported_plans
+):
+    from .conftest import XIANGXI
+
+    plan = imported_plans[XIANGXI]
+    client.force_login(office_user)
+    sheet = open_workbook(client.get(reverse("tasks:plan-ledger", args=[plan.pk])))
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == 4)
+    assert row[1].endswith("建立应用“互联网+监管”系统,厘清部门法定监管职责。")
+    assert "牵头单位" not in row[1] and "6月底完成" not in row[1]
+    assert row[2] == "州行政审批服务局、州市场监督管理局"
+    assert row[4] == "2020年06月30日"
