@@ -38,3 +38,15 @@ def test_site_nav_offers_the_dashboard_to_leaders_only(client, leader_user):
     client.force_login(make_user(units=[make_unit()]))
     page = client.get("/").content.decode()
     assert "我的任务" in page and "督办看板" not in page and "后台" not in page
+
+
+def test_pages_and_admin_name_a_local_icon_so_browsers_do_not_ask_for_a_missing_one(
+    client, office_user
+):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("img/favicon.svg")
+    icon = '<link rel="icon" href="/static/img/favicon.svg"'
+    assert icon in client.get("/accounts/login/").content.decode()
+    client.force_login(office_user)
+    assert icon in client.get("/admin/").content.decode()
