@@ -12,6 +12,7 @@ from .figures import (
     by_unit,
     newly_completed,
     overdue_tasks,
+    query_scope,
     totals_of_plans,
 )
 
@@ -26,6 +27,7 @@ def bulletin_figures(tasks, query: DashboardQuery) -> dict:
     return {
         "as_of": query.as_of,
         "month_start": month_start,
+        "scope": query_scope(query),
         "totals": totals_of_plans(plans),
         "by_plan": plans,
         "by_unit": by_unit(tasks, query, sort="overdue", month_start=month_start),
@@ -65,6 +67,7 @@ def bulletin_workbook(figures: dict) -> Workbook:
     summary.append([f"改革任务推进情况通报({month_start:%Y年%m月%d日}至{as_of:%Y年%m月%d日})"])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(["统计日期", as_of])
+    summary.append(["统计范围", figures["scope"]])
     labels = {
         "total": "任务总数",
         "completed": "已销号",

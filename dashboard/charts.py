@@ -167,10 +167,17 @@ def deadlines_by_month(months: list[dict], as_of=None, *, width: int = WIDE) -> 
             marker["anchor"] = (
                 "start" if marker["x"] < 30 else "end" if marker["x"] > width - 30 else "middle"
             )
+    # Said in words when the date falls outside the months drawn (e.g. "today" after the
+    # plans' last deadline): the legend would otherwise promise a marker that is not there.
+    marker_note = ""
+    if as_of is not None and months and marker is None:
+        after = as_of.replace(day=1) > months[-1]["month"]
+        marker_note = f"统计日期 {as_of:%Y-%m-%d} {'晚于' if after else '早于'}图中所有月份"
     return {
         "width": width,
         "height": height,
         "marker": marker,
+        "marker_note": marker_note,
         "baseline": top + plot_height,
         "label_y": top + plot_height + 18,
         "columns": columns,

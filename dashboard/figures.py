@@ -147,6 +147,21 @@ def dashboard_query(params, *, base=None) -> tuple[DashboardQuery, object]:
     return DashboardQuery(as_of=as_of, filters=filters), filterset.qs
 
 
+def query_scope(query: DashboardQuery) -> str:
+    """The filters in words (统计范围), for a printed or downloaded bulletin: without
+    them a bulletin of one plan reads as if it covered every plan."""
+    parts = []
+    if "plan" in query.filters:
+        title = Plan.objects.filter(pk=query.filters["plan"]).values_list("title", flat=True)
+        parts.append(f"方案:{title.first() or query.filters['plan']}")
+    if "issuer" in query.filters:
+        parts.append(f"发文单位:{query.filters['issuer']}")
+    if "lead_unit" in query.filters:
+        name = Unit.objects.filter(pk=query.filters["lead_unit"]).values_list("name", flat=True)
+        parts.append(f"牵头单位:{name.first() or query.filters['lead_unit']}")
+    return ";".join(parts) or "全部方案"
+
+
 TOTALS = ("total", "completed", "overdue", "due_soon", "ongoing")
 
 

@@ -159,7 +159,7 @@ REST_FRAMEWORK = {
         "tasks.api.authentication.StrictTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["tasks.api.filtering.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DATETIME_FORMAT": "iso-8601",

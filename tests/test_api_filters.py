@@ -160,3 +160,37 @@ def test_a_yes_no_filter_with_another_word_is_a_400_not_ignored(param, api):
     assert param in response.json()["errors"]
     assert api.get("/api/tasks/", {param: "1"}).status_code == 200
     assert api.get("/api/tasks/", {param: "false"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/tasks/", "/api/units/", "/api/dashboard/"])
+def test_a_misspelt_query_parameter_is_a_400_not_the_whole_list(imported_plans, api, url):
+    """`lead_units=` (for `lead_unit`) used to be ignored: the caller got every task back."""
+    response = api.get(url, {"lead_units": 7})
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == ["lead_units"]
+    assert "不支持的查询参数" in body["detail"]
+    assert api.get(url, {"format": "json"}).status_code == 200
+
+
+def test_tasks_ordered_by_due_date_put_undated_ones_last_and_page_without_overlap(
+    imported_plans, api
+):
+    plan = imported_plans[LENGSHUITAN]  # task 4 (立行立改,长期坚持) has no date
+    ascending = numbers(api.get("/api/tasks/", {"plan": plan.pk, "ordering": "due_on"}))
+    descending = numbers(api.get("/api/tasks/", {"plan": plan.pk, "ordering": "-due_on"}))
+    assert ascending[-1] == 4 and descending[-1] == 4
+    assert ascending[:10] == LENGSHUITAN_DUE_END_OF_APRIL  # ties in a fixed order
+    ids = []
+    for page in range(1, Task.objects.count() // 7 + 2):
+        response = api.get("/api/tasks/", {"ordering": "due_on", "page_size": 7, "page": page})
+        ids += [task["id"] for task in response.data["results"]]
+    assert sorted(ids) == sorted(Task.objects.values_list("pk", flat=True))
+
+
+def test_csv_export_shows_status_in_chinese_and_names_the_file(imported_plans, api):
+    plan = imported_plans[LENGSHUITAN]
+    response = api.get("/api/tasks/", {"plan": plan.pk, "format": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="tasks.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {row["状态"] for row in rows} == {"未开始"}

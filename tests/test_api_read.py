@@ -176,3 +176,16 @@ def test_office_cannot_see_or_mint_a_superusers_token(client, office_user, leade
 
     client.force_login(leader_user)
     assert client.get("/admin/authtoken/tokenproxy/add/").status_code == 403
+
+
+def test_plan_ledger_is_served_at_its_file_name_without_a_redirect(imported_plans, office_user):
+    """`/api/plans/<id>/ledger.xlsx` was a 301 to `.../ledger.xlsx/`: `curl` saved the redirect."""
+    token = Token.objects.create(user=office_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    plan = imported_plans[XIANGXI]
+    response = client.get(f"/api/plans/{plan.pk}/ledger.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content[:2] == b"PK"
+    assert client.get("/api/plans/999999/ledger.xlsx").status_code == 404

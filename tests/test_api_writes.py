@@ -256,3 +256,15 @@ def test_csv_is_offered_on_task_lists_only_not_on_a_tasks_reports(setting, actio
     )
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_body_that_is_not_json_gets_a_chinese_message(setting):
+    """DRF's own text ("JSON parse error - Expecting property name…") leaked English."""
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/reports/", "{bad", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert "JSON parse error" not in response.json()["detail"]
+    assert response.json()["detail"].startswith("请求内容无法解析")

@@ -99,3 +99,27 @@ def test_bulletin_command_writes_the_workbook(month_of_work, tmp_path):
 def test_bulletin_command_rejects_a_bad_date(tmp_path):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("bulletin", "--as-of", "31/05/2021", "--out", str(tmp_path / "x.xlsx"))
+
+
+def test_a_filtered_bulletin_says_which_plan_it_covers(month_of_work, leader_user, client):
+    """A printed or downloaded bulletin of one plan read as if it covered every plan."""
+    other = make_plan(title="另一方案")
+    make_task(plan=other, number=1, due_on=date(2021, 3, 31), lead_units=[make_unit("别的局")])
+    client.force_login(leader_user)
+    params = {"as_of": AS_OF.isoformat(), "plan": month_of_work.pk}
+    page = client.get("/dashboard/bulletin/", params).content.decode()
+    assert "统计范围:方案:五月方案" in page
+    sheets = read(client.get("/dashboard/bulletin.xlsx", params).content)
+    summary = {row[0]: row[1] for row in sheets["概况"] if row and row[0]}
+    assert summary["统计范围"] == "方案:五月方案"
+    assert summary["任务总数"] == 4
+    unfiltered = read(client.get("/dashboard/bulletin.xlsx", {"as_of": AS_OF.isoformat()}).content)
+    assert {row[0]: row[1] for row in unfiltered["概况"] if row}["统计范围"] == "全部方案"
+
+
+def test_bulletin_page_has_a_print_button_wired_by_a_static_script(
+    month_of_work, client, office_user
+):
+    client.force_login(office_user)
+    page = client.get("/dashboard/bulletin/", {"as_of": AS_OF.isoformat()}).content.decode()
+    assert "data-print" in page and "supervision/print.js" in page

@@ -376,3 +376,31 @@ def test_api_rows_match_what_the_generic_drf_serializer_would_send(imported_plan
         fast = serializer_class()
         generic = [serializers.Serializer.to_representation(fast, row) for row in rows]
         assert serializer_class(rows, many=True).data == generic
+
+
+def test_month_chart_says_where_the_date_is_when_it_has_no_marker(
+    imported_plans, leader_user, client
+):
+    """Viewed "today" (after the last deadline) the legend promised a 统计日期 line not drawn."""
+    client.force_login(leader_user)
+    later = client.get("/dashboard/", {"as_of": "2026-11-30"})
+    assert later.context["month_chart"]["wide"]["marker"] is None
+    assert "统计日期 2026-11-30 晚于图中所有月份" in later.content.decode()
+    earlier = client.get("/dashboard/", {"as_of": "2019-06-01"}).content.decode()
+    assert "统计日期 2019-06-01 早于图中所有月份" in earlier
+    inside = client.get("/dashboard/", {"as_of": "2021-06-30"}).content.decode()
+    assert '<span class="swatch marker"></span>统计日期' in inside and "图中所有月份" not in inside
+
+
+def test_sorted_column_header_tells_the_real_direction(imported_plans, leader_user, client):
+    """The rate column sorts lowest first but was marked ▼ / aria-sort="descending"."""
+    client.force_login(leader_user)
+    for key, direction, arrow in (
+        ("rate", "ascending", "▲"),
+        ("name", "ascending", "▲"),
+        ("overdue", "descending", "▼"),
+    ):
+        page = client.get("/dashboard/", {"as_of": "2021-06-30", "sort": key}).content.decode()
+        header = re.search(r'<th[^>]*aria-sort="(\w+)"[^>]*>(.*?)</th>', page, re.S)
+        assert header.group(1) == direction
+        assert header.group(2).strip().endswith(f"{arrow}</a>")

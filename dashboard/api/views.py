@@ -4,8 +4,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.figures import DashboardQueryError, dashboard_figures, dashboard_query
+from dashboard.figures import FILTER_PARAMS, DashboardQueryError, dashboard_figures, dashboard_query
 from dashboard.permissions import CanViewDashboard
+from tasks.api.filtering import reject_unknown_params
 from tasks.models import Task
 
 from .serializers import DashboardSerializer
@@ -30,6 +31,7 @@ class DashboardView(APIView):
         responses=DashboardSerializer,
     )
     def get(self, request):
+        reject_unknown_params(request.query_params, {"as_of", "format", *FILTER_PARAMS})
         try:
             query, tasks = dashboard_query(
                 request.query_params, base=Task.objects.visible_to(request.user)

@@ -1,7 +1,7 @@
-// The print button on a 督办单: a static file, since the CSP allows no inline handlers.
+// Print buttons (the 督办单 #print-notice, the monthly bulletin's [data-print]): a static
+// file, since the CSP allows no inline handlers.
 document.addEventListener("DOMContentLoaded", function () {
-  var button = document.getElementById("print-notice");
-  if (button) {
+  document.querySelectorAll("#print-notice, [data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
-  }
+  });
 });

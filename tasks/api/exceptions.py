@@ -26,6 +26,9 @@ class Conflict(exceptions.APIException):
 def _as_drf(exc):
     # Django's own 404 and 403 (get_object_or_404, an unknown `?format=`, the services'
     # PermissionDenied with its reason) keep their reason and get DRF's codes.
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's own text is English ("JSON parse error - Expecting ...").
+        return exceptions.ParseError("请求内容无法解析:请发送有效的 JSON(或表单)数据")
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

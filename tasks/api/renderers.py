@@ -5,6 +5,8 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
+from tasks.choices import TaskStatus
+
 TASK_CSV_COLUMNS = (
     ("id", "ID"),
     ("plan", "方案ID"),
@@ -34,6 +36,13 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _readable(key, value):
+    """A status as its Chinese label: the CSV is read by people in Excel (JSON keeps codes)."""
+    if key == "status" and value in TaskStatus.values:
+        return TaskStatus(value).label
+    return value
+
+
 def _cell_item(item) -> str:
     if isinstance(item, dict):
         if "name" in item:
@@ -50,6 +59,10 @@ class TaskCSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and not response.exception:
+            # A file name, so that a browser or `curl -OJ` saves tasks.csv, not "tasks".
+            response["Content-Disposition"] = 'attachment; filename="tasks.csv"'
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         if isinstance(data, dict) and "errors" in data and "detail" in data:
@@ -59,5 +72,7 @@ class TaskCSVRenderer(BaseRenderer):
             rows = data if isinstance(data, list) else [data]
             writer.writerow([label for _, label in TASK_CSV_COLUMNS])
             for row in rows:
-                writer.writerow([_cell(row.get(key)) for key, _ in TASK_CSV_COLUMNS])
+                writer.writerow(
+                    [_cell(_readable(key, row.get(key))) for key, _ in TASK_CSV_COLUMNS]
+                )
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
