@@ -1,4 +1,4 @@
-"""Writes on units: the alias list, merging units, adding unit users."""
+"""Writes on units: the alias list, merging units, adding unit users and system accounts."""
 
 import csv
 from dataclasses import dataclass
@@ -6,14 +6,17 @@ from pathlib import Path
 
 import openpyxl
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.crypto import get_random_string
+from rest_framework.authtoken.models import Token
 
 from tasks.importer import is_collective_unit_name, normalise_unit_name
 
 from .forms import UnitUserForm
 from .models import Unit, UnitAlias, UnitMembership
+from .roles import LEADER_GROUP, OFFICE_GROUP
 
 
 @transaction.atomic
@@ -271,3 +274,32 @@ def unit_users_import(*, file) -> list[UnitUserAdded]:
         )
         for _, values in rows
     ]
+
+
+SYSTEM_ROLES = {"leader": LEADER_GROUP, "office": OFFICE_GROUP}
+
+
+@transaction.atomic
+def system_account_add(*, username: str, role: str, name: str = "") -> str:
+    """An account for another system (督查平台, 12345 热线) and its API token; returns the key.
+
+    It signs in with the token only (no password, no admin): `leader` reads every task,
+    `office` may also write as the office does. Running it again keeps the same token.
+    """
+    if role not in SYSTEM_ROLES:
+        raise ValidationError(f"角色应为 {' 或 '.join(SYSTEM_ROLES)}:{role}")
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("请填写系统账号的用户名")
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username)
+    if not created and (user.is_staff or user.is_superuser or user.has_usable_password()):
+        raise ValidationError(f"用户 {username} 是工作人员账号,不能改作系统账号")
+    if created:
+        user.set_unusable_password()
+    if name:
+        user.first_name = name[:150]
+    user.save()
+    user.groups.set([Group.objects.get(name=SYSTEM_ROLES[role])])
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
