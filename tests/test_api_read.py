@@ -189,3 +189,14 @@ def test_plan_ledger_is_served_at_its_file_name_without_a_redirect(imported_plan
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response.content[:2] == b"PK"
     assert client.get("/api/plans/999999/ledger.xlsx").status_code == 404
+
+
+def test_api_front_page_links_every_collection_of_every_app(client, office_user):
+    client.force_login(office_user)
+    links = client.get("/api/", HTTP_ACCEPT="application/json").json()
+    assert {"tasks", "units", "deadlines", "extensions", "dashboard", "supervision/notices"} <= set(
+        links
+    )
+    for name, url in links.items():
+        response = client.get(url)  # each in its own default format (the docs are a page)
+        assert response.status_code == 200, name

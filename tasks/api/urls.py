@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from .views import (
+    ApiRootView,
     PlanViewSet,
     ProgressReportViewSet,
     SectionViewSet,
@@ -12,6 +13,7 @@ from .views import (
 app_name = "tasks-api"
 
 router = DefaultRouter()
+router.APIRootView = ApiRootView  # /api/ lists every app's collections, not only these
 router.register("plans", PlanViewSet, basename="plan")
 router.register("sections", SectionViewSet, basename="section")
 router.register("tasks", TaskViewSet, basename="task")

@@ -6,6 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.routers import APIRootView
 from rest_framework.settings import api_settings
 
 from deadlines.api.serializers import DeadlineExtensionSerializer, ExtensionRequestSerializer
@@ -311,4 +313,39 @@ class ProgressReportViewSet(
             ProgressReport.objects.filter(task__in=tasks.values("pk"))
             .select_related("unit", "author")
             .order_by("-created_at", "-pk")
+        )
+
+
+# The collections other systems start from, across the apps that serve them.
+API_COLLECTIONS = {
+    "plans": "tasks-api:plan-list",
+    "sections": "tasks-api:section-list",
+    "tasks": "tasks-api:task-list",
+    "task-units": "tasks-api:task-unit-list",
+    "reports": "tasks-api:report-list",
+    "units": "units-api:unit-list",
+    "unit-aliases": "units-api:unit-alias-list",
+    "unit-memberships": "units-api:unit-membership-list",
+    "deadlines": "deadlines-api:deadline-list",
+    "milestones": "deadlines-api:milestone-list",
+    "extensions": "deadlines-api:extension-list",
+    "dashboard": "dashboard-api:dashboard",
+    "supervision/notices": "supervision-api:notice-list",
+    "supervision/acknowledgements": "supervision-api:acknowledgement-list",
+    "supervision/scores": "supervision-api:score-list",
+    "supervision/publications": "supervision-api:publication-list",
+    "schema": "api-schema",
+    "docs": "api-docs",
+}
+
+
+class ApiRootView(APIRootView):
+    """The API's front page (/api/): links to every collection of every app.
+
+    The links carry no format suffix: only the tasks app's routes accept one.
+    """
+
+    def get(self, request, *args, **kwargs):
+        return Response(
+            {name: reverse(url_name, request=request) for name, url_name in API_COLLECTIONS.items()}
         )
