@@ -95,13 +95,10 @@ def _is_weak(match: re.Match) -> bool:
     return g["ye"] in _WEAK_YEAR_END
 
 
-def first_date(text: str, plan_year: int) -> date | None:
-    """The first date written in text, or None."""
-    for match in _DATE_RE.finditer(text):
-        due = _resolve(match, plan_year)
-        if due is not None:
-            return due
-    return None
+def last_date(text: str, plan_year: int) -> date | None:
+    """The latest date written in text ("3月底前启动,年底前完成" → the year end), or None."""
+    dates = [_resolve(match, plan_year) for match in _DATE_RE.finditer(text)]
+    return max((due for due in dates if due is not None), default=None)
 
 
 def is_ongoing_phrase(text: str) -> bool:
@@ -122,7 +119,8 @@ def parse_deadline(text: str, plan_year: int) -> ParsedDeadline | None:
     written = text.strip(" 。.;；,，")
     if not written:
         return None
-    due = first_date(written, plan_year)
+    # A deadline that names several dates ends with the last one.
+    due = last_date(written, plan_year)
     if due is not None:
         return ParsedDeadline(due_on=due, text=written, source=DEADLINE_SOURCE_DOCUMENT)
     if is_ongoing_phrase(written):

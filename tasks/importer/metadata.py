@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .structure import match_heading, match_item
+from .structure import is_attachment_marker, match_heading, match_item
 from .text import CJK, Line, chinese_numeral_value, is_page_chrome
+from .units import ends_with_org_suffix
 
 _DATE_LINE_RE = re.compile(
     r"^[(（]?\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*[)）]?$"
@@ -18,6 +19,12 @@ _DATE_LINE_RE = re.compile(
 _CN_DATE_LINE_RE = re.compile(
     r"^[(（]?(?P<y>[〇○零O一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月"
     r"\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日[)）]?$"
+)
+# A signature and its date on one line, as web copies often print them:
+# `永宁县人民政府办公室  2022年3月15日`.
+_SIGNED_DATE_RE = re.compile(
+    rf"^(?P<signature>[{CJK}（）() ]{{2,60}}?)\s+"
+    r"(?P<date>(?:\d{4}|[〇○零O一二三四五六七八九]{4})\s*年.*日[)）]?)$"
 )
 _NOTICE_RE = re.compile(r"^(?P<issuer>.*?)关于印发(?P<name>.+?)的通知$")
 _QUOTE_CONTEXT_AFTER = ("已经", "已", "现", "印发", "经")
@@ -70,6 +77,24 @@ def parse_date_line(text: str) -> date | None:
     return None
 
 
+def parse_signed_date_line(text: str) -> tuple[str, date] | None:
+    """(signature, date) of a line holding a signature followed by the signing date."""
+    match = _SIGNED_DATE_RE.match(text)
+    if not match:
+        return None
+    signed_on = parse_date_line(match["date"])
+    signature = match["signature"].strip()
+    if signed_on is None or not _is_signature(signature) or not ends_with_org_suffix(signature):
+        return None
+    return signature, signed_on
+
+
+def _line_date(text: str) -> date | None:
+    """Signing date of a date line, with or without the signature in front of it."""
+    signed = parse_signed_date_line(text)
+    return signed[1] if signed else parse_date_line(text)
+
+
 def _is_structural(text: str) -> bool:
     return match_heading(text) is not None or match_item(text) is not None
 
@@ -110,7 +135,11 @@ def _quoted_titles(text: str):
 
 
 def find_title(header: list[Line], body: list[Line]) -> str:
-    """The plan's name as the notice quotes it, else the unquoted notice title, else the heading."""
+    """The plan's name as the notice quotes it, else the unquoted notice title, else the heading.
+
+    The heading is looked for under the signing date, then above it when a page
+    prints the plan's name and its signature before the date and the body.
+    """
     texts = [line.text for line in header if not is_page_chrome(line.text)]
     for text in texts:
         for quoted, before, after in _quoted_titles(text):
@@ -124,7 +153,12 @@ def find_title(header: list[Line], body: list[Line]) -> str:
         match = _NOTICE_RE.match(text)
         if match and "《" not in match["name"]:
             return normalise_title(match["name"])
-    return find_heading_title(body)
+    above_signature = list(header)
+    while above_signature and is_page_chrome(above_signature[-1].text):
+        above_signature.pop()
+    if above_signature and _is_signature(above_signature[-1].text):
+        above_signature.pop()
+    return find_heading_title(body) or find_heading_title(above_signature)
 
 
 def find_heading_title(lines: list[Line]) -> str:
@@ -137,7 +171,7 @@ def find_heading_title(lines: list[Line]) -> str:
             if parts:
                 break
             continue
-        if is_page_chrome(text):
+        if is_page_chrome(text) or (is_attachment_marker(text) and not parts):
             continue
         if _is_structural(text) or text.endswith(tuple(_SENTENCE_END)) or parse_date_line(text):
             break
@@ -197,18 +231,26 @@ def _with_place(issuer: str, title: str) -> str:
 
 
 def find_issuer(lines: list[Line], date_index: int | None, title: str, header: list[Line]) -> str:
-    """The signature line above the signing date, else X in "X关于印发…的通知"."""
+    """The signature line above the signing date (or before it on the same line), else
+    X in "X关于印发…的通知", where X may stand on the line above "关于印发…"."""
     if date_index is not None:
+        signed = parse_signed_date_line(lines[date_index].text)
+        if signed:
+            return signed[0]
         for line in reversed(lines[:date_index]):
             if is_page_chrome(line.text):
                 continue
             if _is_signature(line.text):
                 return line.text
             break
-    for line in header:
+    for index, line in enumerate(header):
         match = _NOTICE_RE.match(line.text)
         if match and match["issuer"].strip():
             return _with_place(match["issuer"].strip(), title)
+        if line.text.startswith("关于印发") and index > 0:
+            above = header[index - 1].text
+            if _is_signature(above) and ends_with_org_suffix(above):
+                return _with_place(above, title)
     return ""
 
 
@@ -219,9 +261,9 @@ def extract_metadata(lines: list[Line]) -> Metadata:
         (i for i, line in enumerate(lines) if _is_structural(line.text)), len(lines)
     )
     dated = [
-        (i, parse_date_line(line.text))
+        (i, _line_date(line.text))
         for i, line in enumerate(lines)
-        if not is_page_chrome(line.text) and parse_date_line(line.text)
+        if not is_page_chrome(line.text) and _line_date(line.text)
     ]
     in_header = [(i, day) for i, day in dated if i < first_structural]
     date_index = None
@@ -238,7 +280,8 @@ def extract_metadata(lines: list[Line]) -> Metadata:
     meta.doc_number, well_formed = find_doc_number(header)
     if meta.doc_number and not well_formed:
         meta.warnings.append(f"文号“{meta.doc_number}”在原文中不完整,请核对")
-    meta.issuer = find_issuer(lines, date_index, meta.title, header)
+    # Joint issuers are printed side by side: `中共X县委办公室  X县人民政府办公室`.
+    meta.issuer = re.sub(r"\s+", " ", find_issuer(lines, date_index, meta.title, header))
 
     year = _YEAR_RE.search(meta.title)
     if year:

@@ -26,6 +26,12 @@ _NON_TASK_SECTION_RE = re.compile(
     r"总体要求|指导思想|基本原则|工作目标|主要目标|总体目标|工作步骤|实施步骤|步骤安排|进度安排"
     r"|时间安排|组织保障|保障措施|工作要求|组织实施|工作机制|有关要求|其他事项"
 )
+# A section named only for that (`三、保障措施`, `四、工作步骤`) holds no task at all, even
+# where a point names the unit that organises it; longer titles that merely mention such
+# a word (`五、完善工作机制,强化政策落实`) may still hold bracketed tasks.
+_NON_TASK_SECTION_NAME_RE = re.compile(
+    rf"(?:加强|强化|完善|健全|落实)?(?:{_NON_TASK_SECTION_RE.pattern})|其他|附则"
+)
 # A first line without a full stop, this short, is a title line of its own.
 _TITLE_LINE_MAX = 40
 
@@ -118,9 +124,33 @@ def is_attachment_marker(text: str) -> bool:
     return bool(_ATTACHMENT_RE.match(text))
 
 
+def _title_follows(lines: list[Line], position: int) -> bool:
+    """Tell whether the next document line after `position` is a title, not a point."""
+    for line in lines[position + 1 :]:
+        if is_page_chrome(line.text):
+            continue
+        text = line.text
+        return (
+            match_heading(text) is None
+            and match_item(text) is None
+            and _is_title_line(text)
+            and not is_label_line(text)
+        )
+    return False
+
+
 def _in_non_task_section(sections: list[ParsedSection], index: int | None) -> bool:
     while index is not None:
         if _NON_TASK_SECTION_RE.search(sections[index].title):
+            return True
+        index = sections[index].parent_index
+    return False
+
+
+def _in_named_non_task_section(sections: list[ParsedSection], index: int | None) -> bool:
+    """Inside (or is) a section whose whole title is 保障措施, 工作步骤 and the like."""
+    while index is not None:
+        if _NON_TASK_SECTION_NAME_RE.fullmatch(sections[index].title.strip(" ,，。")):
             return True
         index = sections[index].parent_index
     return False
@@ -135,12 +165,17 @@ def parse_structure(lines: list[Line]) -> Structure:
     current: TaskDraft | None = None
     last_level1: int | None = None
 
-    for line in lines:
+    for position, line in enumerate(lines):
         text = line.text
         if is_page_chrome(text):
             continue
         if is_attachment_marker(text):
-            break
+            # After the plan, an attachment repeats or annexes it. Before anything was
+            # found, "附件" above a title line means the plan itself is the notice's
+            # attachment; straight above numbered points it is a bare annex.
+            if sections or items or not _title_follows(lines, position):
+                break
+            continue
         heading = match_heading(text)
         if heading:
             level, numeral, title, rest = heading
@@ -170,7 +205,14 @@ def parse_structure(lines: list[Line]) -> Structure:
     # Numbered points only under 保障措施 and the like leave the headings as the tasks.
     structure.tasks = _select_items(items, sections, structure.warnings)
     if not structure.tasks:
-        structure.tasks = _number_heading_tasks([h for h in headings if h.has_bracket])
+        structure.tasks = _number_heading_tasks(
+            [
+                heading
+                for heading in headings
+                if heading.has_bracket
+                and not _in_named_non_task_section(sections, heading.section_index)
+            ]
+        )
     return structure
 
 
@@ -187,6 +229,7 @@ def _select_items(
         for item in items
         # A bare number is a table row index; points under 总体要求 etc. are no tasks.
         if item.body.strip()
+        and not _in_named_non_task_section(sections, item.section_index)
         and (item.has_bracket or not _in_non_task_section(sections, item.section_index))
     ]
     if _numbered_per_section(candidates):
@@ -206,7 +249,14 @@ def _select_items(
         seen.add(item.number)
         tasks.append(item)
     numbers = [task.number for task in tasks]
-    if numbers and numbers != list(range(1, len(numbers) + 1)):
+    # Numbering may run on from points under 总体要求 (1., 2.) to the tasks (3., 4.…).
+    kept = {id(item) for item in candidates}
+    skipped = {item.number for item in items if id(item) not in kept}
+    first = numbers[0] if numbers else 1
+    leading_points_skipped = set(range(1, first)) <= skipped
+    if numbers and (
+        numbers != list(range(first, first + len(numbers))) or not leading_points_skipped
+    ):
         warnings.append("任务序号不连续或顺序有误,请核对原文")
     return tasks
 

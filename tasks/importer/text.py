@@ -22,6 +22,9 @@ _PINYIN_RE = re.compile(
 )
 
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# `０．５个工作日`: a full-width point between digits is a decimal point (item numbers
+# such as `１．推进…` are followed by text, not a digit, and keep theirs).
+_FULL_WIDTH_DECIMAL_RE = re.compile(r"(?<=\d)[．](?=\d)")
 _INVISIBLE_RE = re.compile("[\u200b-\u200d\u2060\ufeff\u2800-\u28ff\x00]")
 _SPACES_RE = re.compile("[\u00a0\u3000\t]")
 # Whole tags (`<span class=…>`) and tag fragments (`/span>`) left by a careless copy.
@@ -55,6 +58,11 @@ _CHROME_PATTERNS = [
     r"^(?:打印本页|关闭窗口|返回顶部)",
     r"^(?:\d{4}-\d{1,2}-\d{1,2}\s*)?来\s*源\s*[:：]",
     r"责任编辑\s*[:：]",
+    r"^(?:信息来源|信息发布|发布单位|作\s*者|阅\s*读|字\s*号|字\s*体|相关附件|附件下载)\s*[:：]",
+    r"^(?:时\s*间|日\s*期)\s*[:：]\s*(?:\d{4}\s*[-/.]|$)",
+    r"^分\s*享\s*[:：]?$",
+    r"^[\[【]\s*(?:打印|关闭|收藏|纠错|我要纠错|字号|字体|大\s*中\s*小|返回|顶部|返回顶部)",
+    r"^(?:打印|关闭|收藏|返回)(?:本页|窗口|顶部)?(?:\s*[|｜/]?\s*(?:打印|关闭|收藏|返回)(?:本页|窗口|顶部)?)+$",
     r"^(?:发文机关|发布机构|名\s*称|标\s*题|文\s*号|发文字号|分\s*类|主题分类|主题词|有效性|生效日期|失效日期)\s*[:：]",
 ]
 _CHROME_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _CHROME_PATTERNS), re.IGNORECASE)
@@ -109,6 +117,7 @@ def clean_line(raw: str) -> str:
     text = strip_html(text)
     text = to_simplified(text)
     text = text.translate(_FULL_WIDTH_DIGITS)
+    text = _FULL_WIDTH_DECIMAL_RE.sub(".", text)
     return text.strip()
 
 

@@ -36,8 +36,13 @@ _DUTY_TAIL_RE = re.compile(
 )
 _LEAD_KEYWORD_RE = re.compile(r"牵头(?!单位|部门)")
 # "X均为责任单位,以下不再列出": X are responsible for this task and every later one.
-_SHARED_NOTE_RE = re.compile(r"^(?P<units>.+?)(?:均|都|也)?为(?:共同)?(?:责任|配合)单位$")
-_CARRY_FORWARD_RE = re.compile(r"以下不再(?:一一)?列出|以下(?:各项)?(?:任务)?(?:均)?同|下同|以下略")
+_SHARED_NOTE_RE = re.compile(
+    r"^(?P<units>.+?)(?:均|都|也)?为(?:共同|各项任务的?|所有任务的?)?(?:责任|配合)单位$"
+)
+_CARRY_FORWARD_RE = re.compile(
+    r"以下[^,，;；。]{0,8}?不再(?:一一|逐一|逐项|重复)?列(?:出|明|举)"
+    r"|以下(?:各项)?(?:任务)?(?:均)?同|下同|以下略"
+)
 
 PLACE_CHARS = "省市州县区"
 # Endings of organisation names. Single characters are those that end names but rarely
@@ -166,7 +171,14 @@ def parse_unit_bracket(content: str) -> UnitBracket:
 
 
 def _parse_labelled(content: str, labels: list[re.Match], bracket: UnitBracket) -> None:
-    """`牵头单位:A;责任单位:B;完成时限:C` (any order, any separator)."""
+    """`牵头单位:A;责任单位:B;完成时限:C` (any order, any separator).
+
+    Text before the first label is a keyword-style unit list:
+    `(A牵头,B配合;完成时限:2022年6月底)`.
+    """
+    before = _strip_separators(content[: labels[0].start()])
+    if before:
+        _parse_keyword_style(before, bracket)
     for index, match in enumerate(labels):
         end = labels[index + 1].start() if index + 1 < len(labels) else len(content)
         value = _strip_separators(content[match.end() : end])
