@@ -328,7 +328,7 @@ def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
 
 
 def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -> list[UnitScore]:
-    """Rank every lead unit by base score + Σ(count × points) over the active rules.
+    """Rank the period's lead units by base score + Σ(count × points) over the active rules.
 
     A published period is frozen: its stored scores are returned and nothing is recomputed.
     """
@@ -340,10 +340,16 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
     today = today or timezone.localdate()
     rules_in_force = list(AssessmentRule.objects.filter(is_active=True))
     counts = _counts_by_kind(period, today)
+    # Assessed: the lead units of the period's work (tasks of plans for its years, or due
+    # in it), and any unit that scored in it; a unit with nothing in the period is not
+    # ranked at the bottom of a table it has no part in.
+    in_period = Q(task__plan__year__range=(period.starts_on.year, period.ends_on.year)) | Q(
+        task__deadline__due_on__range=(period.starts_on, period.ends_on)
+    )
     unit_ids = set(
-        TaskUnit.objects.filter(role=UnitRole.LEAD, unit__is_collective=False).values_list(
-            "unit_id", flat=True
-        )
+        TaskUnit.objects.filter(in_period, role=UnitRole.LEAD, unit__is_collective=False)
+        .values_list("unit_id", flat=True)
+        .distinct()
     )
     for counter in counts.values():
         unit_ids.update(counter)

@@ -182,3 +182,19 @@ def test_dashboard_shows_the_latest_published_ranking_with_its_breakdown(
     assert ranking.index("甲局") < ranking.index("乙局")
     assert "<td>107.00</td>" in ranking and "<td>93.00</td>" in ranking
     assert "<td>-5.00</td>" in ranking  # 乙局's red notice, rule by rule
+
+
+def test_a_year_ranks_the_lead_units_of_that_years_plans_only(imported_plans):
+    def ranked(year):
+        period = AssessmentPeriod.objects.create(
+            name=f"{year}年度",
+            kind=PeriodKind.YEAR,
+            starts_on=date(year, 1, 1),
+            ends_on=date(year, 12, 31),
+        )
+        return {score.unit.name for score in assessment_compute(period=period)}
+
+    in_2022 = ranked(2022)
+    assert "市行政审批局" in in_2022  # leads 湘潭 2022 tasks
+    assert "州市场监督管理局" not in in_2022  # leads only 湘西 2020 tasks
+    assert "州市场监督管理局" in ranked(2020)
