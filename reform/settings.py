@@ -147,7 +147,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "/accounts/login/"
+LOGOUT_REDIRECT_URL = "/accounts/login/?logged_out=1"  # the page then says so
 
 # Sessions: expire after 12 hours rather than Django's two weeks.
 SESSION_COOKIE_AGE = 12 * 60 * 60

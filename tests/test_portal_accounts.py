@@ -38,9 +38,11 @@ def test_wrong_password_is_explained_in_chinese(client):
 
 def test_logout_is_a_post_and_ends_the_session(client):
     client.force_login(make_user())
-    response = client.post("/accounts/logout/")
-    assert response["Location"] == "/accounts/login/"
+    response = client.post("/accounts/logout/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?logged_out=1"
+    assert "您已安全退出" in response.content.decode()
     assert client.get("/").status_code == 302
+    assert "您已安全退出" not in client.get("/accounts/login/").content.decode()
 
 
 def test_unit_user_changes_password(client):
