@@ -6,6 +6,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from tasks.spreadsheet_safety import xlsx_append
+
 from .figures import (
     DashboardQuery,
     by_plan,
@@ -42,13 +44,13 @@ def bulletin_filename(query: DashboardQuery) -> str:
 
 def _sheet(workbook, title: str, headers: list[str], rows: list[list], widths: list[int]):
     sheet = workbook.create_sheet(title)
-    sheet.append(headers)
+    xlsx_append(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append(row)
+        xlsx_append(sheet, row)
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
@@ -64,10 +66,12 @@ def bulletin_workbook(figures: dict) -> Workbook:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "概况"
-    summary.append([f"改革任务推进情况通报({month_start:%Y年%m月%d日}至{as_of:%Y年%m月%d日})"])
+    xlsx_append(
+        summary, [f"改革任务推进情况通报({month_start:%Y年%m月%d日}至{as_of:%Y年%m月%d日})"]
+    )
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append(["统计日期", as_of])
-    summary.append(["统计范围", figures["scope"]])
+    xlsx_append(summary, ["统计日期", as_of])
+    xlsx_append(summary, ["统计范围", figures["scope"]])
     labels = {
         "total": "任务总数",
         "completed": "已销号",
@@ -77,11 +81,13 @@ def bulletin_workbook(figures: dict) -> Workbook:
         "ongoing": "长期坚持",
     }
     for key, label in labels.items():
-        summary.append([label, figures["totals"][key]])
-    summary.append([])
-    summary.append(["方案", "任务数", "已销号", "已逾期"])
+        xlsx_append(summary, [label, figures["totals"][key]])
+    xlsx_append(summary, [])
+    xlsx_append(summary, ["方案", "任务数", "已销号", "已逾期"])
     for plan in figures["by_plan"]:
-        summary.append([plan["plan__title"], plan["total"], plan["completed"], plan["overdue"]])
+        xlsx_append(
+            summary, [plan["plan__title"], plan["total"], plan["completed"], plan["overdue"]]
+        )
     summary.column_dimensions["A"].width = 48
     summary.column_dimensions["B"].width = 14
 

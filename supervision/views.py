@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from tasks.models import Task
 from tasks.services import TaskVersionConflict
+from tasks.spreadsheet_safety import xlsx_append
 from units.models import Unit
 from units.roles import sees_all_tasks
 
@@ -243,24 +244,31 @@ def scores_xlsx(request):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "考评排名"
-    sheet.append(["名次", "单位", "总分", *(item["rule"] for item in legend)])
+    xlsx_append(sheet, ["名次", "单位", "总分", *(item["rule"] for item in legend)])
     for row in rows:
-        sheet.append(
-            [row.rank, row.unit.name, float(row.total), *(float(i["score"]) for i in row.breakdown)]
+        xlsx_append(
+            sheet,
+            [
+                row.rank,
+                row.unit.name,
+                float(row.total),
+                *(float(i["score"]) for i in row.breakdown),
+            ],
         )
-    sheet.append([])
+    xlsx_append(sheet, [])
     state = f"已于{period.published_at:%Y-%m-%d}发布,成绩已冻结" if period.is_frozen else "未发布"
-    sheet.append(
+    xlsx_append(
+        sheet,
         [
             f"{period.name}({period.starts_on}至{period.ends_on})基础分{period.base_score},"
             f"参评单位{ranked}个,{state}"
-        ]
+        ],
     )
     rules_sheet = workbook.create_sheet("计分规则")
-    rules_sheet.append(["规则", "计分项", "每次分值"])
+    xlsx_append(rules_sheet, ["规则", "计分项", "每次分值"])
     for item in legend:
-        rules_sheet.append([item["rule"], item["counts"], float(item["points"])])
-    rules_sheet.append(["总分 = 基础分 + Σ(次数 × 每次分值)"])
+        xlsx_append(rules_sheet, [item["rule"], item["counts"], float(item["points"])])
+    xlsx_append(rules_sheet, ["总分 = 基础分 + Σ(次数 × 每次分值)"])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

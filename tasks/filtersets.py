@@ -1,7 +1,10 @@
 """One FilterSet per model, shared by the API, the portal and the admin."""
 
+from datetime import date
+
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -23,6 +26,23 @@ class IdFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+# A search text longer than any task title is a probe, not a search: SQLite refuses LIKE
+# patterns beyond 50,000 characters (a 503), and PostgreSQL would scan every row with it.
+SEARCH_MAX_LENGTH = 200
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date between 1900 and 2999, else a 400: the dashboard adds and subtracts days
+    from `as_of`, and 0001-01-01 or 9999-12-31 overflowed into a 500."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "validators",
+            [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2999, 12, 31))],
+        )
         super().__init__(*args, **kwargs)
 
 
@@ -90,16 +110,18 @@ class TaskFilterSet(django_filters.FilterSet):
     lead_unit = IdFilter(method="filter_lead_unit", label="牵头单位")
     responsible_unit = IdFilter(method="filter_responsible_unit", label="责任单位")
     unit = IdFilter(method="filter_unit", label="单位(任一角色)")
-    q = django_filters.CharFilter(method="filter_text", label="关键词")
-    issuer = django_filters.CharFilter(field_name="plan__issuer", label="发文单位")
+    q = django_filters.CharFilter(
+        method="filter_text", label="关键词", max_length=SEARCH_MAX_LENGTH
+    )
+    issuer = django_filters.CharFilter(
+        field_name="plan__issuer", label="发文单位", max_length=SEARCH_MAX_LENGTH
+    )
     has_lead = BooleanFilter(method="filter_has_lead", label="有牵头单位")
-    due_before = django_filters.DateFilter(
+    due_before = BoundedDateFilter(
         field_name="deadline__due_on", lookup_expr="lt", label="时限早于"
     )
-    due_after = django_filters.DateFilter(
-        field_name="deadline__due_on", lookup_expr="gt", label="时限晚于"
-    )
-    as_of = django_filters.DateFilter(method="filter_noop", label="统计日期")
+    due_after = BoundedDateFilter(field_name="deadline__due_on", lookup_expr="gt", label="时限晚于")
+    as_of = BoundedDateFilter(method="filter_noop", label="统计日期")
     overdue = BooleanFilter(method="filter_overdue", label="已逾期")
     completed = BooleanFilter(method="filter_completed", label="已销号(截至统计日期)")
     ongoing = BooleanFilter(field_name="deadline__is_ongoing", label="长期坚持")
@@ -205,10 +227,10 @@ class ProgressReportFilterSet(django_filters.FilterSet):
     task = IdFilter(field_name="task_id", label="任务")
     unit = IdFilter(field_name="unit_id", label="报送单位")
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label="状态")
-    created_after = django_filters.DateFilter(
+    created_after = BoundedDateFilter(
         field_name="created_at", lookup_expr="date__gte", label="报送日期不早于"
     )
-    created_before = django_filters.DateFilter(
+    created_before = BoundedDateFilter(
         field_name="created_at", lookup_expr="date__lte", label="报送日期不晚于"
     )
 

@@ -30,6 +30,7 @@ from .choices import TaskStatus
 from .importer.units import find_unit_bracket
 from .models import ProgressReport, Task
 from .services import TaskVersionConflict, report_submit
+from .spreadsheet_safety import xlsx_append
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("序号", "工作任务", "牵头单位", "责任单位", "完成时限", "进展情况", "状态")
@@ -91,7 +92,7 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "责任分解表"
-    sheet.append([title])
+    xlsx_append(sheet, [title])
     sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=7)
     title_cell = sheet.cell(row=TITLE_ROW, column=1)
     title_cell.font = Font(size=16, bold=True)
@@ -115,7 +116,7 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
             task.latest_report_text,
             task.get_status_display(),
         ]
-        sheet.append([value or None for value in values])  # empty cells, not empty strings
+        xlsx_append(sheet, [value or None for value in values])  # empty cells, not ""
         row = sheet.max_row
         for column in range(1, len(HEADERS) + 1):
             cell = sheet.cell(row=row, column=column)

@@ -4,8 +4,11 @@
 must still not reach the workbench, so the admin also requires one of the two roles.
 """
 
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.http import QueryDict
 
 from .roles import sees_all_tasks
 
@@ -17,6 +20,28 @@ class ReformAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return super().has_permission(request) and sees_all_tasks(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        """Drop NUL characters from the query string (list filters, search, autocomplete).
+
+        The admin's list filters put URL values into queries without a form, and
+        PostgreSQL rejects NUL in text: `?status__exact=%00` was a 500.
+        """
+        protected = super().admin_view(view, cacheable)
+
+        @wraps(protected)
+        def inner(request, *args, **kwargs):
+            if "\x00" in "".join(key + "".join(vals) for key, vals in request.GET.lists()):
+                cleaned = QueryDict(mutable=True)
+                for key, values in request.GET.lists():
+                    cleaned.setlist(
+                        key.replace("\x00", ""), [v.replace("\x00", "") for v in values]
+                    )
+                cleaned._mutable = False
+                request.GET = cleaned
+            return protected(request, *args, **kwargs)
+
+        return inner
 
 
 class ReformAdminConfig(AdminConfig):

@@ -1,14 +1,16 @@
 import django_filters
 from django.db.models import Q
 
-from tasks.filtersets import BooleanFilter, IdFilter
+from tasks.filtersets import SEARCH_MAX_LENGTH, BooleanFilter, IdFilter
 
 from .models import Unit, UnitAlias, UnitMembership
 
 
 class UnitFilterSet(django_filters.FilterSet):
     is_collective = BooleanFilter(label="集合名称")
-    q = django_filters.CharFilter(method="filter_name", label="名称或别名")
+    q = django_filters.CharFilter(
+        method="filter_name", label="名称或别名", max_length=SEARCH_MAX_LENGTH
+    )
 
     class Meta:
         model = Unit

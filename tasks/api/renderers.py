@@ -6,6 +6,7 @@ import io
 from rest_framework.renderers import BaseRenderer
 
 from tasks.choices import TaskStatus
+from tasks.spreadsheet_safety import csv_cell_text
 
 TASK_CSV_COLUMNS = (
     ("id", "ID"),
@@ -32,7 +33,9 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return ";".join(_cell_item(item) for item in value)
+        return csv_cell_text(";".join(_cell_item(item) for item in value))
+    if isinstance(value, str):
+        return csv_cell_text(value)
     return str(value)
 
 
@@ -67,7 +70,7 @@ class TaskCSVRenderer(BaseRenderer):
         writer = csv.writer(buffer)
         if isinstance(data, dict) and "errors" in data and "detail" in data:
             writer.writerow(["错误"])
-            writer.writerow([data["detail"]])
+            writer.writerow([csv_cell_text(str(data["detail"]))])
         else:
             rows = data if isinstance(data, list) else [data]
             writer.writerow([label for _, label in TASK_CSV_COLUMNS])
