@@ -1,10 +1,11 @@
-"""Request logging as JSON lines, one per request, for log shippers and grep."""
+"""Request logging as JSON lines, and cache headers for signed-in users' responses."""
 
 import json
 import logging
 import time
 
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
 logger = logging.getLogger("ops.requests")
@@ -45,3 +46,21 @@ def _user_id(request) -> int | None:
     if user is None or getattr(user, "_wrapped", None) is empty:
         return None
     return user.pk if user.is_authenticated else None
+
+
+class PrivateResponsesNotStoredMiddleware:
+    """Responses made for a signed-in user are not kept by the browser or any proxy.
+
+    Unit staff often share an office PC: after one logs out, the next must not find
+    the tasks, reports, ledgers or attachments in the browser's cache (ASVS V8.2.1).
+    A view that sets its own Cache-Control keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _user_id(request) is not None and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

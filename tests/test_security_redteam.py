@@ -177,3 +177,13 @@ def test_nul_in_an_admin_autocomplete_term_is_dropped(client, office_user):
     )
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [str(unit.pk)]
+
+
+def test_responses_for_a_signed_in_user_are_not_stored_by_the_browser(client, office_user):
+    from .conftest import make_task
+
+    task = make_task()
+    client.force_login(office_user)
+    for url in ("/", f"/tasks/{task.pk}/", "/api/tasks/", "/dashboard/"):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, url
