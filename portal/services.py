@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 
 from supervision.selectors import unacknowledged_for_unit
 from tasks.choices import TaskStatus
@@ -46,20 +47,25 @@ class UnitDigest:
             f"截至{as_of:%Y年%m月%d日},贵单位牵头或参与的任务提醒如下。",
             "",
         ]
+        # The last section is acknowledged (签收) on the supervision page, not the task page.
         sections = (
-            ("已逾期", self.overdue),
-            (f"{days}天内到期", self.due_soon),
-            ("本月尚未报送进展", self.unreported),
-            ("交办后逾期未签收", self.unacknowledged),
+            ("已逾期", self.overdue, False),
+            (f"{days}天内到期", self.due_soon, False),
+            ("本月尚未报送进展", self.unreported, False),
+            ("交办后逾期未签收", self.unacknowledged, True),
         )
-        for title, tasks in sections:
+        for title, tasks, on_supervision_page in sections:
             if not tasks:
                 continue
             lines.append(f"【{title}】{len(tasks)}项")
             for task in tasks:
                 due_text = _due_text(task, as_of)
                 lines.append(f"  - {task.plan.title} 第{task.number}项 {task.title}({due_text})")
-                lines.append(f"    {settings.PORTAL_BASE_URL}/tasks/{task.pk}/")
+                if not on_supervision_page:
+                    lines.append(f"    {settings.PORTAL_BASE_URL}/tasks/{task.pk}/")
+            if on_supervision_page:
+                url = settings.PORTAL_BASE_URL + reverse("supervision:home")
+                lines.append(f"  请到“签收与督办”页面签收:{url}")
             lines.append("")
         lines.append("请登录改革任务督办系统报送进展。本邮件由系统自动发送,请勿回复。")
         return "\n".join(lines)

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks import rules
@@ -152,13 +153,25 @@ class AssessmentRuleAdmin(admin.ModelAdmin):
 
 class AssessmentScoreInline(admin.TabularInline):
     model = AssessmentScore
-    fields = ("rank", "unit", "total", "breakdown")
+    fields = ("rank", "unit", "total", "breakdown_display")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="分项得分")
+    def breakdown_display(self, score):
+        # The stored JSON has English keys; the clerk reads "rule: count × points = score".
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}:{}次 × {} = {}",
+            (
+                (item["rule"], item["count"], item["points"], item["score"])
+                for item in score.breakdown
+            ),
+        )
 
 
 @admin.register(AssessmentPeriod)

@@ -289,6 +289,19 @@ class AssessmentRule(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # Two active rules for the same thing would count it twice (a clerk adding "红色督办单"
+        # without noticing the default one): one active rule per kind.
+        if self.is_active and self.kind:
+            twin = AssessmentRule.objects.filter(kind=self.kind, is_active=True).exclude(pk=self.pk)
+            if twin.exists():
+                raise ValidationError(
+                    {
+                        "kind": f"已有启用的同类规则“{twin.first().name}”,"
+                        "请修改该规则的分值,或先停用它"
+                    }
+                )
+
 
 class AssessmentPeriod(models.Model):
     """A quarter or year assessed; once published its scores are stored and never recomputed."""

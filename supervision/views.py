@@ -1,6 +1,7 @@
 """Supervision pages: a unit's 签收 and 督办单 inbox, the printable notice, the score ranking."""
 
 from io import BytesIO
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,7 +51,7 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
     notices = (
         EscalationNotice.objects.visible_to(request.user)
         .filter(status=NoticeStatus.ISSUED, unit__in=units)
-        .select_related("task", "unit")
+        .select_related("task__plan", "unit")
         .order_by("confirmed_at")
     )
     contact = selectors.last_contact(units=units) if pending else {}
@@ -275,5 +276,9 @@ def scores_xlsx(request):
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="scores-{period.pk}.xlsx"'
+    # The file lands in a year-end 考核 folder: name it by the period (RFC 5987 for Chinese).
+    filename = f"考评排名-{period.name}.xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"scores-{period.pk}.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response

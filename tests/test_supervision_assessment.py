@@ -2,10 +2,12 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from supervision.choices import AssessmentRuleKind, NoticeColour, NoticeStatus, PeriodKind
 from supervision.models import (
@@ -198,3 +200,52 @@ def test_a_year_ranks_the_lead_units_of_that_years_plans_only(imported_plans):
     assert "市行政审批局" in in_2022  # leads 湘潭 2022 tasks
     assert "州市场监督管理局" not in in_2022  # leads only 湘西 2020 tasks
     assert "州市场监督管理局" in ranked(2020)
+
+
+def test_a_second_active_rule_for_the_same_thing_is_refused(known_data):
+    # A clerk adding "红色督办单" next to the default one would count every red notice twice.
+    duplicate = AssessmentRule(name="红色督办单扣分", kind=AssessmentRuleKind.NOTICE_RED, points=-5)
+    with pytest.raises(ValidationError) as refused:
+        duplicate.full_clean()
+    assert "已有启用的同类规则" in str(refused.value)
+    # An inactive one (kept for the record) is fine, and so is editing the rule itself.
+    duplicate.is_active = False
+    duplicate.full_clean()
+    AssessmentRule.objects.get(kind=AssessmentRuleKind.NOTICE_RED, is_active=True).full_clean()
+
+
+def test_admin_refuses_a_duplicate_rule_with_a_message(known_data, office_user, client):
+    client.force_login(office_user)
+    response = client.post(
+        reverse("admin:supervision_assessmentrule_add"),
+        {
+            "name": "红色督办单扣分",
+            "kind": AssessmentRuleKind.NOTICE_RED,
+            "points": "-5",
+            "is_active": "on",
+            "position": "9",
+        },
+    )
+    assert response.status_code == 200
+    assert "已有启用的同类规则" in response.content.decode()
+    assert AssessmentRule.objects.filter(kind=AssessmentRuleKind.NOTICE_RED).count() == 1
+
+
+def test_published_scores_read_in_chinese_in_the_admin(known_data, office_user, client):
+    period, _, _ = known_data
+    assessment_publish(period=period, user=office_user, today=TODAY)
+    client.force_login(office_user)
+    page = client.get(
+        reverse("admin:supervision_assessmentperiod_change", args=[period.pk])
+    ).content.decode()
+    assert "红色督办单数:1次 × -5.00 = -5.00" in page  # 乙局, rule by rule
+    assert "notice_red" not in page and "&quot;kind&quot;" not in page
+
+
+def test_excel_file_is_named_after_the_period(known_data, leader_user, client):
+    period, _, _ = known_data
+    client.force_login(leader_user)
+    response = client.get(reverse("supervision:scores-xlsx"), {"period": period.pk})
+    disposition = response["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote('考评排名-2020年第三季度.xlsx')}" in disposition
+    assert f'filename="scores-{period.pk}.xlsx"' in disposition
