@@ -6,6 +6,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from tasks.models import DUE_SOON_DAYS
 from tasks.spreadsheet_safety import xlsx_append
 
 from .figures import (
@@ -77,7 +78,7 @@ def bulletin_workbook(figures: dict) -> Workbook:
         "completed": "已销号",
         "in_progress": "推进中(未逾期)",
         "overdue": "已逾期",
-        "due_soon": "15日内到期",
+        "due_soon": f"{DUE_SOON_DAYS}日内到期",
         "ongoing": "长期坚持",
     }
     for key, label in labels.items():

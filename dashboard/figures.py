@@ -33,11 +33,19 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from tasks.filtersets import TaskFilterSet
-from tasks.models import Plan, ProgressReport, Task, TaskUnit, completed_by_q, end_of_day, overdue_q
+from tasks.models import (
+    DUE_SOON_DAYS,
+    Plan,
+    ProgressReport,
+    Task,
+    TaskUnit,
+    completed_by_q,
+    end_of_day,
+    overdue_q,
+)
 from units.choices import UnitRole
 from units.models import Unit
 
-DUE_SOON_DAYS = 15
 # The portal's task list (issue 4), driven by TaskFilterSet: every number links there.
 TASK_LIST_URL = "/"
 # What a dashboard may be filtered by; each is a TaskFilterSet parameter.

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tasks import rules
 from tasks.models import Task
+from units.choices import UnitRole
 
 from .choices import DeadlineSource, ExtensionStatus
 from .models import Deadline, DeadlineExtension
@@ -28,15 +29,17 @@ def extension_request(
     *, task: Task, user, requested_due_on: date, reason: str
 ) -> DeadlineExtension:
     """A lead unit asks for a later date; nothing changes until the office approves."""
+    deadline = getattr(task, "deadline", None)
+    if deadline is None:  # a task created over the API before /api/deadlines/ gave it one
+        raise ValidationError({"requested_due_on": "该任务尚未设定完成时限"})
     if not rules.can_request_extension(user, task):
         raise PermissionDenied("只有牵头单位可以申请延期")
-    deadline = task.deadline
     if deadline.is_ongoing:
         raise ValidationError({"requested_due_on": "长期坚持的任务无需延期"})
     _validate_new_date(deadline, requested_due_on, reason)
     if deadline.extensions.filter(status=ExtensionStatus.PENDING).exists():
         raise ValidationError({"requested_due_on": "该任务已有待审批的延期申请"})
-    unit_ids = rules.user_unit_ids(user) & rules.task_unit_ids(task, "lead")
+    unit_ids = rules.user_unit_ids(user) & rules.task_unit_ids(task, UnitRole.LEAD)
     return DeadlineExtension.objects.create(
         deadline=deadline,
         previous_due_on=deadline.due_on,

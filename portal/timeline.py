@@ -54,7 +54,11 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
                 )
             )
         previous = record.status
-    for extension in task.deadline.extensions.select_related("requested_by", "decided_by"):
+    deadline = getattr(task, "deadline", None)  # none yet on a task added by hand
+    extensions = (
+        deadline.extensions.select_related("requested_by", "decided_by") if deadline else []
+    )
+    for extension in extensions:
         notes = []
         if extension.decided_at:
             notes.append(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from deadlines.choices import DeadlineSource
+from deadlines.choices import DeadlineSource, ExtensionStatus
 from deadlines.services import extension_request
 from supervision import selectors
 from tasks import rules
@@ -68,8 +68,9 @@ def task_list(request):
         task.my_roles = sorted(
             {link.get_role_display() for link in task.task_units.all() if link.unit_id in my_units}
         )
-        task.days_left_value = task.days_left(as_of)
-        task.days_overdue = -task.days_left_value if task.days_left_value else None
+        days_left = task.days_left(as_of)
+        task.days_left_value = days_left
+        task.days_overdue = -days_left if days_left is not None and days_left < 0 else None
     query = request.GET.copy()
     query.pop("page", None)
     units = Unit.objects.filter(pk__in=my_units)
@@ -103,21 +104,27 @@ def _visible_task(request, pk) -> Task:
 
 def _render_task(request, task, *, report_form=None, extension_form=None, status=200):
     user = request.user
+    # A task added by hand or through the API may have no deadline yet.
+    deadline = getattr(task, "deadline", None)
     can_report = rules.can_report(user, task)
-    can_extend = rules.can_request_extension(user, task) and not task.deadline.is_ongoing
+    can_extend = (
+        rules.can_request_extension(user, task) and deadline is not None and not deadline.is_ongoing
+    )
     days_left = task.days_left(timezone.localdate())
     context = {
         "task": task,
         "is_completed": task.status == TaskStatus.COMPLETED,
         "is_completion_requested": task.status == TaskStatus.COMPLETION_REQUESTED,
         # an extension or the office replaced the document's wording: it is no 原文 now
-        "deadline_is_manual": task.deadline.source == DeadlineSource.MANUAL,
+        "deadline_is_manual": deadline is not None and deadline.source == DeadlineSource.MANUAL,
         "days_left": days_left,
         "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
         "timeline": task_timeline(
             task, unit_ids=None if sees_all_tasks(user) else rules.user_unit_ids(user)
         ),
-        "pending_extension": task.deadline.extensions.filter(status="pending").first(),
+        "pending_extension": (
+            deadline.extensions.filter(status=ExtensionStatus.PENDING).first() if deadline else None
+        ),
         "can_report": can_report,
         "can_request_completion": can_report and rules.can_request_completion(user, task),
         "can_extend": can_extend,

@@ -6,7 +6,6 @@ delegate to `TaskFilterSet`, so "overdue" and "lead unit" have one definition.
 """
 
 import hashlib
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -33,7 +32,7 @@ from .choices import TaskStatus
 from .filtersets import TaskFilterSet
 from .importer import DocumentError, decode_document, parse_document
 from .ledger import LedgerPreview, ledger_apply, ledger_read, ledger_response
-from .models import Plan, ProgressReport, Section, Task, TaskUnit
+from .models import DUE_SOON_DAYS, Plan, ProgressReport, Section, Task, TaskUnit
 from .services import (
     TaskVersionConflict,
     plan_import,
@@ -43,7 +42,6 @@ from .services import (
     task_warnings_clear,
 )
 
-DUE_SOON_DAYS = 15
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 ADMIN_CSS = {"all": ("css/admin-workbench.css",)}
 
@@ -53,18 +51,11 @@ def chinese_date(value) -> str:
 
 
 def task_flag(task: Task, as_of) -> tuple[str, str]:
-    """Red when overdue, amber when due within 15 days, green otherwise."""
+    """Red when overdue, amber when due within DUE_SOON_DAYS, green otherwise."""
     if task.is_overdue(as_of):
         return "red", "逾期"
-    deadline = getattr(task, "deadline", None)
-    due_soon = (
-        deadline is not None
-        and not deadline.is_ongoing
-        and deadline.due_on is not None
-        and deadline.due_on <= as_of + timedelta(days=DUE_SOON_DAYS)
-        and task.status != TaskStatus.COMPLETED
-    )
-    if due_soon:
+    days_left = task.days_left(as_of)
+    if days_left is not None and days_left <= DUE_SOON_DAYS and task.status != TaskStatus.COMPLETED:
         return "amber", "临期"
     return "green", "正常"
 
@@ -861,9 +852,7 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="牵头单位")
     def lead_unit_names(self, task):
-        return "、".join(
-            link.unit.name for link in task.task_units.all() if link.role == UnitRole.LEAD
-        )
+        return "、".join(unit.name for unit in task.lead_units)
 
     @admin.display(description="完成时限", ordering="deadline__due_on")
     def due_display(self, task):

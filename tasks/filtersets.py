@@ -11,7 +11,7 @@ from django.utils import timezone
 from units.choices import UnitRole
 
 from .choices import TaskStatus
-from .models import Plan, ProgressReport, Section, Task, TaskUnit
+from .models import DUE_SOON_DAYS, Plan, ProgressReport, Section, Task, TaskUnit
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -132,7 +132,7 @@ class TaskFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         choices=UnitRole.choices, method="filter_role", label="我单位的角色"
     )
-    due_soon = BooleanFilter(method="filter_due_soon", label="15天内到期")
+    due_soon = BooleanFilter(method="filter_due_soon", label=f"{DUE_SOON_DAYS}天内到期")
 
     class Meta:
         model = Task
@@ -145,7 +145,7 @@ class TaskFilterSet(django_filters.FilterSet):
         return as_of or timezone.localdate()
 
     def filter_noop(self, queryset, name, value):
-        return queryset  # read by filter_overdue through as_of_date()
+        return queryset  # read through as_of_date() by the overdue, completed and due_soon filters
 
     def filter_overdue(self, queryset, name, value):
         overdue = Task.objects.overdue(self.as_of_date())

@@ -249,9 +249,7 @@ class LedgerPreview:
 def _cell_text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, date):
+    if isinstance(value, date):  # a datetime too: the day is what a ledger cell means
         return f"{value:%Y-%m-%d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -20,10 +20,6 @@ def task_unit_ids(task: Task, role: str | None = None) -> set[int]:
     return {link.unit_id for link in task.task_units.all() if role is None or link.role == role}
 
 
-def can_view_task(user, task: Task) -> bool:
-    return Task.objects.visible_to(user).filter(pk=task.pk).exists()
-
-
 def can_report(user, task: Task) -> bool:
     """Lead and responsible units report progress; the office may record reports too."""
     return is_office(user) or bool(user_unit_ids(user) & task_unit_ids(task))

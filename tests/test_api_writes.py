@@ -247,6 +247,19 @@ def test_a_task_without_a_deadline_reads_null_deadline_fields(setting, office_us
     assert all(task_schema[name].get("nullable") for name in fields)
 
 
+def test_an_extension_for_a_task_without_a_deadline_is_a_field_error(setting, office_user):
+    office = client_for(office_user)
+    payload = {"plan": setting["task"].plan_id, "number": 97, "title": "新增任务", "body": "内容"}
+    created = office.post("/api/tasks/", payload, format="json").json()
+    response = office.post(
+        f"/api/tasks/{created['id']}/extensions/",
+        {"requested_due_on": "2021-06-30", "reason": "理由"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"requested_due_on": ["该任务尚未设定完成时限"]}
+
+
 @pytest.mark.parametrize("action", ["reports", "extensions"])
 def test_csv_is_offered_on_task_lists_only_not_on_a_tasks_reports(setting, action):
     """`?format=csv` on a task's reports used to be a 500 (a CSV of reports is not a task list)."""

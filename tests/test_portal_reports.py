@@ -316,3 +316,17 @@ def test_extension_to_a_date_already_past_is_refused(client, setting):
     assert response.status_code == 400
     assert "不能早于今天" in response.context["extension_form"].errors["requested_due_on"][0]
     assert not task.deadline.extensions.exists()
+
+
+def test_task_without_a_deadline_yet_opens_and_takes_reports(client, setting):
+    """A task the office added by hand or through the API has no deadline at first."""
+    task = setting["task"]
+    task.deadline.delete()
+    task.refresh_from_db()
+    client.force_login(setting["lead_user"])
+    page = client.get(f"/tasks/{task.pk}/")
+    assert page.status_code == 200
+    assert page.context["extension_form"] is None  # nothing to extend yet
+    response = client.post(f"/tasks/{task.pk}/report/", report_data(task))
+    assert response.status_code == 302
+    assert ProgressReport.objects.filter(task=task).count() == 1

@@ -5,6 +5,7 @@ from functools import cached_property
 from rest_framework import serializers
 
 from tasks.api.serializers import DescribedSerializer
+from tasks.models import DUE_SOON_DAYS
 
 
 class RowSerializer(DescribedSerializer):
@@ -37,7 +38,7 @@ class TotalsSerializer(DescribedSerializer):
     completed = serializers.IntegerField(label="已销号")
     in_progress = serializers.IntegerField(label="推进中(未逾期)")
     overdue = serializers.IntegerField(label="已逾期")
-    due_soon = serializers.IntegerField(label="15天内到期")
+    due_soon = serializers.IntegerField(label=f"{DUE_SOON_DAYS}天内到期")
     ongoing = serializers.IntegerField(label="长期坚持")
 
 

@@ -3,7 +3,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -245,8 +244,6 @@ class TaskViewSet(viewsets.ModelViewSet):
             return self._page_of(extensions, DeadlineExtensionSerializer)
         serializer = ExtensionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if getattr(task, "deadline", None) is None:
-            raise ValidationError({"requested_due_on": "该任务尚未设定完成时限"})
         extension = extension_request(task=task, user=request.user, **serializer.validated_data)
         return Response(DeadlineExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
 

@@ -14,7 +14,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--days", type=int, default=DUE_SOON_DAYS, help="提醒多少天内到期的任务(默认15)"
+            "--days",
+            type=int,
+            default=DUE_SOON_DAYS,
+            help=f"提醒多少天内到期的任务(默认{DUE_SOON_DAYS})",
         )
         parser.add_argument("--date", help="统计日期 YYYY-MM-DD(默认今天)")
 
