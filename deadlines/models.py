@@ -1,8 +1,19 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from .choices import DeadlineSource, ExtensionStatus
+
+
+def deadline_errors(*, is_ongoing: bool, due_on) -> dict[str, str]:
+    """The deadline's cross-field rule, for the admin (clean) and the API alike:
+    an ongoing task (长期坚持) has no date, every other task has one."""
+    if is_ongoing and due_on is not None:
+        return {"due_on": "长期坚持的任务不设完成时限"}
+    if not is_ongoing and due_on is None:
+        return {"due_on": "请填写完成时限,或标记为长期坚持"}
+    return {}
 
 
 class Deadline(models.Model):
@@ -59,6 +70,11 @@ class Deadline(models.Model):
         if self.is_ongoing:
             return "长期坚持"
         return f"{self.due_on:%Y年%m月%d日}" if self.due_on else "—"
+
+    def clean(self):
+        errors = deadline_errors(is_ongoing=self.is_ongoing, due_on=self.due_on)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Milestone(models.Model):

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
@@ -78,6 +79,17 @@ class Plan(models.Model):
         return self.title
 
 
+def same_plan_errors(*, plan_id, field: str, related, message: str) -> dict[str, str]:
+    """A heading or task may only hang under a heading of its own plan (admin and API)."""
+    if related is not None and related.plan_id != plan_id:
+        return {field: message}
+    return {}
+
+
+SECTION_PARENT_MESSAGE = "上级标题须属于同一方案"
+TASK_SECTION_MESSAGE = "章节须属于任务所在方案"
+
+
 class Section(models.Model):
     """A heading of a plan (一、… or (一)…), nested as the document nests them."""
 
@@ -123,6 +135,16 @@ class Section(models.Model):
 
     def __str__(self):
         return f"{self.numeral}{self.title}"
+
+    def clean(self):
+        errors = same_plan_errors(
+            plan_id=self.plan_id,
+            field="parent",
+            related=self.parent,
+            message=SECTION_PARENT_MESSAGE,
+        )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def heading(self) -> str:
@@ -353,6 +375,16 @@ class Task(models.Model):
 
     def __str__(self):
         return f"{self.number}. {self.title}"
+
+    def clean(self):
+        errors = same_plan_errors(
+            plan_id=self.plan_id,
+            field="section",
+            related=self.section,
+            message=TASK_SECTION_MESSAGE,
+        )
+        if errors:
+            raise ValidationError(errors)
 
     def units_with_role(self, role: str) -> list:
         """Units of one role in document order; uses prefetched task_units when present."""

@@ -136,3 +136,24 @@ def test_import_warnings_read_as_text_not_as_a_list(office_client):
     html = office_client.get(reverse("admin:tasks_task_change", args=[task.pk])).content.decode()
     assert "未识别到牵头单位或责任单位,请核对原文" in html
     assert "[&quot;" not in html and '["' not in html
+
+
+def test_model_rules_hold_in_the_admin_as_in_the_api():
+    """Cross-field rules live on the models, so every form (admin, API) applies them."""
+    from django.core.exceptions import ValidationError
+
+    from deadlines.models import Deadline
+    from tasks.models import Section
+
+    from .conftest import make_plan
+
+    task = make_task(due_on=date(2021, 6, 30))
+    other_plan_section = Section.objects.create(
+        plan=make_plan(), position=1, level=1, numeral="一", title="别的方案的标题"
+    )
+    task.section = other_plan_section
+    with pytest.raises(ValidationError, match="章节须属于任务所在方案"):
+        task.full_clean()
+    ongoing_with_date = Deadline(task=task, due_on=date(2021, 6, 30), is_ongoing=True)
+    with pytest.raises(ValidationError, match="长期坚持的任务不设完成时限"):
+        ongoing_with_date.clean()

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from deadlines.models import Deadline, DeadlineExtension, Milestone
+from deadlines.models import Deadline, DeadlineExtension, Milestone, deadline_errors
 from tasks.api.serializers import DescribedModelSerializer, DescribedSerializer
 
 
@@ -10,12 +10,12 @@ class DeadlineSerializer(DescribedModelSerializer):
         fields = ("id", "task", "due_on", "text", "source", "is_ongoing")
 
     def validate(self, attrs):
-        is_ongoing = attrs.get("is_ongoing", getattr(self.instance, "is_ongoing", False))
-        due_on = attrs.get("due_on", getattr(self.instance, "due_on", None))
-        if is_ongoing and due_on is not None:
-            raise serializers.ValidationError({"due_on": "长期坚持的任务不设完成时限"})
-        if not is_ongoing and due_on is None:
-            raise serializers.ValidationError({"due_on": "请填写完成时限,或标记为长期坚持"})
+        errors = deadline_errors(
+            is_ongoing=attrs.get("is_ongoing", getattr(self.instance, "is_ongoing", False)),
+            due_on=attrs.get("due_on", getattr(self.instance, "due_on", None)),
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

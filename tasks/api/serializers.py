@@ -4,7 +4,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks.choices import TaskStatus
-from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
+from tasks.models import (
+    SECTION_PARENT_MESSAGE,
+    TASK_SECTION_MESSAGE,
+    Plan,
+    ProgressReport,
+    Section,
+    Task,
+    TaskUnit,
+    same_plan_errors,
+)
 from tasks.services import TASK_EDITABLE_FIELDS, content_hash
 from units.models import Unit
 
@@ -80,9 +89,14 @@ class SectionSerializer(DescribedModelSerializer):
 
     def validate(self, attrs):
         plan = attrs.get("plan", getattr(self.instance, "plan", None))
-        parent = attrs.get("parent", getattr(self.instance, "parent", None))
-        if parent is not None and parent.plan_id != getattr(plan, "pk", None):
-            raise serializers.ValidationError({"parent": "上级标题须属于同一方案"})
+        errors = same_plan_errors(
+            plan_id=getattr(plan, "pk", None),
+            field="parent",
+            related=attrs.get("parent", getattr(self.instance, "parent", None)),
+            message=SECTION_PARENT_MESSAGE,
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -174,9 +188,14 @@ class TaskWriteSerializer(DescribedModelSerializer):
         if self.instance is not None and "version" not in attrs:
             raise serializers.ValidationError({"version": "修改任务时须提供读取时的版本号"})
         plan = attrs.get("plan", getattr(self.instance, "plan", None))
-        section = attrs.get("section", getattr(self.instance, "section", None))
-        if section is not None and section.plan_id != getattr(plan, "pk", None):
-            raise serializers.ValidationError({"section": "章节须属于任务所在方案"})
+        errors = same_plan_errors(
+            plan_id=getattr(plan, "pk", None),
+            field="section",
+            related=attrs.get("section", getattr(self.instance, "section", None)),
+            message=TASK_SECTION_MESSAGE,
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
