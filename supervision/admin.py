@@ -102,6 +102,7 @@ class HolidayAdmin(admin.ModelAdmin):
 class EscalationNoticeAdmin(SimpleHistoryAdmin):
     list_display = (
         "task",
+        "plan",
         "unit",
         "colour",
         "status",
@@ -109,9 +110,9 @@ class EscalationNoticeAdmin(SimpleHistoryAdmin):
         "confirmed_at",
         "answered_at",
     )
-    list_filter = ("status", "colour", "unit")
-    search_fields = ("task__title", "unit__name", "reason")
-    list_select_related = ("task", "unit")
+    list_filter = ("status", "colour", "task__plan", "unit")
+    search_fields = ("task__title", "task__plan__title", "unit__name", "reason")
+    list_select_related = ("task__plan", "unit")
     raw_id_fields = ("task", "unit", "answer")
     readonly_fields = (
         "status",
@@ -123,6 +124,11 @@ class EscalationNoticeAdmin(SimpleHistoryAdmin):
         "cancelled_at",
     )
     actions = ("issue", "cancel")
+
+    @admin.display(description="方案", ordering="task__plan__title")
+    def plan(self, notice):
+        # Task numbers repeat across plans: without the plan, "3. …" is ambiguous.
+        return notice.task.plan.title
 
     def get_readonly_fields(self, request, obj=None):
         # Once issued, a notice is a record sent to the unit: it is cancelled, never edited.
