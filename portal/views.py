@@ -122,6 +122,12 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         "timeline": task_timeline(
             task, unit_ids=None if sees_all_tasks(user) else rules.user_unit_ids(user)
         ),
+        # A unit user is pointed to what waits for this task on /supervision/.
+        "inbox": (
+            None
+            if sees_all_tasks(user)
+            else selectors.unit_inbox_counts(units=rules.user_unit_ids(user), task=task)
+        ),
         "pending_extension": (
             deadline.extensions.filter(status=ExtensionStatus.PENDING).first() if deadline else None
         ),

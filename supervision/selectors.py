@@ -85,11 +85,11 @@ def last_contact(*, units) -> dict:
     return latest or {}
 
 
-def unit_inbox_counts(*, units) -> dict:
-    """What waits for the units on /supervision/: tasks to 签收 and 督办单 to answer."""
-    return {
-        "to_acknowledge": pending_acknowledgements(units=units).count(),
-        "to_answer": EscalationNotice.objects.filter(
-            unit__in=units, status=NoticeStatus.ISSUED
-        ).count(),
-    }
+def unit_inbox_counts(*, units, task=None) -> dict:
+    """What waits for the units on /supervision/: tasks to 签收 and 督办单 to answer
+    (with `task`, for that task only: its page points the unit there too)."""
+    links = pending_acknowledgements(units=units)
+    notices = EscalationNotice.objects.filter(unit__in=units, status=NoticeStatus.ISSUED)
+    if task is not None:
+        links, notices = links.filter(task=task), notices.filter(task=task)
+    return {"to_acknowledge": links.count(), "to_answer": notices.count()}

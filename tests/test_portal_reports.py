@@ -258,8 +258,9 @@ def test_task_page_query_count_does_not_grow_with_the_timeline(
         client.post(f"/tasks/{task.pk}/report/", report_data(task))
     # session, user, groups, task (+plan, section, deadline), task_units (+unit),
     # milestones, memberships, reports, history, extensions, pending extension,
-    # supervision events (publication, acknowledgements, notices)
-    with django_assert_max_num_queries(14):
+    # supervision events (publication, acknowledgements, notices), what waits for this
+    # task on /supervision/ (acknowledgement, notices)
+    with django_assert_max_num_queries(16):
         response = client.get(f"/tasks/{task.pk}/")
     assert len([e for e in response.context["timeline"] if e.kind == "report"]) == 10
 

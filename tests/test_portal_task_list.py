@@ -194,6 +194,11 @@ def test_unit_user_is_pointed_to_tasks_to_acknowledge_and_notices_to_answer(clie
     assert "有 <strong>2</strong> 项交办任务待签收" in content
     assert "有 <strong>1</strong> 份督办单待回复" in content
     assert 'href="/supervision/"' in content
+    # ...and each task's page says what waits for that task.
+    page = client.get(f"/tasks/{later.pk}/").content.decode()
+    assert "本任务待签收" in page and "有 <strong>1</strong> 份督办单待回复" in page
+    other = client.get(f"/tasks/{my_tasks['tasks']['overdue'].pk}/").content.decode()
+    assert "本任务待签收" in other and "督办单待回复" not in other
 
 
 def test_unit_without_tasks_is_told_why_the_list_is_empty(client):
