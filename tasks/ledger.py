@@ -116,8 +116,7 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
             task.latest_report_text,
             task.get_status_display(),
         ]
-        xlsx_append(sheet, [value or None for value in values])  # empty cells, not ""
-        row = sheet.max_row
+        row = xlsx_append(sheet, [value or None for value in values])  # empty cells, not ""
         for column in range(1, len(HEADERS) + 1):
             cell = sheet.cell(row=row, column=column)
             cell.alignment = _CENTER if column in (1, 5, 7) else _WRAP
