@@ -111,6 +111,8 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         rules.can_request_extension(user, task) and deadline is not None and not deadline.is_ongoing
     )
     days_left = task.days_left(timezone.localdate())
+    # A unit user's view is narrowed to their units; office staff and leaders see all.
+    unit_ids = None if sees_all_tasks(user) else rules.user_unit_ids(user)
     context = {
         "task": task,
         "is_completed": task.status == TaskStatus.COMPLETED,
@@ -119,15 +121,11 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         "deadline_is_manual": deadline is not None and deadline.source == DeadlineSource.MANUAL,
         "days_left": days_left,
         "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
-        "timeline": task_timeline(
-            task, unit_ids=None if sees_all_tasks(user) else rules.user_unit_ids(user)
-        ),
+        "timeline": task_timeline(task, unit_ids=unit_ids),
         # A unit user is pointed to what waits for this task on /supervision/.
-        "inbox": (
-            None
-            if sees_all_tasks(user)
-            else selectors.unit_inbox_counts(units=rules.user_unit_ids(user), task=task)
-        ),
+        "inbox": None
+        if unit_ids is None
+        else selectors.unit_inbox_counts(units=unit_ids, task=task),
         "pending_extension": (
             deadline.extensions.filter(status=ExtensionStatus.PENDING).first() if deadline else None
         ),
