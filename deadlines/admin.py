@@ -7,7 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from tasks.admin import action_with_form, chinese_date, posted
+from tasks.admin.actions import action_with_form, posted
+from tasks.admin.common import chinese_date
 
 from .choices import ExtensionStatus
 from .models import Deadline, DeadlineExtension, Milestone

@@ -12,7 +12,7 @@ from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
-from tasks.admin import action_with_form, posted
+from tasks.admin.actions import action_with_form, posted
 from tasks.models import Task
 
 from .choices import UnitRole
