@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "regions",
     "units",
     "tasks",
     "deadlines",
@@ -201,6 +202,8 @@ SPECTACULAR_SETTINGS = {
 
 # Folder that `load_policies` imports when given no paths.
 POLICY_FIXTURES_DIR = BASE_DIR / "fixtures" / "policies"
+# The regions (行政区划) the shipped plans need; `load_regions <csv>` adds a whole province.
+REGION_FIXTURE = BASE_DIR / "fixtures" / "regions.csv"
 UNIT_ALIAS_FIXTURE = BASE_DIR / "fixtures" / "unit_aliases.csv"
 
 # Supervision (督办): days to acknowledge a published task, and the letterhead on notices.

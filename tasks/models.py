@@ -34,6 +34,15 @@ class Plan(models.Model):
         max_length=200,
         blank=True,
     )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name="发文政府",
+        help_text="制定方案的政府(行政区划);文中“市××局”等单位名称按此区划理解",
+    )
     issued_on = models.DateField(
         "成文日期",
         null=True,

@@ -24,7 +24,16 @@ class Unit(models.Model):
     name = models.CharField(
         "名称",
         max_length=200,
-        unique=True,
+        help_text="文件中的写法,如“市行政审批局”;所属政府见“所属区划”",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name="所属区划",
+        help_text="单位所属的政府;同名单位属于不同政府时是不同的单位",
     )
     is_collective = models.BooleanField(
         "集合名称",
@@ -43,9 +52,27 @@ class Unit(models.Model):
         verbose_name = "单位"
         verbose_name_plural = "单位"
         ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("region", "name"),
+                name="%(app_label)s_%(class)s_unique_region_name",
+            ),
+            models.UniqueConstraint(
+                fields=("name",),
+                condition=models.Q(region__isnull=True),
+                name="%(app_label)s_%(class)s_unique_name_without_region",
+            ),
+        ]
 
     def __str__(self):
-        return self.name
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """The name with its government, e.g. 襄阳市 · 市行政审批局 (select_related("region"))."""
+        if self.region_id is None:
+            return self.name
+        return f"{self.region.display_name} · {self.name}"
 
 
 class UnitAlias(models.Model):
