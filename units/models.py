@@ -132,3 +132,32 @@ class UnitMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.unit}"
+
+
+class UserGovernment(models.Model):
+    """The government (region) an office user (优化办) or leader (领导) works for.
+
+    A province's office sees its whole province, a city's office its city and counties;
+    an office user or leader without one sees every government (a system-wide office).
+    Unit users are scoped by their units instead.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="government",
+        verbose_name="用户",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name="所属政府",
+    )
+
+    class Meta:
+        verbose_name = "所属政府"
+        verbose_name_plural = "所属政府"
+
+    def __str__(self):
+        return f"{self.user} @ {self.region}"
