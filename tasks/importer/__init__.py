@@ -17,6 +17,7 @@ from .parsed import (
     ParsedSection,
     ParsedTask,
 )
+from .source import SUFFIXES, SourceDocument, extract_source, parse_source, read_source
 from .units import is_collective_unit_name, normalise_unit_name
 
 __all__ = [
@@ -24,15 +25,20 @@ __all__ = [
     "DEADLINE_SOURCE_PLAN_DEFAULT",
     "ROLE_LEAD",
     "ROLE_RESPONSIBLE",
+    "SUFFIXES",
     "DocumentError",
     "ParsedDeadline",
     "ParsedMilestone",
     "ParsedPlan",
     "ParsedSection",
     "ParsedTask",
+    "SourceDocument",
     "decode_document",
+    "extract_source",
     "is_collective_unit_name",
     "normalise_unit_name",
     "parse_document",
+    "parse_source",
     "read_document",
+    "read_source",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .deadlines import find_milestones, parse_deadline, plan_default_deadline
 from .metadata import extract_metadata
-from .parsed import DocumentError, ParsedPlan, ParsedTask
+from .parsed import DEADLINE_SOURCE_PLAN_DEFAULT, DocumentError, ParsedPlan, ParsedTask
 from .structure import TaskDraft, parse_structure
 from .text import has_garbled_text, split_lines
 from .units import UnitBracket, find_unit_bracket, parse_unit_bracket
@@ -28,6 +28,8 @@ _YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)(20\d{2})\s*年")
 
 WARNING_GARBLED = "正文含乱码,请核对原文"
 WARNING_NO_UNITS = "未识别到牵头单位或责任单位,请核对原文"
+WARNING_NO_LEAD = "未写明牵头单位,请指定牵头单位"
+_DOC_NUMBER_YEAR_RE = re.compile(r"〔(\d{4})〕")
 
 
 def read_document(path) -> str:
@@ -68,12 +70,17 @@ def decode_document(data: bytes) -> str:
     return text
 
 
-def parse_document(text: str) -> ParsedPlan:
-    """Parse the text of a plan; any problem is reported as a DocumentError."""
+def parse_document(text: str, *, year: int | None = None, hints: dict | None = None) -> ParsedPlan:
+    """Parse the text of a plan; any problem is reported as a DocumentError.
+
+    `year` (given by the user) overrides the year the document states; `hints` are
+    title / doc_number / issuer / issued_on read around the text (a web page's 索引号
+    table), used where the text itself lacks them.
+    """
     if not isinstance(text, str):
         raise DocumentError("文档内容必须是文本")
     try:
-        return _parse(text.replace("\x00", ""))
+        return _parse(text.replace("\x00", ""), year, hints or {})
     except DocumentError:
         raise
     except Exception as exc:  # a parser bug must not escape as a random exception
@@ -86,16 +93,45 @@ def _guess_year(text: str) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def _parse(text: str) -> ParsedPlan:
+def _apply_hints(meta, hints: dict) -> None:
+    """Fill what the text lacks from the page's metadata; their warnings go with them."""
+    filled = {
+        "title": "未识别到方案标题,请核对原文",
+        "doc_number": None,
+        "issuer": "未识别到发文单位,请核对原文",
+        "issued_on": "未识别到成文日期,请核对原文",
+    }
+    for name, warning in filled.items():
+        value = hints.get(name) or (hints.get("page_title") if name == "title" else None)
+        if value and not getattr(meta, name):
+            setattr(meta, name, value)
+            if warning in meta.warnings:
+                meta.warnings.remove(warning)
+
+
+def plan_year(meta, text: str) -> int | None:
+    """The plan's year: its title, else its 文号 (`池政〔2017〕101号`), else the signing date."""
+    if meta.year and (_YEAR_IN_TEXT_RE.search(meta.title) or not meta.doc_number):
+        return meta.year
+    match = _DOC_NUMBER_YEAR_RE.search(meta.doc_number or "")
+    if match:
+        return int(match.group(1))
+    if meta.year:
+        return meta.year
+    if meta.issued_on:
+        return meta.issued_on.year
+    return _guess_year(text)
+
+
+def _parse(text: str, given_year: int | None = None, hints: dict | None = None) -> ParsedPlan:
     if not text.strip():
         raise DocumentError("文档内容为空")
     lines = split_lines(text)
     meta = extract_metadata(lines)
+    if hints:
+        _apply_hints(meta, hints)
     warnings = list(meta.warnings)
-    year = meta.year or _guess_year(text)
-    if year is None:
-        year = date.today().year
-        warnings.append(f"未识别到方案年度,已按{year}年处理,请核对")
+    year = given_year or plan_year(meta, text)
 
     structure = parse_structure(lines[meta.body_start :])
     if not structure.tasks:
@@ -104,6 +140,11 @@ def _parse(text: str) -> ParsedPlan:
             "或在“一、”等标题下用一段文字写明并以(牵头单位:…;责任单位:…)结尾"
         )
     warnings.extend(structure.warnings)
+    if year is None:
+        raise DocumentError(
+            "文件中没有写明方案年度(标题、文号和成文日期都没有年份):"
+            "请指定方案年度(命令行 --year,后台上传时填写“方案年度”)"
+        )
 
     not_before = meta.issued_on or date(year, 1, 1)
     carried: list[str] = []
@@ -156,6 +197,8 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
 
     if not lead and not responsible:
         warnings.append(WARNING_NO_UNITS)
+    elif not lead:
+        warnings.append(WARNING_NO_LEAD)
     if has_garbled_text(draft.body):
         warnings.append(WARNING_GARBLED)
 
@@ -172,3 +215,54 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
         milestones=find_milestones(text_without_bracket, year, not_before),
         warnings=warnings,
     )
+
+
+def _similarity(a: str, b: str) -> float:
+    from rapidfuzz import fuzz
+
+    return fuzz.partial_ratio(a[:200], b[:200]) / 100
+
+
+def apply_task_rows(plan: ParsedPlan, rows) -> None:
+    """Complete a narrative's tasks from its attachment task table (`TaskRow`s).
+
+    A row belongs to the task with its number when their texts agree, else to the task
+    whose text it resembles most; the table wins for the units it names.
+    """
+    by_number = {row.number: row for row in rows}
+    used: set[int] = set()
+    for task in plan.tasks:
+        row = by_number.get(task.number)
+        if row is None or id(row) in used or _similarity(task.body, row.content) < 0.5:
+            scored = [
+                (_similarity(task.body, r.content), i)
+                for i, r in enumerate(rows)
+                if id(r) not in used
+            ]
+            best = max(scored, default=(0, None))
+            row = rows[best[1]] if best[0] >= 0.6 else None
+        if row is None:
+            continue
+        used.add(id(row))
+        fields = []
+        if row.lead:
+            fields.append(f"牵头单位:{row.lead}")
+        if row.responsible:
+            fields.append(f"责任单位:{row.responsible}")
+        table = parse_unit_bracket(";".join(fields)) if fields else UnitBracket()
+        if table.lead_units:
+            task.lead_units = table.lead_units
+        if table.responsible_units:
+            task.responsible_units = [
+                u for u in table.responsible_units if u not in task.lead_units
+            ]
+        if row.deadline and task.deadline.source == DEADLINE_SOURCE_PLAN_DEFAULT:
+            deadline = parse_deadline(row.deadline, plan.year)
+            if deadline is not None:
+                task.deadline = deadline
+        if task.lead_units:
+            task.warnings = [
+                w for w in task.warnings if w not in (WARNING_NO_LEAD, WARNING_NO_UNITS)
+            ]
+        elif task.responsible_units and WARNING_NO_UNITS in task.warnings:
+            task.warnings[task.warnings.index(WARNING_NO_UNITS)] = WARNING_NO_LEAD

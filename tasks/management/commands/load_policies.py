@@ -1,4 +1,5 @@
-"""Import policy documents (.txt) into plans, tasks, units and deadlines."""
+"""Import policy documents (.txt, .docx, .doc/.wps, .pdf, .html, .xlsx) into plans, tasks,
+units and deadlines."""
 
 from pathlib import Path
 
@@ -8,17 +9,23 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ops.choices import ImportVia
 from ops.services import import_log_record, plan_import_logged
-from tasks.importer import parse_document, read_document
+from tasks.importer import SUFFIXES, parse_source, read_source
 from tasks.importer.parsed import DocumentError
 from tasks.services import PlanImportResult, plan_import
 from units.services import unit_aliases_load
 
 
 class Command(BaseCommand):
-    help = "导入改革方案文本文件(不带参数时导入 fixtures/policies/ 下的全部文件)"
+    help = (
+        "导入改革方案文件:.txt/.docx/.doc/.wps/.pdf/.html/.xlsx"
+        "(不带参数时导入 fixtures/policies/ 下的全部文件)"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help="文本文件或目录")
+        parser.add_argument("paths", nargs="*", help="方案文件或目录")
+        parser.add_argument(
+            "--year", type=int, default=None, help="方案年度(文件中没有写明年度时必须指定)"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="只显示将要导入的内容,不写入数据库"
         )
@@ -28,14 +35,18 @@ class Command(BaseCommand):
             help="单位别名 CSV(unit,alias),导入前加载;传空字符串跳过",
         )
 
-    def handle(self, *args, paths, dry_run, aliases, **options):
+    def handle(self, *args, paths, dry_run, aliases, year=None, **options):
+        if year is not None and not 1949 <= year <= 2100:
+            raise CommandError(f"--year {year}: 年度应在 1949—2100 之间")
         files = self._collect_files(paths or [str(settings.POLICY_FIXTURES_DIR)])
+        self._require_migrated()
         # Read and parse everything first: a bad file stops the run before any write.
         documents = []
         for path in files:
             try:
-                text = read_document(path)
-                documents.append((path, text, parse_document(text)))
+                source = read_source(path)
+                text = source.text
+                documents.append((path, text, parse_source(source, year=year)))
             except DocumentError as exc:
                 if not dry_run:
                     import_log_record(source_file=path.name, via=ImportVia.COMMAND, error=str(exc))
@@ -65,10 +76,10 @@ class Command(BaseCommand):
             path = Path(raw)
             if path.is_dir():
                 found = sorted(
-                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt"
+                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                 )
                 if not found:
-                    raise CommandError(f"{path}: 目录中没有 .txt 文件")
+                    raise CommandError(f"{path}: 目录中没有可导入的方案文件({'、'.join(SUFFIXES)})")
                 files.extend(found)
             elif path.is_file():
                 files.append(path)
@@ -79,6 +90,22 @@ class Command(BaseCommand):
         if duplicates:
             raise CommandError(f"文件名重复:{', '.join(duplicates)}(方案以文件名区分)")
         return files
+
+    def _require_migrated(self) -> None:
+        """Say so plainly when the database has no tables yet (also for --dry-run)."""
+        from django.db import DatabaseError, connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        try:
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError as exc:
+            raise CommandError(f"无法连接数据库:{exc}") from exc
+        if pending:
+            raise CommandError(
+                f"数据库尚未迁移(还有 {len(pending)} 个迁移未执行):"
+                "请先运行 python manage.py migrate"
+            )
 
     def _report(self, result: PlanImportResult, parsed) -> None:
         outcome = {"created": "新建", "updated": "更新", "unchanged": "未变化"}[result.outcome]
