@@ -47,12 +47,13 @@ clean:
 
 # Browser tests drive the system Chromium (Debian package `chromium`); no browser is
 # ever downloaded. Installed here when missing and possible; otherwise they are skipped.
+# The PDF import tests print plans to PDF with it and need a CJK font (fonts-wqy-microhei).
 browser: install
-	@test -x /usr/bin/chromium \
+	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wqy; } \
 	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	       && { apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+	       && { apt-get install -y --no-install-recommends chromium fonts-wqy-microhei >/dev/null 2>&1 \
 	            || { apt-get update -qq >/dev/null 2>&1 \
-	                 && apt-get install -y --no-install-recommends chromium >/dev/null; }; }; } \
+	                 && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei >/dev/null; }; }; } \
 	  || echo "Chromium not available: browser tests (tests/browser) will be skipped"
 
 # Production-style serving (see README, "Deploying on a server"). Needs at least

@@ -18,6 +18,12 @@ _PAGE_NUMBER_RE = re.compile(
     r"|(?:page\s*)?\d{1,4}\s*(?:of|/)\s*\d{1,4})$",
     re.IGNORECASE,
 )
+# Justified lines spread their characters; pdfplumber then sees spaces between them.
+_SPREAD_SPACE_RE = re.compile(
+    r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f,.;:!?)\]])"
+    r"|(?<=[^\x00-\x7f]) +(?=[,.;:!?)\]])"
+    r"|(?<=[,.;:!?(\[]) +(?=[^\x00-\x7f])"
+)
 _MARGIN_SHARE = 0.1  # headers and footers sit in the top and bottom tenth of a page
 _MAX_PAGES = 2000
 
@@ -101,7 +107,7 @@ def _read(pdf) -> list:
 
         text_page = page.filter(outside) if boxes else page
         for found in text_page.extract_text_lines(layout=False, strip=True):
-            text = found["text"]
+            text = _SPREAD_SPACE_RE.sub("", found["text"])
             if not text.strip():
                 continue
             chars = found.get("chars") or []
