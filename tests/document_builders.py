@@ -23,7 +23,9 @@ def chromium_missing() -> str | None:
     return None
 
 
-def docx_from_text(text: str, *, header: str = "", footer: str = "", distribution: bool = True) -> bytes:
+def docx_from_text(
+    text: str, *, header: str = "", footer: str = "", distribution: bool = True
+) -> bytes:
     import docx
 
     document = docx.Document()
@@ -87,7 +89,9 @@ def xlsx_from_plan(parsed, *, title_rows: list[str] | None = None) -> bytes:
     sheet.title = "任务分解"
     for row in title_rows or [parsed.title]:
         sheet.append([row])
-        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=5)
+        sheet.merge_cells(
+            start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=5
+        )
     sheet.append(["序号", "重点任务", "牵头单位", "责任单位", "完成时限"])
     section = None
     for task in parsed.tasks:
@@ -95,7 +99,9 @@ def xlsx_from_plan(parsed, *, title_rows: list[str] | None = None) -> bytes:
             section = task.section_index
             heading = parsed.sections[section]
             sheet.append([f"{heading.numeral}、{heading.title}"] * 1)
-            sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=5)
+            sheet.merge_cells(
+                start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=5
+            )
         deadline = task.deadline.text or ("长期坚持" if task.deadline.is_ongoing else "")
         span = find_unit_bracket(task.body)
         content = task.body[: span[0]] + task.body[span[1] :] if span else task.body

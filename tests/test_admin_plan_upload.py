@@ -80,7 +80,7 @@ def test_binary_or_wrong_type_is_refused_with_a_reason(office_client):
     response = office_client.post(UPLOAD, {"document": pdf})
     assert "不是纯文本" in response.content.decode()
     response = upload(office_client, TEXT, name="plan.docx")
-    assert "请上传 .txt" in response.content.decode()
+    assert "plan.docx:文件扩展名是 .docx,内容却是纯文本格式" in response.content.decode()
     assert row_counts() == (0, 0, 0, 0, 0, 0)
 
 

@@ -15,11 +15,12 @@ from ops.choices import ImportVia
 from ops.services import plan_import_logged
 
 from .. import rules
-from ..importer import DocumentError, decode_document, parse_document
+from ..importer import DocumentError, SourceDocument, extract_source, parse_source
+from ..importer.source import MAX_DOCUMENT_BYTES
 from ..ledger import LedgerPreview, ledger_apply, ledger_read, ledger_response
 from ..models import Plan, Section, Task
 from ..services import (
-    plan_import,
+    plan_import_preview,
 )
 from .common import ADMIN_CSS, MAX_UPLOAD_BYTES, chinese_date
 
@@ -37,26 +38,46 @@ class SectionInline(admin.TabularInline):
 
 
 class PlanUploadForm(forms.Form):
-    document = forms.FileField(label="方案文本(.txt,UTF-8 或 GB18030)")
+    document = forms.FileField(
+        label="方案文件",
+        help_text="Word(.docx,装有 LibreOffice 时也可 .doc/.wps)、PDF、网页(.html)、"
+        "Excel 任务表(.xlsx)或纯文本(.txt,UTF-8 或 GB18030)",
+    )
     plan = forms.ModelChoiceField(
         queryset=Plan.objects.all(),
         required=False,
         label="更新已有方案",
         help_text="留空则按文件名匹配:同名文件视为同一方案的新版本",
     )
+    year = forms.IntegerField(
+        required=False,
+        min_value=1949,
+        max_value=2100,
+        label="方案年度",
+        help_text="文件中没有写明年度时填写;填写后以此为准",
+    )
 
-    def clean_document(self):
-        document = self.cleaned_data["document"]
-        if not document.name.lower().endswith(".txt"):
-            raise ValidationError("请上传 .txt 纯文本文件")
-        if document.size > MAX_UPLOAD_BYTES:
-            raise ValidationError("文件过大(上限 5 MB)")
+    def clean(self):
+        cleaned = super().clean()
+        document = cleaned.get("document")
+        if document is None or self.errors:
+            return cleaned
+        name = document.name
+        if document.size > MAX_DOCUMENT_BYTES:
+            self.add_error(
+                "document",
+                f"{name}:文件过大({document.size / 1024 / 1024:.1f} MB,"
+                f"上限 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB)",
+            )
+            return cleaned
         try:
-            self.cleaned_data["text"] = decode_document(document.read())
-            self.cleaned_data["parsed"] = parse_document(self.cleaned_data["text"])
+            source = extract_source(document.read(), name)
+            cleaned["source"] = source
+            cleaned["text"] = source.text
+            cleaned["parsed"] = parse_source(source, year=cleaned.get("year"))
         except DocumentError as exc:
-            raise ValidationError(str(exc)) from exc
-        return document
+            self.add_error("document", f"{name}:{exc}")
+        return cleaned
 
 
 class LedgerUploadForm(forms.Form):
@@ -213,8 +234,9 @@ class PlanAdmin(admin.ModelAdmin):
             text = pending["text"]
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != pending["hash"]:
                 raise PermissionDenied
+            source = SourceDocument.from_session(pending["source"])
             result = plan_import_logged(
-                parsed=parse_document(text),
+                parsed=parse_source(source, year=pending.get("year")),
                 source_file=pending["source_file"],
                 source_text=text,
                 via=ImportVia.ADMIN,
@@ -235,15 +257,15 @@ class PlanAdmin(admin.ModelAdmin):
             parsed = form.cleaned_data["parsed"]
             existing = form.cleaned_data["plan"]
             source_file = existing.source_file if existing else form.cleaned_data["document"].name
-            result = plan_import(
-                parsed=parsed, source_file=source_file, source_text=text, dry_run=True
-            )
+            result = plan_import_preview(parsed=parsed, source_file=source_file, source_text=text)
             plan = existing or Plan.objects.filter(source_file=source_file).first()
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             request.session[UPLOAD_SESSION_KEY] = {
                 "hash": digest,
                 "text": text,
                 "source_file": source_file,
+                "source": form.cleaned_data["source"].to_session(),
+                "year": form.cleaned_data.get("year"),
             }
             context = self._context(
                 request,
