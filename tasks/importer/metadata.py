@@ -158,7 +158,12 @@ def find_title(header: list[Line], body: list[Line]) -> str:
         above_signature.pop()
     if above_signature and _is_signature(above_signature[-1].text):
         above_signature.pop()
-    return find_heading_title(body) or find_heading_title(above_signature)
+    # A table's title row above its date (an Excel 分解表) is the title, not a signature.
+    return (
+        find_heading_title(body)
+        or find_heading_title(above_signature)
+        or find_heading_title(header[:1])
+    )
 
 
 def find_heading_title(lines: list[Line]) -> str:

@@ -181,6 +181,9 @@ def extract_source(data: bytes, name: str) -> SourceDocument:
     kind = detect_format(data)
     suffix = Path(name).suffix.lower()
     expected = _SUFFIX_FORMATS.get(suffix)
+    if kind == "zip" and suffix in (".docx", ".xlsx"):
+        what = "Word" if suffix == ".docx" else "Excel"
+        raise DocumentError(f"{what} 文件已损坏:zip 结构无效或缺少文档正文,请重新保存后再导入")
     if expected is not None and kind not in expected:
         hint = ",不是纯文本" if suffix == ".txt" else ""
         raise DocumentError(
