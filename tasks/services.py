@@ -19,6 +19,7 @@ from . import rules
 from .attachments import attachment_validate
 from .choices import TaskStatus
 from .importer import is_collective_unit_name
+from .importer.document import WARNING_NO_LEAD
 from .importer.parsed import ParsedPlan, ParsedTask
 from .models import Plan, ProgressReport, Section, Task, TaskUnit
 
@@ -427,6 +428,11 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
         link._change_reason = "优化办指定牵头单位"
         link.save()
     task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.name}"
+    # The lead the document lacked is now named: the importer's "no lead" warning is done.
+    if WARNING_NO_LEAD in task.warnings:
+        task.warnings = [w for w in task.warnings if w != WARNING_NO_LEAD]
+        task.save()
+    return task
 
 
 TASK_EDITABLE_FIELDS = (
