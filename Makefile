@@ -80,6 +80,9 @@ BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/reform_bench
 bench: install
 	DATABASE_URL= $(BIN)/python bench/run.py $(BENCH_ARGS) --tasks $(BENCH_SQLITE_TASKS)
 	DATABASE_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py $(BENCH_ARGS) --if-available --tasks $(BENCH_TASKS)
+	# Plan upload preview (issue 13): 100 and 1,000 tasks, same query count, < 3 s.
+	$(BIN)/python bench/upload_preview.py --tasks 100 1000
+	$(BIN)/python bench/upload_preview.py --tasks 1000 --format xlsx
 
 # Month-end load test (issue 7): a fresh PostgreSQL database with the five plans,
 # gunicorn with production settings on 127.0.0.1:8117, LOADTEST_USERS unit users each

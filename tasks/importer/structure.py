@@ -18,7 +18,7 @@ _HEADING2_RE = re.compile(
     rf"^(?P<mark>[(（]\s*(?P<num>[{_CN_NUMERAL}]{{1,3}})\s*[)）])\s*[、.．]?\s*(?P<rest>.*)$"
 )
 # `3.0版` or `2020年底前` at the start of a line is body text, not an item number.
-_ITEM_RE = re.compile(r"^(?P<num>\d{1,3})\s*[.、．](?!\d)\s*(?P<rest>.*)$")
+_ITEM_RE = re.compile(r"^(?P<num>\d{1,4})\s*[.、．](?!\d)\s*(?P<rest>.*)$")
 _ATTACHMENT_RE = re.compile(r"^附\s*[件表]\s*[0-9一二三四五六七八九十]*\s*(?:[:：].*)?$")
 # Sections that describe the plan rather than assign work: numbered points under them
 # are tasks only when they carry a unit bracket.
@@ -116,6 +116,8 @@ def match_item(text: str) -> tuple[int, str] | None:
     match = _ITEM_RE.match(text)
     if not match or int(match.group("num")) < 1:
         return None
+    if int(match.group("num")) >= 1000 and re.match(r"\d|年", match.group("rest")):
+        return None  # `2020、2021年连续…`: years, not item 2020
     return int(match.group("num")), match.group("rest").strip()
 
 
