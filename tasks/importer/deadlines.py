@@ -38,6 +38,11 @@ _WEAK_YEAR_END = ("年内", "今年")
 
 _ONGOING_RE = re.compile(r"长期|持续|常态|立行立改|立即|立刻|马上|经常|每年|每季|每月|定期|常年")
 _CLAUSE_SPLIT_RE = re.compile(r"[。;；!！?？]")
+# `每月5日前报送工作进展`: a reporting rule, not a deadline nor a standing duty.
+_REPORTING_RE = re.compile(
+    r"(?:每(?:个)?(?:月|季度?|半年|年|周|旬|两个月)|按月|按季度?)"
+    r"[^,，;；。]{0,16}?(?:报送|上报|报告|报)[^,，;；。]{0,12}"
+)
 _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _DEADLINE_PHRASE_MAX = 24  # "2021年6月底前全面完成" is a deadline, a long sentence is not
 
@@ -114,9 +119,26 @@ def looks_like_deadline(text: str) -> bool:
     return bool(_DATE_RE.search(text)) or is_ongoing_phrase(text)
 
 
+def find_reporting_rules(text: str) -> list[str]:
+    """Reporting rules such as `每月5日前报送工作进展`, as written."""
+    return [match.group(0).strip() for match in _REPORTING_RE.finditer(text)]
+
+
 def parse_deadline(text: str, plan_year: int) -> ParsedDeadline | None:
-    """Read a deadline phrase; None when it names neither a date nor a standing duty."""
+    """Read a deadline phrase; None when it names neither a date nor a standing duty.
+
+    Reporting rules (`每月5日前报送`) are left out: they say when to report, not when
+    the task is due.
+    """
     written = text.strip(" 。.;；,，")
+    if _REPORTING_RE.search(written):
+        rest = _REPORTING_RE.sub("", written).strip(" 。.;；,，")
+        if not rest:
+            return None
+        deadline = parse_deadline(rest, plan_year)
+        if deadline is not None:
+            deadline.text = written
+        return deadline
     if not written:
         return None
     # A deadline that names several dates ends with the last one.

@@ -9,7 +9,12 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from .deadlines import find_milestones, parse_deadline, plan_default_deadline
+from .deadlines import (
+    find_milestones,
+    find_reporting_rules,
+    parse_deadline,
+    plan_default_deadline,
+)
 from .metadata import extract_metadata
 from .parsed import DEADLINE_SOURCE_PLAN_DEFAULT, DocumentError, ParsedPlan, ParsedTask
 from .structure import TaskDraft, parse_structure
@@ -186,9 +191,12 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
     lead, responsible = bracket.lead_units, bracket.responsible_units
 
     deadline = None
+    reporting_rules = find_reporting_rules(body)
     if bracket.deadline_text:
         deadline = parse_deadline(bracket.deadline_text, year)
-        if deadline is None:
+        reported = find_reporting_rules(bracket.deadline_text)
+        reporting_rules.extend(rule for rule in reported if rule not in reporting_rules)
+        if deadline is None and not reported:
             warnings.append(f"完成时限“{bracket.deadline_text}”无法识别,已按年底处理")
 
     # Units a previous task declared responsible "以下不再列出" come after the task's own.
@@ -214,6 +222,7 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
         deadline=deadline or plan_default_deadline(year),
         milestones=find_milestones(text_without_bracket, year, not_before),
         warnings=warnings,
+        reporting_rules=reporting_rules,
     )
 
 

@@ -51,6 +51,8 @@ class ParsedTask:
     deadline: ParsedDeadline
     milestones: list[ParsedMilestone] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # Chinese, shown to office staff
+    # `每月5日前报送工作进展`: when the units report, for the reporting-cycle work.
+    reporting_rules: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -35,6 +35,9 @@ _HTML_FRAGMENT_RE = re.compile(
     r"|<\s*/?(?:span|div|p|br|font|strong|em|td|tr|th|tbody|table|li|ul|ol|img)\b[^<>]*$"
 )
 _HTML_ENTITY_RE = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6});")
+# Debris at a line start left by copying from a web page: `??` for lost full-width
+# spaces, bullets, stray marks; then the stray spaces after them.
+_LEADING_DEBRIS_RE = re.compile(r"^(?:[?？]{1,8}|[•·●○◆◇■□▪►➢※√■]+)\s*")
 
 # Lines of page chrome: navigation, page metadata, footers. Matched on the cleaned line.
 _CHROME_PATTERNS = [
@@ -118,7 +121,8 @@ def clean_line(raw: str) -> str:
     text = to_simplified(text)
     text = text.translate(_FULL_WIDTH_DIGITS)
     text = _FULL_WIDTH_DECIMAL_RE.sub(".", text)
-    return text.strip()
+    text = _SPACES_RE.sub(" ", text).strip()  # entities such as &#12288; are spaces too
+    return _LEADING_DEBRIS_RE.sub("", text).strip()
 
 
 def clean_text(raw: str) -> str:

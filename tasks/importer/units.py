@@ -35,6 +35,10 @@ _DUTY_TAIL_RE = re.compile(
     r"(?:按照?(?:各自)?职责(?:分工)?|分别|共同|配合)?(?:负责落实|负责|配合|参与|落实)$"
 )
 _LEAD_KEYWORD_RE = re.compile(r"牵头(?!单位|部门)")
+# `A(牵头)、B`: the lead marked after its name.
+_MARKED_LEAD_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
+# `A牵头负责,B参与`: what follows 牵头 before the next unit.
+_LEAD_DUTY_RE = re.compile(r"^(?:负责|抓总|总负责|落实|实施)")
 # "X均为责任单位,以下不再列出": X are responsible for this task and every later one.
 _SHARED_NOTE_RE = re.compile(
     r"^(?P<units>.+?)(?:均|都|也)?为(?:共同|各项任务的?|所有任务的?)?(?:责任|配合)单位$"
@@ -191,17 +195,33 @@ def _parse_labelled(content: str, labels: list[re.Match], bracket: UnitBracket) 
             bracket.deadline_text = deadline
         if label in _LEAD_LABELS:
             bracket.lead_units.extend(split_unit_names(units_text))
+        elif _MARKED_LEAD_RE.search(units_text):
+            _read_marked_lead(units_text, bracket)
         else:
             _read_responsible(units_text, bracket)
 
 
+def _read_marked_lead(units_text: str, bracket: UnitBracket) -> None:
+    """`A(牵头)、B、C`: the marked names lead, the others are responsible."""
+    others = []
+    for part in split_top_level(units_text, "、" + _SEPARATORS):
+        if _MARKED_LEAD_RE.search(part):
+            bracket.lead_units.extend(split_unit_names(_MARKED_LEAD_RE.sub("", part)))
+        elif part.strip():
+            others.append(part)
+    _read_responsible(_DUTY_TAIL_RE.sub("", "、".join(others)), bracket)
+
+
 def _parse_keyword_style(content: str, bracket: UnitBracket) -> None:
-    """`A、B牵头,C按职责分工负责` or `A、B等按职责分工负责` (no lead)."""
+    """`A、B牵头,C按职责分工负责`, `A(牵头)、B`, `A牵头负责,B参与` or `A、B等按职责分工负责` (no lead)."""
     units_text, bracket.deadline_text = _split_deadline_tail(content)
+    if _MARKED_LEAD_RE.search(units_text):
+        _read_marked_lead(units_text, bracket)
+        return
     match = _LEAD_KEYWORD_RE.search(units_text)
     if match:
         bracket.lead_units.extend(split_unit_names(units_text[: match.start()]))
-        rest = _strip_separators(units_text[match.end() :])
+        rest = _strip_separators(_LEAD_DUTY_RE.sub("", units_text[match.end() :]))
     else:
         rest = _strip_separators(units_text)
     rest = _DUTY_TAIL_RE.sub("", rest)
