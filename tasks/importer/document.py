@@ -17,9 +17,16 @@ from .deadlines import (
 )
 from .metadata import extract_metadata
 from .parsed import DEADLINE_SOURCE_PLAN_DEFAULT, DocumentError, ParsedPlan, ParsedTask
-from .structure import TaskDraft, parse_structure
+from .structure import TaskDraft, match_item, parse_structure
 from .text import has_garbled_text, split_lines
-from .units import UnitBracket, find_unit_bracket, parse_unit_bracket
+from .units import (
+    UnitBracket,
+    ends_with_org_suffix,
+    find_unit_bracket,
+    is_collective_unit_name,
+    parse_unit_bracket,
+    split_unit_names,
+)
 
 _BINARY_SIGNATURES = {
     b"%PDF": "PDF",
@@ -35,6 +42,19 @@ WARNING_GARBLED = "正文含乱码,请核对原文"
 WARNING_NO_UNITS = "未识别到牵头单位或责任单位,请核对原文"
 WARNING_NO_LEAD = "未写明牵头单位,请指定牵头单位"
 _DOC_NUMBER_YEAR_RE = re.compile(r"〔(\d{4})〕")
+# `第一责任单位为牵头单位`, `排在第一位的为牵头单位`: a convention for the tasks after it.
+_FIRST_IS_LEAD_RE = re.compile(
+    r"(?:第一|首位|排(?:在|名)?第一位?的?|列(?:在)?第一位?的?|排(?:在)?首位的?)"
+    r"(?:责任|的)?(?:单位|部门)?(?:为|是|均为)牵头(?:单位|部门)"
+)
+# A line saying some units share every following task, in any wording.
+_SHARED_ALL_RE = re.compile(
+    r"不再(?:单独|一一|逐一|逐项|重复|另行)?列(?:出|明|举)"
+    r"|(?:均需|均要|均应|均须|都要).{0,30}(?:以下|下列|各项|所有|全部)(?:各项)?(?:任务|工作).{0,10}落实"
+)
+_SHARED_ALL_UNITS_RE = re.compile(
+    r"^(?P<units>.+?)(?:均需|均要|均应|均须|均为|都要|都为|要按照|按照|按职责|为各项|为所有|负责|参与|配合)"
+)
 
 
 def read_document(path) -> str:
@@ -153,7 +173,13 @@ def _parse(text: str, given_year: int | None = None, hints: dict | None = None) 
 
     not_before = meta.issued_on or date(year, 1, 1)
     carried: list[str] = []
-    tasks = [_build_task(draft, year, not_before, carried) for draft in structure.tasks]
+    conventions = _conventions(lines, meta.body_start)
+    tasks = []
+    for draft in structure.tasks:
+        start = meta.body_start + draft.position
+        first_is_lead = any(kind == "first_is_lead" and at < start for at, kind, _ in conventions)
+        shared = [u for at, kind, units in conventions if kind == "shared" and at < start for u in units]
+        tasks.append(_build_task(draft, year, not_before, carried, first_is_lead, shared))
     return ParsedPlan(
         title=meta.title,
         doc_number=meta.doc_number,
@@ -175,7 +201,36 @@ def _task_title(draft: TaskDraft, body: str, bracket_start: int | None) -> str:
     return title.strip(" ,，;；")
 
 
-def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str]) -> ParsedTask:
+def _conventions(lines, body_start: int) -> list[tuple[int, str, list[str]]]:
+    """(line index, kind, units) of notes that govern the tasks after them.
+
+    `first_is_lead`: "第一责任单位为牵头单位"; `shared`: "X、Y均需…抓好以下各项任务落实,
+    不再单独列出" (X and Y are responsible for every later task).
+    """
+    found = []
+    for index, line in enumerate(lines):
+        text = line.text
+        if len(text) > 200 or match_item(text) or find_unit_bracket(text):
+            continue
+        if _FIRST_IS_LEAD_RE.search(text):
+            found.append((index, "first_is_lead", []))
+        if index >= body_start and _SHARED_ALL_RE.search(text):
+            match = _SHARED_ALL_UNITS_RE.match(text)
+            names = split_unit_names(match.group("units")) if match else []
+            names = [n for n in names if ends_with_org_suffix(n) or is_collective_unit_name(n)]
+            if names:
+                found.append((index, "shared", names))
+    return found
+
+
+def _build_task(
+    draft: TaskDraft,
+    year: int,
+    not_before: date,
+    carried: list[str],
+    first_is_lead: bool = False,
+    shared: list[str] | None = None,
+) -> ParsedTask:
     """Read units, deadline and milestones of one task; `carried` grows with shared units."""
     body = draft.text
     warnings: list[str] = []
@@ -199,8 +254,11 @@ def _build_task(draft: TaskDraft, year: int, not_before: date, carried: list[str
         if deadline is None and not reported:
             warnings.append(f"完成时限“{bracket.deadline_text}”无法识别,已按年底处理")
 
+    if first_is_lead and not lead and responsible:
+        lead, responsible = responsible[:1], responsible[1:]
     # Units a previous task declared responsible "以下不再列出" come after the task's own.
     responsible.extend(u for u in carried if u not in responsible and u not in lead)
+    responsible.extend(u for u in shared or () if u not in responsible and u not in lead)
     carried.extend(u for u in bracket.carried_units if u not in carried)
 
     if not lead and not responsible:

@@ -49,6 +49,7 @@ class TaskDraft:
     has_bracket: bool = False
     # Fields written on lines of their own instead of a bracket: `牵头单位:A`, `完成时限:B`.
     labels: list[str] = field(default_factory=list)
+    position: int = 0  # index of the task's first line in the body lines
 
     def add(self, raw: str, text: str) -> None:
         self.raw_lines.append(raw)
@@ -186,7 +187,9 @@ def parse_structure(lines: list[Line]) -> Structure:
             sections.append(ParsedSection(numeral, title, level, parent, index))
             if level == 1:
                 last_level1 = index
-            current = TaskDraft(None, index, [], [], heading_title=title, heading_numeral=numeral)
+            current = TaskDraft(
+                None, index, [], [], heading_title=title, heading_numeral=numeral, position=position
+            )
             current.add(line.raw, rest)
             headings.append(current)
             continue
@@ -194,7 +197,7 @@ def parse_structure(lines: list[Line]) -> Structure:
         if item:
             number, rest = item
             section_index = len(sections) - 1 if sections else None
-            current = TaskDraft(number, section_index, [], [])
+            current = TaskDraft(number, section_index, [], [], position=position)
             current.add(line.raw, rest)
             items.append(current)
             continue
