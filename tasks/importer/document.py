@@ -18,7 +18,8 @@ from .deadlines import (
 from .metadata import extract_metadata
 from .parsed import DEADLINE_SOURCE_PLAN_DEFAULT, DocumentError, ParsedPlan, ParsedTask
 from .structure import TaskDraft, match_item, parse_structure
-from .text import has_garbled_text, split_lines
+from .tables import relink_cell_lines
+from .text import Line, has_garbled_text, split_lines
 from .units import (
     UnitBracket,
     ends_with_org_suffix,
@@ -118,6 +119,23 @@ def _guess_year(text: str) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
+def _relink_cell_lines(lines: list[Line]) -> list[Line]:
+    """A task table pasted as text, one cell per line, becomes one task line per row."""
+    spans = relink_cell_lines([line.text for line in lines])
+    if spans is None:
+        return lines
+    result = list(lines[: spans[0][0]])
+    cursor = spans[0][0]
+    for start, end, text in spans:
+        result.extend(lines[cursor:start])
+        if text:
+            raw = "\n".join(line.raw for line in lines[start:end])
+            result.append(Line(raw, text))
+        cursor = end
+    result.extend(lines[cursor:])
+    return result
+
+
 def _apply_hints(meta, hints: dict) -> None:
     """Fill what the text lacks from the page's metadata; their warnings go with them."""
     filled = {
@@ -151,7 +169,7 @@ def plan_year(meta, text: str) -> int | None:
 def _parse(text: str, given_year: int | None = None, hints: dict | None = None) -> ParsedPlan:
     if not text.strip():
         raise DocumentError("文档内容为空")
-    lines = split_lines(text)
+    lines = _relink_cell_lines(split_lines(text))
     meta = extract_metadata(lines)
     if hints:
         _apply_hints(meta, hints)
@@ -178,7 +196,9 @@ def _parse(text: str, given_year: int | None = None, hints: dict | None = None) 
     for draft in structure.tasks:
         start = meta.body_start + draft.position
         first_is_lead = any(kind == "first_is_lead" and at < start for at, kind, _ in conventions)
-        shared = [u for at, kind, units in conventions if kind == "shared" and at < start for u in units]
+        shared = [
+            u for at, kind, units in conventions if kind == "shared" and at < start for u in units
+        ]
         tasks.append(_build_task(draft, year, not_before, carried, first_is_lead, shared))
     return ParsedPlan(
         title=meta.title,

@@ -193,3 +193,91 @@ def plain_table_lines(raw_rows: list[list]) -> list[str]:
                 lines.append(cell)
             previous = cell
     return lines
+
+
+_BARE_NUMBER_RE = re.compile(r"^\d{1,4}$")
+_MIN_COLUMNS = 3
+
+
+def _is_deadline_cell(text: str) -> bool:
+    from .deadlines import looks_like_deadline
+
+    return looks_like_deadline(text)
+
+
+def _row_from_cells(number: int, cells: list[str], columns: list[str]) -> TaskRow:
+    """Map the cells after the number to the columns; missing cells are told by content."""
+    fields = [key for key in columns if key != "number"]
+    values: dict[str, str] = {}
+    if len(cells) >= len(fields):
+        extra = len(cells) - len(fields)  # a content cell wrapped over several lines
+        position = fields.index("content") if "content" in fields else 0
+        merged = cells[:position] + ["".join(cells[position : position + extra + 1])]
+        merged += cells[position + extra + 1 :]
+        values = dict(zip(fields, merged, strict=False))
+    else:
+        rest = list(cells)
+        if rest:
+            values["content"] = rest.pop(0)
+        if rest and "deadline" in fields and _is_deadline_cell(rest[-1]):
+            values["deadline"] = rest.pop()
+        for key in ("lead", "responsible"):
+            if rest and key in fields:
+                values[key] = rest.pop(0)
+    return TaskRow(
+        number,
+        values.get("content", ""),
+        values.get("lead", ""),
+        values.get("responsible", ""),
+        values.get("deadline", ""),
+    )
+
+
+def relink_cell_lines(texts: list[str]) -> list[tuple[int, int, str]] | None:
+    """A table copied as text, one cell per line, read back into task lines.
+
+    Returns (first line, end line, task or heading line) spans that replace the cell
+    lines, or None when the text holds no such table. Rows are told apart by their
+    bare 序号 lines (1, 2, 3…), so a missing cell does not shift the others.
+    """
+    for start in range(len(texts)):
+        columns = []
+        end = start
+        while end < len(texts) and _column_key(texts[end]) and len(columns) < 8:
+            columns.append(_column_key(texts[end]))
+            end += 1
+        if (
+            len(columns) < _MIN_COLUMNS
+            or "number" not in columns
+            or "content" not in columns
+            or not ({"lead", "responsible"} & set(columns))
+        ):
+            continue
+        spans: list[tuple[int, int, str]] = []
+        index = end
+        expected = None
+        while index < len(texts):
+            text = texts[index]
+            if _HEADING_RE.match(text) and not _BARE_NUMBER_RE.match(text):
+                spans.append((index, index + 1, text))
+                index += 1
+                continue
+            if not _BARE_NUMBER_RE.match(text) or (expected is not None and int(text) != expected):
+                break
+            number = int(text)
+            cells_end = index + 1
+            while cells_end < len(texts):
+                following = texts[cells_end]
+                if following == str(number + 1) or _HEADING_RE.match(following):
+                    break
+                cells_end += 1
+            cells = texts[index + 1 : cells_end]
+            if not cells:
+                break
+            row = _row_from_cells(number, cells, columns)
+            spans.append((index, cells_end, task_row_line(row)))
+            expected = number + 1
+            index = cells_end
+        if any(not _HEADING_RE.match(line) for _, _, line in spans):
+            return [(start, end, "")] + spans
+    return None
