@@ -41,7 +41,7 @@ _CLAUSE_SPLIT_RE = re.compile(r"[。;；!！?？]")
 # `每月5日前报送工作进展`: a reporting rule, not a deadline nor a standing duty.
 _REPORTING_RE = re.compile(
     r"(?:每(?:个)?(?:月|季度?|半年|年|周|旬|两个月)|按月|按季度?)"
-    r"[^,，;；。]{0,16}?(?:报送|上报|报告|报)[^,，;；。]{0,12}"
+    r"[^,，;；。()（）〔〕]{0,16}?(?:报送|上报|报告|报)[^,，;；。()（）〔〕]{0,12}"
 )
 _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _DEADLINE_PHRASE_MAX = 24  # "2021年6月底前全面完成" is a deadline, a long sentence is not

@@ -19,6 +19,8 @@ _HEADING2_RE = re.compile(
 )
 # `3.0版` or `2020年底前` at the start of a line is body text, not an item number.
 _ITEM_RE = re.compile(r"^(?P<num>\d{1,4})\s*[.、．](?!\d)\s*(?P<rest>.*)$")
+# `(1)建设平台`: a sub-item, part of its task unless the document has nothing else.
+_SUB_ITEM_RE = re.compile(r"^[(（]\s*(?P<num>\d{1,3})\s*[)）]\s*(?P<rest>.*)$")
 _ATTACHMENT_RE = re.compile(r"^附\s*[件表]\s*[0-9一二三四五六七八九十]*\s*(?:[:：].*)?$")
 # Sections that describe the plan rather than assign work: numbered points under them
 # are tasks only when they carry a unit bracket.
@@ -71,7 +73,9 @@ class TaskDraft:
     @property
     def body(self) -> str:
         """The prose followed by the labelled lines, one per line."""
-        return "\n".join([self.text, *self.labels]) if self.labels else self.text
+        # A heading-task written on one line (`(一)推进一网通办。`) is its own prose.
+        text = self.text or self.heading_title
+        return "\n".join([text, *self.labels]) if self.labels else text
 
     @property
     def source_text(self) -> str:
@@ -167,6 +171,8 @@ def parse_structure(lines: list[Line]) -> Structure:
     headings: list[TaskDraft] = []
     current: TaskDraft | None = None
     last_level1: int | None = None
+    subs: list[TaskDraft] = []
+    current_sub: TaskDraft | None = None
 
     for position, line in enumerate(lines):
         text = line.text
@@ -192,6 +198,7 @@ def parse_structure(lines: list[Line]) -> Structure:
             )
             current.add(line.raw, rest)
             headings.append(current)
+            current_sub = None
             continue
         item = match_item(text)
         if item:
@@ -200,7 +207,16 @@ def parse_structure(lines: list[Line]) -> Structure:
             current = TaskDraft(number, section_index, [], [], position=position)
             current.add(line.raw, rest)
             items.append(current)
+            current_sub = None
             continue
+        sub = _SUB_ITEM_RE.match(text)
+        if sub and int(sub.group("num")) >= 1:
+            section_index = len(sections) - 1 if sections else None
+            current_sub = TaskDraft(int(sub.group("num")), section_index, [], [], position=position)
+            current_sub.add(line.raw, sub.group("rest").strip())
+            subs.append(current_sub)
+        elif current_sub is not None and (not current_sub.has_bracket or is_label_line(text)):
+            current_sub.add(line.raw, text)
         # A paragraph joins the open task until its unit bracket has been seen;
         # after that it is closing text ("此外,…"), not part of the task. Labelled
         # lines (`责任单位:…`, `完成时限:…`) always belong to the task above them.
@@ -209,6 +225,9 @@ def parse_structure(lines: list[Line]) -> Structure:
 
     # Numbered points only under 保障措施 and the like leave the headings as the tasks.
     structure.tasks = _select_items(items, sections, structure.warnings)
+    if not structure.tasks and len(subs) >= 2 and all(sub.has_bracket for sub in subs):
+        # Only `(1)` points, each with its own units: they are the tasks.
+        structure.tasks = _select_items(subs, sections, structure.warnings)
     if not structure.tasks:
         structure.tasks = _number_heading_tasks(
             [
