@@ -17,7 +17,7 @@ from .deadlines import (
 )
 from .metadata import extract_metadata
 from .parsed import DEADLINE_SOURCE_PLAN_DEFAULT, DocumentError, ParsedPlan, ParsedTask
-from .structure import TaskDraft, match_item, parse_structure
+from .structure import TaskDraft, match_heading, match_item, parse_structure
 from .tables import relink_cell_lines
 from .text import Line, has_garbled_text, split_lines
 from .units import (
@@ -25,6 +25,7 @@ from .units import (
     ends_with_org_suffix,
     find_unit_bracket,
     is_collective_unit_name,
+    is_label_line,
     parse_unit_bracket,
     split_unit_names,
 )
@@ -195,7 +196,7 @@ def _parse(text: str, given_year: int | None = None, hints: dict | None = None) 
     tasks = []
     for draft in structure.tasks:
         start = meta.body_start + draft.position
-        first_is_lead = any(kind == "first_is_lead" and at < start for at, kind, _ in conventions)
+        first_is_lead = any(kind == "first_is_lead" and at <= start for at, kind, _ in conventions)
         shared = [
             u for at, kind, units in conventions if kind == "shared" and at < start for u in units
         ]
@@ -228,8 +229,15 @@ def _conventions(lines, body_start: int) -> list[tuple[int, str, list[str]]]:
     不再单独列出" (X and Y are responsible for every later task).
     """
     found = []
+    task_start = 0
     for index, line in enumerate(lines):
         text = line.text
+        if match_item(text) or match_heading(text):
+            task_start = index
+        if _FIRST_IS_LEAD_RE.search(text) and (find_unit_bracket(text) or is_label_line(text)):
+            # `责任单位:A、B(第一责任单位为牵头单位,下同)`: from the task it is written in.
+            found.append((task_start, "first_is_lead", []))
+            continue
         if len(text) > 200 or match_item(text) or find_unit_bracket(text):
             continue
         if _FIRST_IS_LEAD_RE.search(text):

@@ -159,11 +159,13 @@ def find_title(header: list[Line], body: list[Line]) -> str:
     if above_signature and _is_signature(above_signature[-1].text):
         above_signature.pop()
     # A table's title row above its date (an Excel 分解表) is the title, not a signature.
-    return (
+    title = (
         find_heading_title(body)
         or find_heading_title(above_signature)
         or find_heading_title(header[:1])
     )
+    # `…的实施意见(池政〔2017〕101号)`: the 文号 printed after the title is not part of it.
+    return re.sub(r"[(（][^()（）]*〔\d{4}〕[^()（）]*[)）]$", "", title)
 
 
 def find_heading_title(lines: list[Line]) -> str:
@@ -196,6 +198,8 @@ def find_doc_number(header: list[Line]) -> tuple[str, bool]:
     candidates: list[tuple[int, str]] = []
     for text in texts:
         for match in _DOC_NUMBER_RE.finditer(text):
+            if re.search(r"》\s*[(（〔]\s*$", text[: match.start()]):
+                continue  # `《…》(国办发〔2019〕39号)` cites another document
             if match.start() == 0 and match.end() == len(text):
                 rank = 0  # a line of its own, as printed under the masthead
             elif _DOC_NUMBER_LABEL_RE.match(text):
@@ -256,6 +260,10 @@ def find_issuer(lines: list[Line], date_index: int | None, title: str, header: l
             above = header[index - 1].text
             if _is_signature(above) and ends_with_org_suffix(above):
                 return _with_place(above, title)
+    # `池州市人民政府关于创优…的实施意见`: the body named before 关于 in the title.
+    match = re.match(r"^(?P<issuer>.{2,30}?)关于", title)
+    if match and ends_with_org_suffix(match["issuer"]) and _is_signature(match["issuer"]):
+        return match["issuer"]
     return ""
 
 

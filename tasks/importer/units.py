@@ -14,7 +14,7 @@ from .text import CJK, to_simplified
 _OPENERS = {"(": "paren", "（": "paren", "〔": "square", "[": "square", "【": "square"}
 _CLOSERS = {")": "paren", "）": "paren", "〕": "square", "]": "square", "】": "square"}
 _TRAILING_AFTER_BRACKET = " 。.;；,，"
-_UNIT_KEYWORD_RE = re.compile(r"牵头|责任单位|责任部门|配合单位|协办单位|负责")
+_UNIT_KEYWORD_RE = re.compile(r"牵头|责任单位|责任部门|配合单位|协办单位|负责|按照?职责")
 
 _LABEL_WORDS = (
     r"牵头单位|牵头部门|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位"
@@ -33,6 +33,7 @@ _DEADLINE_LABELS = {"完成时限", "完成时间", "完成期限", "时间节�
 _SEPARATORS = ",，;；。"
 _DUTY_TAIL_RE = re.compile(
     r"(?:按照?(?:各自)?职责(?:分工)?|分别|共同|配合)?(?:负责落实|负责|配合|参与|落实)$"
+    r"|按照?(?:各自)?职责(?:分工)?[^、,，;；()（）]{0,3}$"
 )
 _LEAD_KEYWORD_RE = re.compile(r"牵头(?!单位|部门)")
 # `A(牵头)、B`: the lead marked after its name.
@@ -46,7 +47,15 @@ _SHARED_NOTE_RE = re.compile(
 _CARRY_FORWARD_RE = re.compile(
     r"以下[^,，;；。]{0,8}?不再(?:一一|逐一|逐项|重复)?列(?:出|明|举)"
     r"|以下(?:各项)?(?:任务)?(?:均)?同|下同|以下略"
+    r"|不再(?:一一|逐一|逐项|重复|单独)?列(?:出|明|举)|不再(?:做|作)分工"
 )
+# "以下各任务均需X落实", "具体任务均涉及X": X share this task (and, with 不再列出, the next).
+_SHARED_DUTY_RE = re.compile(
+    r"^(?:以下|具体)?(?:各项?|所有|全部)?(?:任务|工作)?(?:均|都)(?:需|要|应|须|由|涉及)"
+    r"(?P<units>.+?)(?:按照?职责(?:分工)?)?(?:负责落实|落实|负责|参与|配合)?$"
+)
+# `(第一责任单位为牵头单位,下同)` inside a unit list: a convention, not a unit.
+_CONVENTION_NOTE_RE = re.compile(r"[(（][^()（）]*为牵头(?:单位|部门)[^()（）]*[)）]")
 
 PLACE_CHARS = "省市州县区"
 # Endings of organisation names. Single characters are those that end names but rarely
@@ -149,18 +158,30 @@ def _strip_separators(text: str) -> str:
 def _read_responsible(text: str, bracket: UnitBracket) -> None:
     """Read a responsible-unit list, including a "均为责任单位,以下不再列出" note."""
     carry = bool(_CARRY_FORWARD_RE.search(text))
+    text = _CONVENTION_NOTE_RE.sub("", text)
     for part in split_top_level(text, _SEPARATORS):
         part = _strip_separators(part)
         if not part or _CARRY_FORWARD_RE.fullmatch(part):
             continue
-        note = _SHARED_NOTE_RE.match(part)
+        note = _SHARED_NOTE_RE.match(part) or _SHARED_DUTY_RE.match(part)
         if note:
             names = split_unit_names(note.group("units"))
-            bracket.responsible_units.extend(names)
+            bracket.responsible_units.extend(n for n in names if n not in bracket.responsible_units)
             if carry:
                 bracket.carried_units.extend(names)
             continue
-        bracket.responsible_units.extend(split_unit_names(part))
+        names = split_unit_names(_DUTY_TAIL_RE.sub("", part))
+        bracket.responsible_units.extend(
+            name
+            for name in names
+            if _is_plausible_unit(name) and name not in bracket.responsible_units
+        )
+
+
+def _is_plausible_unit(name: str) -> bool:
+    """A two-character word that ends like no organisation (`卖力`, `推进`) is not a unit
+    (three characters may be an abbreviation such as 区经投)."""
+    return len(name) > 2 or ends_with_org_suffix(name) or is_collective_unit_name(name)
 
 
 def parse_unit_bracket(content: str) -> UnitBracket:
