@@ -271,11 +271,9 @@ def _from_blocks(name: str, kind: str, blocks: list, hints: dict | None = None) 
                 lines.extend(cells)
                 narrative.extend(cells)
             continue
-        text = block.strip()
-        if not text:
+        if not block.strip() or _is_distribution_line(clean_line(block)):
             continue
-        if _is_distribution_line(clean_line(text)):
-            continue
+        text = block.rstrip()  # leading indentation is kept, as in a text file
         lines.append(text)
         narrative.append(text)
     if not lines:
