@@ -213,6 +213,45 @@ def test_scanned_pdf_without_text_is_refused(printed_pdfs):
         extract_source(data, "scan.pdf")
 
 
+def test_pdf_task_table_is_read_as_a_table_with_wrapped_cells(printed_pdfs):
+    from playwright.sync_api import sync_playwright
+
+    from .document_builders import CHROMIUM
+
+    rows = [
+        ("1", "推行“一件事一次办”,实现企业开办一日办结", "县政务服务中心", "县市场监管局、县税务局", "2023年6月底"),
+        ("2", "推进电子证照在政务服务中全面应用", "县数据局", "县直各部门", "持续推进"),
+    ]  # fmt: skip
+    cells = "".join(f"<tr>{''.join(f'<td>{c}</td>' for c in row)}</tr>" for row in rows)
+    page = (
+        '<!doctype html><html><head><meta charset="utf-8"><style>'
+        "body{font-family:'WenQuanYi Micro Hei';font-size:12pt}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:4px}"
+        "</style></head><body><p>某县2023年优化营商环境重点任务清单</p><table>"
+        "<tr><th>序号</th><th>重点任务</th><th>牵头单位</th><th>责任单位</th><th>完成时限</th></tr>"
+        f"{cells}</table></body></html>"
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        tab = browser.new_page()
+        tab.set_content(page)
+        data = tab.pdf(format="A4")
+        browser.close()
+
+    plan = from_bytes(data, "清单.pdf")
+
+    assert [(t.number, t.title, t.lead_units, t.responsible_units) for t in plan.tasks] == [
+        (
+            1,
+            "推行“一件事一次办”,实现企业开办一日办结",
+            ["县政务服务中心"],
+            ["县市场监管局", "县税务局"],
+        ),
+        (2, "推进电子证照在政务服务中全面应用", ["县数据局"], ["县直各部门"]),
+    ]
+    assert plan.tasks[0].deadline.due_on == date(2023, 6, 30) and plan.tasks[1].deadline.is_ongoing
+
+
 ENCRYPTED_PDF = b"""%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
 2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
@@ -373,6 +412,13 @@ def test_docx_zip_bomb_is_refused_before_inflating(monkeypatch):
 def test_file_over_the_size_limit_is_refused():
     with pytest.raises(DocumentError, match="文件过大"):
         extract_source(b"1." + b"x" * (50 * 1024 * 1024), "huge.txt")
+
+
+def test_text_too_long_to_parse_in_time_is_refused(monkeypatch):
+    monkeypatch.setattr("tasks.importer.source.MAX_TEXT_CHARS", 1000)
+    text = fixture_text(XIANGTAN)
+    with pytest.raises(DocumentError, match="文件文字过多.*请拆分"):
+        from_bytes(text.encode(), "plan.txt")
 
 
 def test_doc_without_libreoffice_asks_to_save_as_docx(monkeypatch):

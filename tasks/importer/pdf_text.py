@@ -7,6 +7,7 @@ unless that one is indented: that is how paragraphs are told apart from wrapped 
 """
 
 import io
+import logging
 import re
 
 from .parsed import DocumentError
@@ -24,7 +25,11 @@ _SPREAD_SPACE_RE = re.compile(
     r"|(?<=[^\x00-\x7f]) +(?=[,.;:!?)\]])"
     r"|(?<=[,.;:!?(\[]) +(?=[^\x00-\x7f])"
 )
-_MARGIN_SHARE = 0.1  # headers and footers sit in the top and bottom tenth of a page
+_MARGIN_SHARE = 0.1
+# pdfminer logs every odd font of a damaged or unusual PDF; the import reports what matters.
+logging.getLogger("pdfminer").setLevel(
+    logging.ERROR
+)  # headers and footers sit in the top and bottom tenth of a page
 _MAX_PAGES = 2000
 
 

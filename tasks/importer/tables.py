@@ -42,10 +42,22 @@ class TaskRow:
 
 
 def _cell(value) -> str:
+    """A cell's text on one line: wrapped Chinese joins directly, Latin words with a space."""
     if value is None:
         return ""
-    text = str(value).replace("\r", "\n")
-    return " ".join(part for part in (clean_line(p) for p in text.split("\n")) if part)
+    parts = [
+        part for part in (clean_line(p) for p in str(value).replace("\r", "\n").split("\n")) if part
+    ]
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        latin = (
+            text[-1:].isascii()
+            and text[-1:].isalnum()
+            and part[:1].isascii()
+            and part[:1].isalnum()
+        )
+        text += (" " if latin else "") + part
+    return text
 
 
 def _column_key(cell: str) -> str | None:
