@@ -144,6 +144,65 @@ def test_word_automatic_list_numbers_give_the_task_numbers():
     assert parsed.year == 2017 and parsed.doc_number == "池政〔2017〕101号"
 
 
+def numbered_docx(paragraphs: list[tuple[str, int | None]]) -> bytes:
+    """A .docx whose headings `一、` and items `1.` are Word list numbers, not text.
+
+    Level 0 counts 一、二、(chineseCounting), level 1 counts 1. 2. and, as in Word,
+    goes on counting across headings unless restarted.
+    """
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {w} w:abstractNumId="90">'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+            '<w:lvlText w:val="%1、"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+            '<w:lvlText w:val="%2."/><w:lvlRestart w:val="0"/></w:lvl></w:abstractNum>'
+        ),
+    )
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for text, level in paragraphs:
+        paragraph = document.add_paragraph(text)
+        if level is not None:
+            paragraph._p.get_or_add_pPr().append(
+                parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>')
+            )
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_word_chinese_heading_numbers_and_items_counted_across_headings():
+    header = [(line, None) for line in HEADER.splitlines()]
+    data = numbered_docx(
+        header
+        + [
+            ("提升审批效率", 0),
+            ("压缩企业开办时间至3个工作日。(牵头单位:市市场监管局)", 1),
+            ("推行不动产登记一窗受理。(牵头单位:市国土局)", 1),
+            ("降低要素成本", 0),
+            ("降低企业用电成本。(牵头单位:市发改委;责任单位:国网池州供电公司)", 1),
+        ]
+    )
+
+    source = extract_source(data, "池州.docx")
+    parsed = parse_source(source)
+
+    assert "一、提升审批效率" in source.text and "二、降低要素成本" in source.text
+    assert [(t.number, t.section_index, t.lead_units) for t in parsed.tasks] == [
+        (1, 0, ["市市场监管局"]),
+        (2, 0, ["市国土局"]),
+        (3, 1, ["市发改委"]),
+    ]
+    assert [s.title for s in parsed.sections] == ["提升审批效率", "降低要素成本"]
+
+
 def test_word_headers_footers_and_distribution_block_are_not_tasks():
     text = fixture_text(XIANGTAN)
     data = docx_from_text(text, header="湘潭市人民政府文件", footer="— 1 —", distribution=True)
@@ -419,6 +478,19 @@ def test_text_too_long_to_parse_in_time_is_refused(monkeypatch):
     text = fixture_text(XIANGTAN)
     with pytest.raises(DocumentError, match="文件文字过多.*请拆分"):
         from_bytes(text.encode(), "plan.txt")
+
+
+def test_doc_is_converted_with_libreoffice_when_installed():
+    from .document_builders import convert_with_soffice, soffice_missing
+
+    reason = soffice_missing()
+    if reason:
+        pytest.skip(f".doc conversion not tested: {reason}")
+    text = fixture_text(XIANGTAN)
+    doc = convert_with_soffice(docx_from_text(text), ".docx", "doc")
+
+    assert detect_format(doc) == "doc"
+    assert assignments(from_bytes(doc, "plan.doc")) == assignments(parse_document(text))
 
 
 def test_doc_without_libreoffice_asks_to_save_as_docx(monkeypatch):

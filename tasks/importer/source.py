@@ -58,7 +58,7 @@ _HTML_START_RE = re.compile(
 )
 # The distribution block at the end of a 红头文件: `抄送:…`, `XX办公室  2021年3月1日印发`.
 _DISTRIBUTION_RE = re.compile(
-    r"^(?:抄\s*送|主\s*送)\s*[:：]|^.{0,40}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印\s*发$|^.{0,30}印发\s*$"
+    r"^(?:抄\s*送|主\s*送)\s*[:：]|^.{0,40}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印\s*发$"
 )
 
 
