@@ -145,3 +145,14 @@ def test_preview_counts_match_a_dry_run_of_the_real_import():
     dry = plan_import(parsed=reparsed, source_file="plan.txt", source_text=changed, dry_run=True)
     preview = plan_import_preview(parsed=reparsed, source_file="plan.txt", source_text=changed)
     assert preview == dry and preview.tasks_updated == 2
+
+
+def test_preview_shows_reporting_rules_apart_from_the_deadline(office_client):
+    text = (
+        "某县2021年优化营商环境工作方案\n一、提升\n"
+        "1.推进一网通办,每月5日前报送工作进展。(牵头单位:县政务中心;完成时限:2021年6月底)\n"
+    )
+    html = post_file(office_client, "plan.txt", text.encode()).content.decode()
+
+    assert "报送要求:每月5日前报送工作进展" in html
+    assert "2021年06月30日" in html
