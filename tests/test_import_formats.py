@@ -383,6 +383,14 @@ def test_web_page_metadata_fills_what_the_article_lacks():
     assert parsed.tasks[0].deadline.due_on == date(2017, 12, 31)
 
 
+def test_web_page_in_gb18030_without_a_declared_charset():
+    text = fixture_text(XIANGTAN)
+    article = "".join(f"<p>{line}</p>" for line in text.splitlines() if line.strip())
+    page = f"<html><body><div class='content'>{article}</div></body></html>".encode("gb18030")
+
+    assert assignments(from_bytes(page, "page.htm")) == assignments(parse_document(text))
+
+
 # --- Excel ---------------------------------------------------------------------------------
 
 

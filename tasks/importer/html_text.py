@@ -118,6 +118,12 @@ def html_blocks(data: bytes) -> tuple[list, dict]:
     """(paragraph strings and tables in order, page metadata) of a saved web page."""
     from bs4 import BeautifulSoup
 
+    if not re.search(rb"charset", data[:4096], re.IGNORECASE):
+        # No declared charset: UTF-8, else GB18030, as for text files (no guessing).
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            data = data.decode("gb18030", errors="replace")
     try:
         soup = BeautifulSoup(data, "html.parser")
     except Exception as exc:
