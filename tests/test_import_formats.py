@@ -436,6 +436,25 @@ def test_xlsx_header_found_by_names_with_merged_sections_and_several_sheets():
     assert parsed.year == 2023
 
 
+def test_xlsx_section_rows_numbered_in_the_number_column():
+    rows = [
+        ["某县2023年优化营商环境任务清单"],
+        ["序号", "主要任务", "牵头单位", "责任单位", "完成时限"],
+        ["一", "政务服务", None, None, None],
+        [1, "推行“一件事一次办”", "县政务服务中心", None, "2023年6月底"],
+        ["二", "要素保障", None, None, None],
+        [2, "降低企业用电成本", "县发改局", "国网县供电公司", None],
+    ]
+
+    parsed = from_bytes(workbook(rows), "清单.xlsx")
+
+    assert [s.title for s in parsed.sections] == ["政务服务", "要素保障"]
+    assert [(t.number, t.section_index, t.lead_units) for t in parsed.tasks] == [
+        (1, 0, ["县政务服务中心"]),
+        (2, 1, ["县发改局"]),
+    ]
+
+
 def test_xlsx_without_a_header_row_is_refused():
     data = workbook([["任务", "单位"], ["做好某项工作", "某局"]])
     with pytest.raises(DocumentError, match="Excel 中没有找到任务表"):

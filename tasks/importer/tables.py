@@ -24,6 +24,9 @@ _HEADING_RE = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）])"
 )
 _CN_NUMERALS = "一二三四五六七八九十"
+_CN_NUMBER_CELL_RE = re.compile(
+    r"[一二三四五六七八九十]{1,3}[、.．]?|[(（][一二三四五六七八九十]{1,3}[)）]"
+)
 _HEADER_SCAN_ROWS = 8
 
 
@@ -134,6 +137,13 @@ def read_task_table(raw_rows: list[list]) -> TaskTable | None:
 
         number = _number(get("number")) if "number" in columns else None
         content = get("content")
+        numeral = _CN_NUMBER_CELL_RE.fullmatch(get("number")) if "number" in columns else None
+        if numeral and content and not (get("lead") or get("responsible")):
+            # `一 | 政务服务 | | |`: a section row written in the 序号 and task columns.
+            mark = numeral.group(0).rstrip("、.．")
+            items.append(f"{mark}{'' if mark.startswith(('(', '（')) else '、'}{content}")
+            last = None
+            continue
         if not content:
             continue
         if "number" in columns and number is None and not get("number") and last is not None:
