@@ -160,3 +160,14 @@ def test_monthly_reporting_rule_is_not_an_ongoing_deadline():
     assert first.reporting_rules == ["每月5日前报送工作进展"]
     assert second.reporting_rules == ["每月5日前报送进展情况"]
     assert not second.warnings
+
+
+def test_starred_item_numbers_as_printed_for_new_measures():
+    plan = parse_document(
+        HEADER + "一、企业开办\n1* .开展“一证多址”改革。(牵头单位:区市场监管局)\n"
+        "2*.开展企业住所标准化登记。(牵头单位:区市场监管局;责任单位:区政务服务数据管理局)\n"
+    )
+    assert [(t.number, t.title) for t in plan.tasks] == [
+        (1, "开展“一证多址”改革"),
+        (2, "开展企业住所标准化登记"),
+    ]

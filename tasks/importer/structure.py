@@ -18,7 +18,8 @@ _HEADING2_RE = re.compile(
     rf"^(?P<mark>[(（]\s*(?P<num>[{_CN_NUMERAL}]{{1,3}})\s*[)）])\s*[、.．]?\s*(?P<rest>.*)$"
 )
 # `3.0版` or `2020年底前` at the start of a line is body text, not an item number.
-_ITEM_RE = re.compile(r"^(?P<num>\d{1,4})\s*[.、．](?!\d)\s*(?P<rest>.*)$")
+# `1* .开展…`: some plans star their new measures after the number.
+_ITEM_RE = re.compile(r"^(?P<num>\d{1,4})\s*[*＊※]?\s*[.、．](?!\d)\s*(?P<rest>.*)$")
 # `(1)建设平台`: a sub-item, part of its task unless the document has nothing else.
 _SUB_ITEM_RE = re.compile(r"^[(（]\s*(?P<num>\d{1,3})\s*[)）]\s*(?P<rest>.*)$")
 _ATTACHMENT_RE = re.compile(r"^附\s*[件表]\s*[0-9一二三四五六七八九十]*\s*(?:[:：].*)?$")
