@@ -495,6 +495,15 @@ def test_docx_zip_bomb_is_refused_before_inflating(monkeypatch):
         extract_source(buffer.getvalue(), "bomb.docx")
 
 
+def test_password_protected_office_file_is_refused_as_encrypted():
+    ole = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512 + "EncryptedPackage".encode("utf-16-le")
+    )
+    for name in ("plan.docx", "table.xlsx"):
+        with pytest.raises(DocumentError, match="文件已加密"):
+            extract_source(ole, name)
+
+
 def test_file_over_the_size_limit_is_refused():
     with pytest.raises(DocumentError, match="文件过大"):
         extract_source(b"1." + b"x" * (50 * 1024 * 1024), "huge.txt")

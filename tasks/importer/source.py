@@ -41,7 +41,9 @@ _FORMAT_NAMES = {
     "xls": "Excel 97-2003(.xls)",
     "zip": "压缩包(zip)",
     "rtf": "RTF",
+    "encrypted": "加密的 Office 文档",
 }
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _SUFFIX_FORMATS = {
     ".txt": {"txt"},
     ".docx": {"docx"},
@@ -115,6 +117,8 @@ def detect_format(data: bytes) -> str:
         if "xl/workbook.xml" in names:
             return "xlsx"
         return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and _ENCRYPTED_PACKAGE in data:
+        return "encrypted"  # a password-protected .docx/.xlsx is wrapped in an OLE file
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls" if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in data[:65536] else "doc"
     if data.startswith(b"{\\rtf"):
@@ -183,6 +187,8 @@ def extract_source(data: bytes, name: str) -> SourceDocument:
     kind = detect_format(data)
     suffix = Path(name).suffix.lower()
     expected = _SUFFIX_FORMATS.get(suffix)
+    if kind == "encrypted":
+        raise DocumentError("文件已加密(设有打开密码):请在 Word/Excel/WPS 中取消密码后再导入")
     if kind == "zip" and suffix in (".docx", ".xlsx"):
         what = "Word" if suffix == ".docx" else "Excel"
         raise DocumentError(f"{what} 文件已损坏:zip 结构无效或缺少文档正文,请重新保存后再导入")
