@@ -156,3 +156,20 @@ def test_preview_shows_reporting_rules_apart_from_the_deadline(office_client):
 
     assert "报送要求:每月5日前报送工作进展" in html
     assert "2021年06月30日" in html
+
+
+@pytest.mark.parametrize("name", [HUNAN, XIANGTAN, "2020-xiangxi-work-plan.txt"])
+def test_preview_of_a_fixture_matches_the_dry_run_before_and_after_other_plans(name):
+    text = fixture_text(name)
+    parsed = parse_document(text)
+    dry = plan_import(parsed=parsed, source_file=name, source_text=text, dry_run=True)
+    assert plan_import_preview(parsed=parsed, source_file=name, source_text=text) == dry
+
+    # Units already known from other plans (and their aliases) count as existing.
+    from django.core.management import call_command
+
+    call_command("load_policies", verbosity=0, stdout=open("/dev/null", "w"))
+    changed = text.replace("。", "。 ", 1)
+    reparsed = parse_document(changed)
+    dry = plan_import(parsed=reparsed, source_file=name, source_text=changed, dry_run=True)
+    assert plan_import_preview(parsed=reparsed, source_file=name, source_text=changed) == dry
