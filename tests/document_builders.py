@@ -20,6 +20,10 @@ def chromium_missing() -> str | None:
     """Why PDFs cannot be printed here, or None."""
     if not os.path.exists(CHROMIUM):
         return f"{CHROMIUM} 不存在(apt install chromium fonts-wqy-microhei)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright 未安装"
     return None
 
 
