@@ -170,6 +170,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "tasks.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "tasks.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.DescribedAutoSchema",
     # Browsers use the session and are not throttled; anonymous callers and systems
