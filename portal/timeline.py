@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.timezone import localtime
+
 from supervision.timeline import task_events
 from tasks.choices import TaskStatus
 from tasks.models import ProgressReport, Task
@@ -63,7 +65,7 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
         if extension.decided_at:
             notes.append(
                 f"{extension.get_status_display()}({_name(extension.decided_by)},"
-                f"{extension.decided_at:%Y-%m-%d}){extension.decision_note}"
+                f"{localtime(extension.decided_at):%Y-%m-%d}){extension.decision_note}"
             )
         entries.append(
             TimelineEntry(

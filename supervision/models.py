@@ -48,7 +48,7 @@ class PlanPublication(models.Model):
         ordering = ("-published_at",)
 
     def __str__(self):
-        return f"{self.plan} @ {self.published_at:%Y-%m-%d}"
+        return f"{self.plan} @ {timezone.localtime(self.published_at):%Y-%m-%d}"
 
 
 class PublishablePlan(Plan):

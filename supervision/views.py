@@ -257,7 +257,11 @@ def scores_xlsx(request):
             ],
         )
     xlsx_append(sheet, [])
-    state = f"已于{period.published_at:%Y-%m-%d}发布,成绩已冻结" if period.is_frozen else "未发布"
+    state = (
+        f"已于{timezone.localtime(period.published_at):%Y-%m-%d}发布,成绩已冻结"
+        if period.is_frozen
+        else "未发布"
+    )
     xlsx_append(
         sheet,
         [

@@ -581,4 +581,4 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.task} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.task} @ {timezone.localtime(self.created_at):%Y-%m-%d}"

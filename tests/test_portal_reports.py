@@ -215,6 +215,32 @@ def test_approved_extension_shows_new_date_and_keeps_the_original_in_the_timelin
     assert "原文:延期至" not in content and "原时限见下方记录" in content
 
 
+def test_timeline_dates_are_beijing_time_at_half_past_midnight(client, setting, office_user):
+    """Decided and reported at 00:30 in Beijing (16:30 UTC the day before): shown as local."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from deadlines.models import DeadlineExtension
+
+    task = setting["task"]
+    client.force_login(setting["lead_user"])
+    client.post(
+        f"/tasks/{task.pk}/extension/",
+        {"requested_due_on": "2030-09-30", "reason": "需等待省级系统对接"},
+    )
+    extension = task.deadline.extensions.get()
+    extension_approve(extension=extension, user=office_user, note="同意")
+    half_past_midnight = datetime(2030, 7, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    DeadlineExtension.objects.filter(pk=extension.pk).update(decided_at=half_past_midnight)
+    client.post(f"/tasks/{task.pk}/report/", report_data(task, text="零点半报送"))
+    ProgressReport.objects.filter(task=task).update(created_at=half_past_midnight)
+
+    content = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert f"已批准({office_user.username},2030-07-01)同意" in content
+    assert "2030-07-01 00:30" in content
+    assert "2030-06-30 16:30" not in content
+
+
 def test_extension_to_an_earlier_date_is_rejected_with_the_form_kept(client, setting):
     task = setting["task"]
     client.force_login(setting["lead_user"])
