@@ -32,17 +32,23 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
     units appear: a lead unit sharing the task does not see another unit's notices.
     """
     entries = []
-    for report in task.reports.select_related("unit", "author"):
+    previous_progress = None
+    for report in task.reports.select_related("unit", "author").order_by("created_at", "pk"):
+        # A report lowering the percentage is marked: progress should not fall silently.
+        lowered = previous_progress is not None and report.progress < previous_progress
         entries.append(
             TimelineEntry(
                 at=report.created_at,
                 kind="report",
-                title=f"进展报告:{report.get_status_display()} {report.progress}%",
+                title=f"进展报告:{report.get_status_display()} {report.progress}%"
+                + ("(进度下调)" if lowered else ""),
                 who=" ".join(filter(None, [str(report.unit or ""), _name(report.author)])),
                 text=report.text,
                 report=report,
+                notes=[f"进度由{previous_progress}%下调至{report.progress}%"] if lowered else [],
             )
         )
+        previous_progress = report.progress
     previous = None
     for record in task.history.select_related("history_user").order_by("history_date"):
         if previous is not None and record.status != previous:

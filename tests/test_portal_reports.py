@@ -357,3 +357,27 @@ def test_task_without_a_deadline_yet_opens_and_takes_reports(client, setting):
     response = client.post(f"/tasks/{task.pk}/report/", report_data(task))
     assert response.status_code == 302
     assert ProgressReport.objects.filter(task=task).count() == 1
+
+
+def test_portal_report_lowering_progress_needs_confirmation(client, setting):
+    task = setting["task"]
+    client.force_login(setting["lead_user"])
+    client.post(f"/tasks/{task.pk}/report/", report_data(task, progress=60))
+    task.refresh_from_db()
+    assert task.progress == 60
+
+    lowered = report_data(task, progress=30, text="核减进度")
+    refused = client.post(f"/tasks/{task.pk}/report/", lowered)
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "进度将由60%降至30%" in content and 'name="confirm_lower"' in content
+    assert "核减进度" in content  # the input is kept
+    task.refresh_from_db()
+    assert task.progress == 60
+
+    response = client.post(f"/tasks/{task.pk}/report/", {**lowered, "confirm_lower": "on"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.progress == 30
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "进展报告:推进中 30%(进度下调)" in page and "进度由60%下调至30%" in page
