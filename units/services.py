@@ -239,11 +239,16 @@ UNIT_USER_COLUMNS = {
 
 
 def _sheet_rows(file) -> list[tuple[int, dict[str, str]]]:
+    # Rows are read inside the try: read_only parses the sheet lazily, and a sheet
+    # declaring XML entities (refused by defusedxml) or otherwise broken raises there.
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        try:
+            rows = iter(list(workbook.active.iter_rows(values_only=True)))
+        finally:
+            workbook.close()
     except Exception as exc:  # openpyxl raises several types for a non-xlsx file
-        raise ValidationError("无法读取该文件,请上传 .xlsx 格式的 Excel 表格") from exc
-    rows = workbook.active.iter_rows(values_only=True)
+        raise ValidationError("文件无法读取:请上传 .xlsx 格式的 Excel 表格") from exc
     header = [str(cell or "").strip().lower() for cell in next(rows, ())]
     columns = {}
     for key, names in UNIT_USER_COLUMNS.items():
@@ -264,7 +269,6 @@ def _sheet_rows(file) -> list[tuple[int, dict[str, str]]]:
         }
         if any(values.values()):
             result.append((line, values))
-    workbook.close()
     return result
 
 
