@@ -343,12 +343,37 @@ AXES_CLIENT_IP_CALLABLE = "ops.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
 
 # Structured request logs: one JSON object per line on stderr (journald collects it).
+# Request log lines and errors (500s with their traceback, security events) go to stderr
+# as JSON lines, whatever DEBUG is: without this, django.request errors only reached
+# mail_admins, which sends nothing when ADMINS is empty.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"message": {"format": "%(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "message"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {
+        "message": {"format": "%(message)s"},
+        "json": {"()": "ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "message"},
+        "stderr_json": {"class": "logging.StreamHandler", "formatter": "json", "level": "ERROR"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "loggers": {
         "ops.requests": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["stderr_json", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": ["stderr_json", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }
