@@ -337,7 +337,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A user name is locked per address (a victim elsewhere can still log in) and an address
+# is locked for every name after more failures in total (password spraying); see
+# ops.auth.LoginLockoutHandler, which gives the two rules their own limits.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "ops.auth.LoginLockoutHandler"
+LOGIN_IP_FAILURE_LIMIT = env_int("DJANGO_LOGIN_IP_FAILURE_LIMIT", 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "ops.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
