@@ -3,8 +3,8 @@ from rest_framework import viewsets
 
 from tasks.api.permissions import OfficeEditsOthersRead, StaffReadsOfficeEdits
 from tasks.api.views import AnnotatedReplyMixin
-from units.filtersets import UnitAliasFilterSet, UnitFilterSet, UnitMembershipFilterSet
 from tasks.models import Task
+from units.filtersets import UnitAliasFilterSet, UnitFilterSet, UnitMembershipFilterSet
 from units.models import Unit, UnitAlias, UnitMembership
 from units.roles import sees_all_tasks
 
