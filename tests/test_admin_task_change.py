@@ -229,3 +229,79 @@ def test_model_rules_hold_in_the_admin_as_in_the_api():
     ongoing_with_date = Deadline(task=task, due_on=date(2021, 6, 30), is_ongoing=True)
     with pytest.raises(ValidationError, match="长期坚持的任务不设完成时限"):
         ongoing_with_date.clean()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_admin_save_and_unit_report_on_postgresql(office_user, monkeypatch):
+    """The audit's race with two real connections: the report commits while the admin's
+    POST sits between clean() and save_model(). PostgreSQL only (SQLite locks the file)."""
+    import threading
+
+    from django.db import connection, connections
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from tasks.admin.task_admin import TaskAdminForm
+
+    from .conftest import make_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two concurrent connections (PostgreSQL)")
+    unit = make_unit("并发牵头局")
+    task = make_task(lead_units=[unit])
+    unit_user = make_user(units=[unit])
+    cleaned, reported = threading.Event(), threading.Event()
+    clean = TaskAdminForm.clean
+
+    def clean_then_wait(form):
+        result = clean(form)
+        if not cleaned.is_set():
+            cleaned.set()
+            reported.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(TaskAdminForm, "clean", clean_then_wait)
+    responses = {}
+
+    def admin_post():
+        client = Client()
+        client.force_login(office_user)
+        responses["admin"] = client.post(
+            reverse("admin:tasks_task_change", args=[task.pk]),
+            {
+                "plan": task.plan_id,
+                "section": "",
+                "number": task.number,
+                "title": "办公室改的标题",
+                "body": task.body,
+                "expected_version": 1,
+                "task_units-TOTAL_FORMS": "0",
+                "task_units-INITIAL_FORMS": "0",
+                "deadline-TOTAL_FORMS": "1",
+                "deadline-INITIAL_FORMS": "1",
+                "deadline-0-id": task.deadline.pk,
+                "deadline-0-task": task.pk,
+                "deadline-0-text": "",
+                "reports-TOTAL_FORMS": "0",
+                "reports-INITIAL_FORMS": "0",
+            },
+        )
+        connections.close_all()
+
+    admin = threading.Thread(target=admin_post)
+    admin.start()
+    assert cleaned.wait(timeout=10)
+    api = APIClient()
+    api.force_authenticate(unit_user)
+    report = api.post(
+        f"/api/tasks/{task.pk}/reports/",
+        {"status": "in_progress", "progress": 60, "text": "已完成六成", "version": 1},
+        format="json",
+    )
+    reported.set()
+    admin.join(timeout=20)
+
+    assert report.status_code == 201
+    task.refresh_from_db()
+    assert (task.status, task.progress, task.version) == ("in_progress", 60, 2)
+    assert "该任务已被他人更新" in responses["admin"].content.decode()
