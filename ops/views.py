@@ -8,6 +8,10 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+# InterfaceError ("connection already closed") is not a DatabaseError in the DB-API
+# hierarchy, but it means the same to the user: the database is not reachable right now.
+DATABASE_UNAVAILABLE = (DatabaseError, InterfaceError)
+
 
 @never_cache
 @require_GET
@@ -17,14 +21,11 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
+    except DATABASE_UNAVAILABLE:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-# InterfaceError ("connection already closed") is not a DatabaseError in the DB-API
-# hierarchy, but it means the same to the user: the database is not reachable right now.
-DATABASE_UNAVAILABLE = (DatabaseError, InterfaceError)
 API_PREFIX = "/api/"
 
 

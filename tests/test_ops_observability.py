@@ -157,3 +157,15 @@ def test_server_error_is_logged_to_stderr_as_json_with_its_traceback(office_user
     assert "Traceback (most recent call last)" in entry["traceback"]
     assert "boom in the admin" in entry["traceback"]
     assert "secret-value" not in line
+
+
+def test_healthz_is_503_when_the_connection_was_closed(client, db):
+    from django.db import InterfaceError
+
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=InterfaceError("connection already closed"),
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
