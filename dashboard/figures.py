@@ -6,7 +6,8 @@ whatever the number of tasks, so the page costs the same number of queries for
 `tasks.models.overdue_q` / `completed_by_q`, the same rules as
 `Task.objects.overdue(as_of)`.
 
-Replaying a past date (`as_of`): completion is judged by `Task.completed_on`
+Replaying a past date (`as_of`): plans issued (成文日期) after `as_of` are left out;
+completion is judged by `Task.completed_on`
 (销号日期); deadlines are today's deadlines (an extension granted after `as_of`
 is applied as if it had been granted before); statuses other than completed are
 not replayed, so "in progress" means "open and not overdue" on that date.
@@ -42,6 +43,7 @@ from tasks.models import (
     completed_by_q,
     end_of_day,
     overdue_q,
+    plan_issued_by_q,
 )
 from units.choices import UnitRole
 from units.models import Unit
@@ -150,9 +152,15 @@ def dashboard_query(params, *, base=None) -> tuple[DashboardQuery, object]:
             hint = "(格式应为 YYYY-MM-DD,例如 2021-05-01)" if name == "as_of" else ""
             messages.append(f"{label}{hint}:{' '.join(errors)}")
         raise DashboardQueryError(";".join(messages))
-    as_of = filterset.form.cleaned_data.get("as_of") or timezone.localdate()
+    as_of = filterset.form.cleaned_data.get("as_of")
+    tasks = filterset.qs
+    if as_of is None:
+        # The filterset leaves out plans issued after `as_of` only when it is given; the
+        # links carry today's date, so today's figures leave them out as well.
+        as_of = timezone.localdate()
+        tasks = tasks.filter(plan_issued_by_q(as_of))
     filters = {key: data[key] for key in FILTER_PARAMS if key in data}
-    return DashboardQuery(as_of=as_of, filters=filters), filterset.qs
+    return DashboardQuery(as_of=as_of, filters=filters), tasks
 
 
 def query_scope(query: DashboardQuery) -> str:

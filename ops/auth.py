@@ -1,7 +1,10 @@
 """Login lockout (django-axes) wired for this project's deployment."""
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
 from django.conf import settings
+from django.db.models import Sum
 
 
 class LoginLockoutBackend(AxesStandaloneBackend):
@@ -29,3 +32,37 @@ def client_ip(request) -> str:
         if forwarded:
             return forwarded
     return request.META.get("REMOTE_ADDR", "")
+
+
+class LoginLockoutHandler(AxesDatabaseHandler):
+    """Axes' database handler with two limits instead of one.
+
+    `AXES_LOCKOUT_PARAMETERS` is `[["username", "ip_address"], "ip_address"]`: a user name
+    is locked on one address after `AXES_FAILURE_LIMIT` failures (a victim on another
+    address can still log in), and an address is locked for every name after
+    `LOGIN_IP_FAILURE_LIMIT` failures in total (password spraying: a few tries on each
+    of many names). Axes compares every rule with the same limit, hence this class.
+    """
+
+    def get_failures(self, request, credentials=None) -> int:
+        attempts = self.get_user_attempts(request, credentials)
+        if len(attempts) != 2:  # another AXES_LOCKOUT_PARAMETERS: axes' own rule
+            return super().get_failures(request, credentials)
+        per_name, per_address = (
+            group.aggregate(total=Sum("failures_since_start"))["total"] or 0 for group in attempts
+        )
+        if per_address >= settings.LOGIN_IP_FAILURE_LIMIT:
+            return max(per_name, get_failure_limit(request, credentials))
+        return per_name
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A successful login clears that name's failures on that address only.
+
+        Axes would delete every failure from the address, so an attacker holding one
+        account could wipe the per-address count by logging in between sprays.
+        """
+        attempts = self.filter_user_attempts(request, credentials)
+        if len(attempts) != 2:
+            return super().reset_user_attempts(request, credentials)
+        count, _ = attempts[0].delete()
+        return count

@@ -1,6 +1,6 @@
 """Operational writes: recording what each plan import did."""
 
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError
 
 from tasks.importer.parsed import ParsedPlan
 from tasks.services import PlanImportResult, plan_import
@@ -53,7 +53,7 @@ def plan_import_logged(
     except Exception as exc:
         try:
             import_log_record(source_file=source_file, via=via, user=user, error=str(exc))
-        except DatabaseError:
+        except (DatabaseError, InterfaceError):
             pass  # the database itself is down: the original error is what matters
         raise
     import_log_record(source_file=source_file, via=via, user=user, result=result)

@@ -29,8 +29,14 @@ class ReportForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
     token = forms.UUIDField(widget=forms.HiddenInput)
+    confirm_lower = forms.BooleanField(
+        label="确认降低进度",
+        required=False,
+        help_text="新进度低于当前进度时需勾选",
+    )
 
     def __init__(self, *args, task, user, **kwargs):
+        self.task = task
         kwargs.setdefault(
             "initial",
             {
@@ -56,6 +62,20 @@ class ReportForm(forms.Form):
         if upload:
             attachment_validate(upload)
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("progress") is not None:
+            error = rules.progress_drop_error(
+                current=self.task.progress,
+                new=cleaned["progress"],
+                confirmed=cleaned.get("confirm_lower", False),
+            )
+            # Once lowering, keep the box shown (checked) if the form comes back for another reason.
+            self.asks_to_confirm_lower = cleaned["progress"] < self.task.progress
+            if error:
+                self.add_error("progress", error)
+        return cleaned
 
 
 class ExtensionForm(forms.Form):

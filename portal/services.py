@@ -10,8 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from supervision.selectors import unacknowledged_for_unit
-from tasks.choices import TaskStatus
-from tasks.models import DUE_SOON_DAYS, ProgressReport, Task
+from tasks.models import DUE_SOON_DAYS, ProgressReport, Task, completed_by_q
 from units.models import Unit
 
 from .models import ReminderLog
@@ -82,22 +81,28 @@ def _due_text(task: Task, as_of: date) -> str:
 
 
 def unit_digest(unit: Unit, *, as_of: date, days: int = DUE_SOON_DAYS) -> UnitDigest:
-    """The unit's open tasks that need attention; a report this month is by this unit."""
+    """The unit's open tasks that need attention; a report this month is by this unit.
+
+    "This month" is from the 1st to `as_of` in local time, so a past date gives that day's
+    digest: reports made later do not count, a task verified complete later is open.
+    """
     tasks = (
         Task.objects.filter(pk__in=unit.task_units.values("task_id"))
         .select_related("plan", "deadline")
         .order_by("deadline__due_on", "plan_id", "number")
     )
+    # Bounded on both sides: a past `--date` must not count reports made after it.
     reported_this_month = ProgressReport.objects.filter(
-        task=OuterRef("pk"), unit=unit, created_at__date__gte=as_of.replace(day=1)
+        task=OuterRef("pk"),
+        unit=unit,
+        created_at__date__gte=as_of.replace(day=1),
+        created_at__date__lte=as_of,
     )
     return UnitDigest(
         unit=unit,
         overdue=list(tasks.overdue(as_of)),
         due_soon=list(tasks.due_soon(as_of, days)),
-        unreported=list(
-            tasks.exclude(status=TaskStatus.COMPLETED).filter(~Exists(reported_this_month))
-        ),
+        unreported=list(tasks.exclude(completed_by_q(as_of)).filter(~Exists(reported_this_month))),
         unacknowledged=[pending.task for pending in unacknowledged_for_unit(unit, as_of)],
     )
 

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.timezone import localtime
+
 from supervision.timeline import task_events
 from tasks.choices import TaskStatus
 from tasks.models import ProgressReport, Task
@@ -30,17 +32,23 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
     units appear: a lead unit sharing the task does not see another unit's notices.
     """
     entries = []
-    for report in task.reports.select_related("unit", "author"):
+    previous_progress = None
+    for report in task.reports.select_related("unit", "author").order_by("created_at", "pk"):
+        # A report lowering the percentage is marked: progress should not fall silently.
+        lowered = previous_progress is not None and report.progress < previous_progress
         entries.append(
             TimelineEntry(
                 at=report.created_at,
                 kind="report",
-                title=f"进展报告:{report.get_status_display()} {report.progress}%",
+                title=f"进展报告:{report.get_status_display()} {report.progress}%"
+                + ("(进度下调)" if lowered else ""),
                 who=" ".join(filter(None, [str(report.unit or ""), _name(report.author)])),
                 text=report.text,
                 report=report,
+                notes=[f"进度由{previous_progress}%下调至{report.progress}%"] if lowered else [],
             )
         )
+        previous_progress = report.progress
     previous = None
     for record in task.history.select_related("history_user").order_by("history_date"):
         if previous is not None and record.status != previous:
@@ -63,7 +71,7 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
         if extension.decided_at:
             notes.append(
                 f"{extension.get_status_display()}({_name(extension.decided_by)},"
-                f"{extension.decided_at:%Y-%m-%d}){extension.decision_note}"
+                f"{localtime(extension.decided_at):%Y-%m-%d}){extension.decision_note}"
             )
         entries.append(
             TimelineEntry(

@@ -170,6 +170,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "tasks.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "tasks.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.DescribedAutoSchema",
     # Browsers use the session and are not throttled; anonymous callers and systems
@@ -332,18 +337,48 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A user name is locked per address (a victim elsewhere can still log in) and an address
+# is locked for every name after more failures in total (password spraying); see
+# ops.auth.LoginLockoutHandler, which gives the two rules their own limits.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "ops.auth.LoginLockoutHandler"
+LOGIN_IP_FAILURE_LIMIT = env_int("DJANGO_LOGIN_IP_FAILURE_LIMIT", 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "ops.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
 
 # Structured request logs: one JSON object per line on stderr (journald collects it).
+# Request log lines and errors (500s with their traceback, security events) go to stderr
+# as JSON lines, whatever DEBUG is: without this, django.request errors only reached
+# mail_admins, which sends nothing when ADMINS is empty.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"message": {"format": "%(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "message"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {
+        "message": {"format": "%(message)s"},
+        "json": {"()": "ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "message"},
+        "stderr_json": {"class": "logging.StreamHandler", "formatter": "json", "level": "ERROR"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "loggers": {
         "ops.requests": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["stderr_json", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": ["stderr_json", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }

@@ -20,3 +20,6 @@ urlpatterns = [
 
 urlpatterns += [path("", include("ops.urls"))]
 handler500 = "ops.views.server_error"
+handler400 = "ops.views.bad_request"
+handler403 = "ops.views.permission_denied"
+handler404 = "ops.views.page_not_found"

@@ -10,12 +10,17 @@ class NoticeColour(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
-    """Proposed by the system, issued when the office confirms, answered by the unit."""
+    """Proposed by the system, issued when the office confirms, answered by the unit.
+
+    An issued notice still unanswered when its task is verified complete is closed by
+    that completion (CLOSED); it reached the unit, so it still counts in scores.
+    """
 
     PROPOSED = "proposed", "待确认"
     ISSUED = "issued", "已下发"
     ANSWERED = "answered", "已回复"
     CANCELLED = "cancelled", "已撤销"
+    CLOSED = "closed", "已办结(任务销号)"
 
 
 class AssessmentRuleKind(models.TextChoices):

@@ -2,6 +2,7 @@ import re
 
 from django import forms
 
+from tasks import rules
 from tasks.choices import TaskStatus
 from tasks.services import REPORTABLE_STATUSES
 from units.models import Unit
@@ -43,6 +44,29 @@ class NoticeAnswerForm(forms.Form):
     progress = forms.IntegerField(label="进度(%)", min_value=0, max_value=100)
     text = forms.CharField(label="办理情况", widget=forms.Textarea(attrs={"rows": 4}))
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm_lower = forms.BooleanField(
+        label="确认降低进度",
+        required=False,
+        help_text="新进度低于当前进度时需勾选",
+    )
+
+    def __init__(self, *args, current_progress: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_progress = current_progress
 
     def clean_text(self):
         return self.cleaned_data["text"].replace("\x00", "").strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.current_progress is not None and cleaned.get("progress") is not None:
+            error = rules.progress_drop_error(
+                current=self.current_progress,
+                new=cleaned["progress"],
+                confirmed=cleaned.get("confirm_lower", False),
+            )
+            # Once lowering, keep the box shown (checked) if the form comes back for another reason.
+            self.asks_to_confirm_lower = cleaned["progress"] < self.current_progress
+            if error:
+                self.add_error("progress", error)
+        return cleaned

@@ -48,7 +48,7 @@ class PlanPublication(models.Model):
         ordering = ("-published_at",)
 
     def __str__(self):
-        return f"{self.plan} @ {self.published_at:%Y-%m-%d}"
+        return f"{self.plan} @ {timezone.localtime(self.published_at):%Y-%m-%d}"
 
 
 class PublishablePlan(Plan):
@@ -147,14 +147,19 @@ class Holiday(models.Model):
         return f"{self.day} {self.name}"
 
 
+# Statuses of a notice the unit has received (a proposed or cancelled one never reached it).
+REACHED_UNIT = (NoticeStatus.ISSUED, NoticeStatus.ANSWERED, NoticeStatus.CLOSED)
+
+
 class EscalationNoticeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """All notices for office staff and leaders; a unit sees its own issued notices."""
-        return _for_own_units(self, user, status__in=(NoticeStatus.ISSUED, NoticeStatus.ANSWERED))
+        return _for_own_units(self, user, status__in=REACHED_UNIT)
 
     def counted(self):
-        """Notices that reached the unit (issued or answered): the ones that count in scores."""
-        return self.filter(status__in=(NoticeStatus.ISSUED, NoticeStatus.ANSWERED))
+        """Notices that reached the unit (issued, answered or closed by completion): the ones
+        that count in scores."""
+        return self.filter(status__in=REACHED_UNIT)
 
 
 class EscalationNotice(models.Model):
@@ -225,6 +230,12 @@ class EscalationNotice(models.Model):
         "撤销时间",
         null=True,
         blank=True,
+    )
+    closed_at = models.DateTimeField(
+        "办结时间",
+        null=True,
+        blank=True,
+        help_text="任务销号时自动办结未回复的督办单",
     )
 
     objects = EscalationNoticeQuerySet.as_manager()

@@ -217,6 +217,30 @@ def notice_answer(
     return report
 
 
+def notices_close_on_completion(*, task: Task) -> int:
+    """The task is verified complete: its open notices are done with (called in the
+    completion's transaction, through `tasks.signals.task_completed`).
+
+    An issued notice still awaiting an answer is closed by the completion (it stays on
+    record and counts as received); a proposed one the office never issued is withdrawn.
+    """
+    now = timezone.now()
+    closed = 0
+    for notice in EscalationNotice.objects.filter(
+        task=task, status__in=(NoticeStatus.PROPOSED, NoticeStatus.ISSUED)
+    ):
+        if notice.status == NoticeStatus.ISSUED:
+            notice.status = NoticeStatus.CLOSED
+            notice.closed_at = now
+        else:
+            notice.status = NoticeStatus.CANCELLED
+            notice.cancelled_at = now
+        notice._change_reason = "任务已销号,督办单办结"
+        notice.save()
+        closed += 1
+    return closed
+
+
 @dataclass
 class UnitScore:
     """One unit's score in a period: the base plus each rule's count × points."""

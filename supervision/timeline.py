@@ -45,6 +45,10 @@ def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[
                     "text": f"{notice.unit}回复{notice.get_colour_display()}督办单",
                 }
             )
+        if notice.status == NoticeStatus.CLOSED and notice.closed_at:
+            events.append(
+                {"time": notice.closed_at, "kind": "notice_closed", "text": f"任务销号,{label}办结"}
+            )
         if notice.status == NoticeStatus.CANCELLED and notice.cancelled_at:
             events.append(
                 {"time": notice.cancelled_at, "kind": "notice_cancelled", "text": f"撤销{label}"}

@@ -128,11 +128,14 @@ def answer(request, notice_id):
         EscalationNotice.objects.visible_to(request.user).select_related("task", "unit"),
         pk=notice_id,
     )
-    form = NoticeAnswerForm(request.POST, auto_id=f"notice{notice.pk}_%s")
+    form = NoticeAnswerForm(
+        request.POST, auto_id=f"notice{notice.pk}_%s", current_progress=notice.task.progress
+    )
     form.target = notice.pk
     if form.is_valid():
+        answer = {k: v for k, v in form.cleaned_data.items() if k != "confirm_lower"}
         try:
-            notice_answer(notice=notice, user=request.user, **form.cleaned_data)
+            notice_answer(notice=notice, user=request.user, **answer)
         except TaskVersionConflict:
             return _render_answer_conflict(request, notice)
         except (ValidationError, PermissionDenied) as exc:
@@ -156,7 +159,9 @@ def _render_answer_conflict(request, notice):
     notice.task.refresh_from_db()
     data = request.POST.copy()
     data["expected_version"] = notice.task.version
-    form = NoticeAnswerForm(data, auto_id=f"notice{notice.pk}_%s")
+    form = NoticeAnswerForm(
+        data, auto_id=f"notice{notice.pk}_%s", current_progress=notice.task.progress
+    )
     form.target = notice.pk
     form.is_valid()
     form.add_error(
@@ -257,7 +262,11 @@ def scores_xlsx(request):
             ],
         )
     xlsx_append(sheet, [])
-    state = f"已于{period.published_at:%Y-%m-%d}发布,成绩已冻结" if period.is_frozen else "未发布"
+    state = (
+        f"已于{timezone.localtime(period.published_at):%Y-%m-%d}发布,成绩已冻结"
+        if period.is_frozen
+        else "未发布"
+    )
     xlsx_append(
         sheet,
         [

@@ -11,7 +11,15 @@ from django.utils import timezone
 from units.choices import UnitRole
 
 from .choices import TaskStatus
-from .models import DUE_SOON_DAYS, Plan, ProgressReport, Section, Task, TaskUnit
+from .models import (
+    DUE_SOON_DAYS,
+    Plan,
+    ProgressReport,
+    Section,
+    Task,
+    TaskUnit,
+    plan_issued_by_q,
+)
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -121,7 +129,7 @@ class TaskFilterSet(django_filters.FilterSet):
         field_name="deadline__due_on", lookup_expr="lt", label="时限早于"
     )
     due_after = BoundedDateFilter(field_name="deadline__due_on", lookup_expr="gt", label="时限晚于")
-    as_of = BoundedDateFilter(method="filter_noop", label="统计日期")
+    as_of = BoundedDateFilter(method="filter_as_of", label="统计日期")
     overdue = BooleanFilter(method="filter_overdue", label="已逾期")
     completed = BooleanFilter(method="filter_completed", label="已销号(截至统计日期)")
     ongoing = BooleanFilter(field_name="deadline__is_ongoing", label="长期坚持")
@@ -144,8 +152,9 @@ class TaskFilterSet(django_filters.FilterSet):
         as_of = form.cleaned_data.get("as_of") if hasattr(form, "cleaned_data") else None
         return as_of or timezone.localdate()
 
-    def filter_noop(self, queryset, name, value):
-        return queryset  # read through as_of_date() by the overdue, completed and due_soon filters
+    def filter_as_of(self, queryset, name, value):
+        # Only plans issued by then; overdue, completed and due_soon read as_of_date().
+        return queryset.filter(plan_issued_by_q(value))
 
     def filter_overdue(self, queryset, name, value):
         overdue = Task.objects.overdue(self.as_of_date())

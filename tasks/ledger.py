@@ -255,26 +255,34 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+UNREADABLE = "文件无法读取:请上传由本系统导出的 .xlsx 台账"
+
+
 def _check_zip(data: bytes) -> None:
     """An .xlsx is a zip: refuse non-zips and zip bombs before openpyxl expands anything."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise ValidationError("无法读取该文件,请上传由本系统导出的 .xlsx 台账") from exc
+        raise ValidationError(UNREADABLE) from exc
     if len(entries) > MAX_XLSX_ENTRIES or sum(e.file_size for e in entries) > MAX_XLSX_BYTES:
         raise ValidationError("文件解压后过大或包含的文件过多,请上传由本系统导出的台账")
 
 
 def _read_rows(data: bytes):
     _check_zip(data)
+    # read_only parses the sheet XML lazily, in iter_rows: the rows are read inside the
+    # try as well. With defusedxml installed openpyxl refuses entity declarations (billion
+    # laughs, external entities) with a ValueError subclass; a broken sheet raises others.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = list(sheet.iter_rows(values_only=True, max_row=MAX_LEDGER_ROWS + FIRST_DATA_ROW))
+        finally:
+            workbook.close()
     except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
-        raise ValidationError("无法读取该文件,请上传由本系统导出的 .xlsx 台账") from exc
-    sheet = workbook.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True, max_row=MAX_LEDGER_ROWS + FIRST_DATA_ROW))
-    workbook.close()
+        raise ValidationError(UNREADABLE) from exc
     header_index = next(
         (
             index

@@ -196,6 +196,17 @@ def completed_by_q(as_of: date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": TaskStatus.COMPLETED, f"{prefix}completed_on__lte": as_of})
 
 
+def plan_issued_by_q(as_of: date, prefix: str = "") -> Q:
+    """The task's plan existed on `as_of`: issued (成文日期) on or before it.
+
+    A plan without an issue date counts from January 1 of its year. Replaying a past
+    date must not count tasks of a plan that was not written yet.
+    """
+    return Q(**{f"{prefix}plan__issued_on__lte": as_of}) | Q(
+        **{f"{prefix}plan__issued_on__isnull": True, f"{prefix}plan__year__lte": as_of.year}
+    )
+
+
 def overdue_q(as_of: date, prefix: str = "") -> Q:
     """The overdue rule as a Q object, for conditional counts (`Count(filter=...)`)."""
     due = Q(**{f"{prefix}deadline__due_on__lt": as_of, f"{prefix}deadline__is_ongoing": False})
@@ -581,4 +592,4 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.task} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.task} @ {timezone.localtime(self.created_at):%Y-%m-%d}"

@@ -41,3 +41,13 @@ def can_request_extension(user, task: Task) -> bool:
 def can_manage(user) -> bool:
     """Verify completion, approve extensions, edit plans: office staff only."""
     return is_office(user)
+
+
+def progress_drop_error(*, current: int, new: int, confirmed: bool) -> str | None:
+    """A report that lowers the percentage must be confirmed (60% → 30% is rarely meant).
+
+    Returns the message to show next to the percentage, or None when the report may go.
+    """
+    if new >= current or confirmed:
+        return None
+    return f"进度将由{current}%降至{new}%。如确需下调,请勾选“确认降低进度”后再次提交。"

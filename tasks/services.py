@@ -22,6 +22,7 @@ from .importer import is_collective_unit_name
 from .importer.document import WARNING_NO_LEAD
 from .importer.parsed import ParsedPlan, ParsedTask
 from .models import Plan, ProgressReport, Section, Task, TaskUnit
+from .signals import task_completed
 
 
 @dataclass
@@ -373,6 +374,7 @@ def task_complete_verify(
     task.completed_on = completed_on or timezone.localdate()
     task._change_reason = "销号"
     task.save()
+    task_completed.send(sender=Task, task=task, user=user)
     return task
 
 
@@ -456,11 +458,14 @@ def task_update(*, task: Task, user, expected_version: int, changes: dict) -> Ta
     if unknown:
         raise ValidationError({name: "该字段不能修改" for name in sorted(unknown)})
     _claim_version(task, expected_version)
+    was_completed = task.status == TaskStatus.COMPLETED
     for name, value in changes.items():
         setattr(task, name, value)
     task.full_clean()
     task._change_reason = "编辑"
     task.save()
+    if task.status == TaskStatus.COMPLETED and not was_completed:
+        task_completed.send(sender=Task, task=task, user=user)
     return task
 
 

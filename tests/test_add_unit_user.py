@@ -163,3 +163,28 @@ def test_unit_users_cannot_open_the_import_page(client):
     # Even with the staff box ticked, no office or leader role means no admin at all.
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_excel_import_of_a_sheet_declaring_xml_entities_is_unreadable_not_a_500():
+    """read_only openpyxl parses the sheet lazily: the entity attack surfaced after the try."""
+    import zipfile
+
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML  # openpyxl parses through defusedxml, which refuses entities
+    original = zipfile.ZipFile(sheet([["用户名", "单位"], ["u1", "州税务局"]]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for entry in original.infolist():
+            content = original.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                content = (
+                    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY x SYSTEM '
+                    b'"file:///etc/passwd">]><worksheet xmlns="http://schemas.openxmlformats'
+                    b'.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
+                    b't="inlineStr"><is><t>&x;</t></is></c></row></sheetData></worksheet>'
+                )
+            archive.writestr(entry, content)
+    buffer.seek(0)
+    with pytest.raises(ValidationError, match="文件无法读取"):
+        unit_users_import(file=buffer)

@@ -117,6 +117,78 @@ def test_admin_edit_over_a_newer_version_is_refused(office_client):
     assert task.title != "覆盖"
 
 
+def test_unit_report_landing_during_admin_save_is_not_overwritten(office_client, monkeypatch):
+    """The report commits after the form's clean() but before save_model: the admin loses.
+
+    In production the report comes from another connection and commits on its own; in this
+    one-connection test the admin's request transaction would roll it back with the admin's
+    failed save, so the request runs without it (the losing save writes nothing anyway).
+    """
+    import contextlib
+    import types
+
+    from django.contrib.admin import options
+
+    from tasks.admin.task_admin import TaskAdminForm
+    from tasks.services import report_submit
+
+    from .conftest import make_user
+
+    unit = make_unit("竞态牵头局")
+    task = make_task(lead_units=[unit])
+    unit_user = make_user(units=[unit])
+    clean = TaskAdminForm.clean
+
+    reported = []
+
+    def clean_then_unit_reports(form):
+        cleaned = clean(form)
+        if reported:
+            return cleaned
+        reported.append(True)
+        report_submit(
+            task=Task.objects.get(pk=task.pk),
+            user=unit_user,
+            status="in_progress",
+            progress=60,
+            text="已完成六成",
+            expected_version=1,
+        )
+        return cleaned
+
+    monkeypatch.setattr(TaskAdminForm, "clean", clean_then_unit_reports)
+    no_atomic = types.SimpleNamespace(atomic=lambda using=None: contextlib.nullcontext())
+    monkeypatch.setattr(options, "transaction", no_atomic)
+    response = office_client.post(
+        reverse("admin:tasks_task_change", args=[task.pk]),
+        {
+            "plan": task.plan_id,
+            "section": "",
+            "number": task.number,
+            "title": "办公室改的标题",
+            "body": task.body,
+            "expected_version": 1,
+            "task_units-TOTAL_FORMS": "0",
+            "task_units-INITIAL_FORMS": "0",
+            "deadline-TOTAL_FORMS": "1",
+            "deadline-INITIAL_FORMS": "1",
+            "deadline-0-id": task.deadline.pk,
+            "deadline-0-task": task.pk,
+            "deadline-0-text": "",
+            "reports-TOTAL_FORMS": "0",
+            "reports-INITIAL_FORMS": "0",
+        },
+    )
+
+    task.refresh_from_db()
+    assert (task.status, task.progress, task.version) == ("in_progress", 60, 2)
+    assert task.title != "办公室改的标题"
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "该任务已被他人更新" in html and "办公室改的标题" in html  # the input is kept
+    assert len({record.version for record in task.history.all()}) == task.history.count()
+
+
 def test_history_is_in_chinese_with_status_labels(office_client, office_user):
     task = make_task()
     task_complete_verify(task=task, user=office_user, expected_version=task.version)
@@ -157,3 +229,79 @@ def test_model_rules_hold_in_the_admin_as_in_the_api():
     ongoing_with_date = Deadline(task=task, due_on=date(2021, 6, 30), is_ongoing=True)
     with pytest.raises(ValidationError, match="长期坚持的任务不设完成时限"):
         ongoing_with_date.clean()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_admin_save_and_unit_report_on_postgresql(office_user, monkeypatch):
+    """The audit's race with two real connections: the report commits while the admin's
+    POST sits between clean() and save_model(). PostgreSQL only (SQLite locks the file)."""
+    import threading
+
+    from django.db import connection, connections
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from tasks.admin.task_admin import TaskAdminForm
+
+    from .conftest import make_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two concurrent connections (PostgreSQL)")
+    unit = make_unit("并发牵头局")
+    task = make_task(lead_units=[unit])
+    unit_user = make_user(units=[unit])
+    cleaned, reported = threading.Event(), threading.Event()
+    clean = TaskAdminForm.clean
+
+    def clean_then_wait(form):
+        result = clean(form)
+        if not cleaned.is_set():
+            cleaned.set()
+            reported.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(TaskAdminForm, "clean", clean_then_wait)
+    responses = {}
+
+    def admin_post():
+        client = Client()
+        client.force_login(office_user)
+        responses["admin"] = client.post(
+            reverse("admin:tasks_task_change", args=[task.pk]),
+            {
+                "plan": task.plan_id,
+                "section": "",
+                "number": task.number,
+                "title": "办公室改的标题",
+                "body": task.body,
+                "expected_version": 1,
+                "task_units-TOTAL_FORMS": "0",
+                "task_units-INITIAL_FORMS": "0",
+                "deadline-TOTAL_FORMS": "1",
+                "deadline-INITIAL_FORMS": "1",
+                "deadline-0-id": task.deadline.pk,
+                "deadline-0-task": task.pk,
+                "deadline-0-text": "",
+                "reports-TOTAL_FORMS": "0",
+                "reports-INITIAL_FORMS": "0",
+            },
+        )
+        connections.close_all()
+
+    admin = threading.Thread(target=admin_post)
+    admin.start()
+    assert cleaned.wait(timeout=10)
+    api = APIClient()
+    api.force_authenticate(unit_user)
+    report = api.post(
+        f"/api/tasks/{task.pk}/reports/",
+        {"status": "in_progress", "progress": 60, "text": "已完成六成", "version": 1},
+        format="json",
+    )
+    reported.set()
+    admin.join(timeout=20)
+
+    assert report.status_code == 201
+    task.refresh_from_db()
+    assert (task.status, task.progress, task.version) == ("in_progress", 60, 2)
+    assert "该任务已被他人更新" in responses["admin"].content.decode()

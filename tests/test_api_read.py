@@ -151,6 +151,29 @@ def test_unit_user_sees_only_tasks_of_their_units(imported_plans, client_for):
     assert client.get(f"/api/tasks/{others.pk}/").status_code == 404
 
 
+def test_unit_user_sees_only_the_units_on_their_tasks_with_counts_of_those(
+    imported_plans, client_for
+):
+    unit = Unit.objects.get(name="区发改局")
+    client = client_for(make_user(units=[unit]))
+    data = client.get("/api/units/", {"page_size": 1000}).data
+    own_tasks = Task.objects.filter(task_units__unit=unit).distinct()
+    expected = Unit.objects.filter(task_units__task__in=own_tasks).distinct()
+    assert {row["name"] for row in data["results"]} == set(expected.values_list("name", flat=True))
+    assert data["count"] < Unit.objects.count()
+    counts = {row["name"]: row["task_count"] for row in data["results"]}
+    assert counts["区发改局"] == own_tasks.count()
+    for row in data["results"]:
+        assert row["task_count"] == own_tasks.filter(task_units__unit__name=row["name"]).count()
+    stranger = Unit.objects.exclude(pk__in=expected).first()
+    assert client.get(f"/api/units/{stranger.pk}/").status_code == 404
+
+
+def test_leader_sees_every_unit_in_the_api(imported_plans, leader_user, client_for):
+    data = client_for(leader_user).get("/api/units/", {"page_size": 1000}).data
+    assert data["count"] == Unit.objects.count()
+
+
 @pytest.mark.parametrize("url", ["/api/tasks/", "/api/units/", "/api/plans/"])
 def test_list_query_count_does_not_grow_with_page_size(
     imported_plans, office_user, client_for, django_assert_max_num_queries, url

@@ -281,3 +281,86 @@ def test_a_body_that_is_not_json_gets_a_chinese_message(setting):
     assert response.json()["code"] == "parse_error"
     assert "JSON parse error" not in response.json()["detail"]
     assert response.json()["detail"].startswith("请求内容无法解析")
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+def test_report_attachment_sent_as_multipart_is_stored(setting, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/reports/",
+        {
+            "status": "in_progress",
+            "progress": 40,
+            "text": "附上方案",
+            "version": 1,
+            "attachment": SimpleUploadedFile("方案.pdf", PDF, content_type="application/pdf"),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert response.data["attachment_name"] == "方案.pdf"
+    report = ProgressReport.objects.get(task=task)
+    assert report.attachment_name == "方案.pdf"
+    assert report.attachment.read() == PDF
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "content", "message"),
+    [
+        ("attachment", "伪装.pdf", b"MZ\x90\x00 not a pdf", "附件内容与文件扩展名不符"),
+        ("attachment", "脚本.exe", PDF, "不支持的附件类型"),
+        ("file", "方案.pdf", PDF, "附件请用字段名 attachment 上传"),
+    ],
+)
+def test_report_attachment_that_cannot_be_stored_is_400_naming_why(
+    setting, settings, tmp_path, field, name, content, message
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    task = setting["task"]
+    response = client_for(setting["lead_user"]).post(
+        f"/api/tasks/{task.pk}/reports/",
+        {
+            "status": "in_progress",
+            "progress": 40,
+            "text": "附上方案",
+            "version": 1,
+            field: SimpleUploadedFile(name, content),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    assert message in response.json()["detail"]
+    assert response.json()["errors"][field]
+    assert not ProgressReport.objects.filter(task=task).exists()
+
+
+def test_report_schema_documents_the_attachment(setting, office_user):
+    schema = client_for(office_user).get("/api/schema/?format=json").json()
+    body = schema["paths"]["/api/tasks/{id}/reports/"]["post"]["requestBody"]["content"]
+    fields = body["multipart/form-data"]["schema"]
+    name = fields["$ref"].rsplit("/", 1)[-1]
+    assert "attachment" in schema["components"]["schemas"][name]["properties"]
+
+
+@pytest.mark.parametrize("depth", [500, 50_000])
+@pytest.mark.parametrize("action", ["reports", "extensions"])
+def test_deeply_nested_json_is_a_400_in_the_api_error_shape(setting, action, depth):
+    """500 levels broke a server with a deeper stack than the tests; 50,000 breaks any."""
+    task = setting["task"]
+    client = client_for(setting["lead_user"])
+    client.raise_request_exception = False
+    response = client.post(
+        f"/api/tasks/{task.pk}/{action}/",
+        "[" * depth + "]" * depth,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "parse_error"

@@ -25,7 +25,7 @@ from tasks.filtersets import TaskFilterSet
 from tasks.models import ProgressReport, Task, completed_by_q
 from tasks.services import task_complete_verify, task_reopen
 
-from .conftest import XIANGXI, make_plan, make_task, make_unit, make_user
+from .conftest import XIANGTAN, XIANGXI, make_plan, make_task, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -386,8 +386,10 @@ def test_month_chart_says_where_the_date_is_when_it_has_no_marker(
     later = client.get("/dashboard/", {"as_of": "2026-11-30"})
     assert later.context["month_chart"]["wide"]["marker"] is None
     assert "统计日期 2026-11-30 晚于图中所有月份" in later.content.decode()
-    earlier = client.get("/dashboard/", {"as_of": "2019-06-01"}).content.decode()
-    assert "统计日期 2019-06-01 早于图中所有月份" in earlier
+    # 湘潭's plan is issued on 2022-04-21 (earlier dates count no plan of it at all).
+    xiangtan = imported_plans[XIANGTAN].pk
+    earlier = client.get("/dashboard/", {"as_of": "2022-04-22", "plan": xiangtan})
+    assert "统计日期 2022-04-22 早于图中所有月份" in earlier.content.decode()
     inside = client.get("/dashboard/", {"as_of": "2021-06-30"}).content.decode()
     assert '<span class="swatch marker"></span>统计日期' in inside and "图中所有月份" not in inside
 
@@ -404,3 +406,30 @@ def test_sorted_column_header_tells_the_real_direction(imported_plans, leader_us
         header = re.search(r'<th[^>]*aria-sort="(\w+)"[^>]*>(.*?)</th>', page, re.S)
         assert header.group(1) == direction
         assert header.group(2).strip().endswith(f"{arrow}</a>")
+
+
+def test_replay_leaves_out_plans_not_yet_issued_and_counts_later_completions_as_open(
+    imported_plans, office_user
+):
+    """On 2021-06-30 the 2022 湘潭 plan did not exist; a task done in 2021-07 was still open."""
+    xiangtan = imported_plans[XIANGTAN]
+    hunan_task = imported_plans["2021-hunan-task-division-plan.txt"].tasks.order_by("number")[0]
+    task_complete_verify(
+        task=hunan_task,
+        user=office_user,
+        expected_version=hunan_task.version,
+        completed_on=date(2021, 7, 15),
+    )
+    query, tasks = dashboard_query({"as_of": "2021-06-30"})
+    figures = totals(tasks, query.as_of)
+    existing = Task.objects.exclude(plan=xiangtan)
+    assert figures["total"] == existing.count()
+    assert not tasks.filter(plan=xiangtan).exists()
+    assert xiangtan.pk not in {row["plan_id"] for row in by_plan(tasks, query)}
+    assert hunan_task.pk not in tasks_behind(links_for_totals(query)["completed"])
+    assert hunan_task.pk in tasks_behind(links_for_totals(query)["total"])
+    assert len(tasks_behind(links_for_totals(query)["in_progress"])) == figures["in_progress"]
+    assert xiangtan.tasks.count() == 10
+    assert not set(xiangtan.tasks.values_list("pk", flat=True)) & tasks_behind(
+        links_for_totals(query)["in_progress"]
+    )

@@ -161,3 +161,57 @@ def test_request_log_still_written_when_the_database_is_down(error_client, caplo
     entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == "ops.requests"]
     assert entries[-1]["status"] == 503
     assert entries[-1]["path"] == "/admin/tasks/task/"
+
+
+def test_connection_already_closed_gets_the_503_page_not_the_500(error_client):
+    """InterfaceError is not a DatabaseError in the DB-API hierarchy; users see the same page."""
+    from django.db import InterfaceError
+
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=InterfaceError("connection already closed"),
+    ):
+        response = error_client.get("/admin/tasks/task/")
+    assert response.status_code == 503
+    assert "系统暂时不可用" in response.content.decode()
+    assert response["Retry-After"] == "60"
+
+
+def test_api_answers_json_when_the_database_is_down(error_client):
+    with _database_down():
+        response = error_client.get("/api/tasks/")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "unavailable"
+    assert response["Retry-After"] == "60"
+
+
+def test_unexpected_api_error_is_json_500(error_client):
+    with mock.patch("tasks.api.views.TaskViewSet.list", side_effect=RuntimeError("boom: secret")):
+        response = error_client.get("/api/tasks/")
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "服务器内部错误,请稍后重试或联系优化办",
+        "code": "server_error",
+        "errors": {},
+    }
+
+
+def test_api_body_over_the_size_limit_is_json(error_client, settings):
+    from .conftest import make_task
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    task = make_task()
+    response = error_client.post(
+        f"/api/tasks/{task.pk}/reports/",
+        '{"text": "' + "x" * 4096 + '"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_unknown_api_url_is_a_json_404(error_client):
+    response = error_client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

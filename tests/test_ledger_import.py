@@ -137,7 +137,7 @@ def test_non_xlsx_upload_is_refused(client, office_user, plan):
     response = client.post(
         IMPORT, {"plan": plan.pk, "workbook": SimpleUploadedFile("l.xlsx", b"not a zip")}
     )
-    assert "无法读取该文件" in response.content.decode()
+    assert "文件无法读取" in response.content.decode()
 
 
 def test_zip_bomb_is_refused_before_it_is_expanded(plan):
@@ -146,3 +146,46 @@ def test_zip_bomb_is_refused_before_it_is_expanded(plan):
         archive.writestr("xl/big.xml", b"0" * (60 * 1024 * 1024))
     with pytest.raises(ValidationError, match="解压后过大"):
         ledger_read(plan=plan, data=buffer.getvalue())
+
+
+def sheet_replaced(plan, sheet_xml: bytes) -> bytes:
+    """The exported ledger with its first sheet's XML swapped for `sheet_xml`."""
+    original = zipfile.ZipFile(io.BytesIO(filled_ledger(plan, {})))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in original.infolist():
+            content = original.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                content = sheet_xml
+            archive.writestr(entry, content)
+    return buffer.getvalue()
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE worksheet [
+<!ENTITY a "lollollollollollollollollollol">
+<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>&c;</t></is></c></row></sheetData></worksheet>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>&secret;</t></is></c></row></sheetData></worksheet>"""
+
+
+@pytest.mark.parametrize("sheet_xml", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["laughs", "xxe"])
+def test_ledger_whose_sheet_declares_entities_is_unreadable_not_a_500(
+    client, office_user, plan, sheet_xml
+):
+    with pytest.raises(ValidationError, match="文件无法读取"):
+        ledger_read(plan=plan, data=sheet_replaced(plan, sheet_xml))
+    client.force_login(office_user)
+    client.raise_request_exception = False
+    upload = SimpleUploadedFile("台账.xlsx", sheet_replaced(plan, sheet_xml))
+    response = client.post(IMPORT, {"plan": plan.pk, "workbook": upload})
+    assert response.status_code in (200, 400)
+    assert "文件无法读取" in response.content.decode()
+    assert "root:" not in response.content.decode()

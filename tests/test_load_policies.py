@@ -191,3 +191,35 @@ def test_gb18030_encoded_document_imports_like_utf8(db, tmp_path):
     plan = Plan.objects.get(source_file="xiangtan-gb18030.txt")
     assert plan.tasks.count() == 10
     assert plan.title.startswith("湘潭市2022年纵深推进")
+
+
+def test_renamed_unit_in_the_alias_file_warns_and_imports_go_on(imported_plans, tmp_path):
+    """The office renamed the bank; the shared CSV still maps its alias to the old name."""
+    bank = Unit.objects.get(name="人民银行湘西州中心支行")
+    bank.name = "中国人民银行湘西州分行"
+    bank.save()
+    changed = tmp_path / XIANGXI
+    changed.write_text(
+        (POLICIES_DIR / XIANGXI).read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+
+    output = run(changed)
+
+    assert "湘西" in output and "更新" in output  # the plan was imported
+    assert "unit_aliases.csv 第2行(人民银行湘西州中心支行,人行湘西州中心支行)" in output
+    assert "已更名为“中国人民银行湘西州分行”" in output
+    assert UnitAlias.objects.get(name="人行湘西州中心支行").unit == bank
+
+
+def test_alias_row_conflicting_with_the_database_is_ignored_with_a_warning(
+    imported_plans, tmp_path
+):
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text(
+        "unit,alias\n州税务局,人行湘西州中心支行\n州税务局,州税务\n", encoding="utf-8"
+    )
+    output = run(POLICIES_DIR / XIANGTAN, "--aliases", aliases)
+    assert "aliases.csv 第2行(州税务局,人行湘西州中心支行)" in output
+    assert "已属于“人民银行湘西州中心支行”,本行已忽略" in output
+    assert UnitAlias.objects.get(name="人行湘西州中心支行").unit.name == "人民银行湘西州中心支行"
+    assert UnitAlias.objects.get(name="州税务").unit.name == "州税务局"  # other rows still load

@@ -124,3 +124,48 @@ def test_office_staff_can_read_import_logs_in_admin_but_not_edit(client, office_
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
     assert client.get("/admin/ops/importlog/add/").status_code == 403
+
+
+def test_server_error_is_logged_to_stderr_as_json_with_its_traceback(office_user, settings):
+    """With DEBUG off, a 500 left no trace: django.request only went to mail_admins."""
+    import io
+
+    from django.test import Client
+
+    settings.DEBUG = False
+    [handler] = [
+        h for h in logging.getLogger("django.request").handlers if h.get_name() == "stderr_json"
+    ]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    client = Client(raise_request_exception=False)
+    client.force_login(office_user)
+    try:
+        with mock.patch(
+            "django.contrib.admin.sites.AdminSite.each_context",
+            side_effect=RuntimeError("boom in the admin"),
+        ):
+            response = client.get("/admin/?token=secret-value")
+    finally:
+        handler.setStream(previous)
+    assert response.status_code == 500
+    [line] = stream.getvalue().splitlines()
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"], entry["status"]) == ("ERROR", "django.request", 500)
+    assert (entry["method"], entry["path"]) == ("GET", "/admin/")
+    assert entry["exception"] == "RuntimeError"
+    assert "Traceback (most recent call last)" in entry["traceback"]
+    assert "boom in the admin" in entry["traceback"]
+    assert "secret-value" not in line
+
+
+def test_healthz_is_503_when_the_connection_was_closed(client, db):
+    from django.db import InterfaceError
+
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=InterfaceError("connection already closed"),
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}

@@ -215,6 +215,32 @@ def test_approved_extension_shows_new_date_and_keeps_the_original_in_the_timelin
     assert "原文:延期至" not in content and "原时限见下方记录" in content
 
 
+def test_timeline_dates_are_beijing_time_at_half_past_midnight(client, setting, office_user):
+    """Decided and reported at 00:30 in Beijing (16:30 UTC the day before): shown as local."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from deadlines.models import DeadlineExtension
+
+    task = setting["task"]
+    client.force_login(setting["lead_user"])
+    client.post(
+        f"/tasks/{task.pk}/extension/",
+        {"requested_due_on": "2030-09-30", "reason": "需等待省级系统对接"},
+    )
+    extension = task.deadline.extensions.get()
+    extension_approve(extension=extension, user=office_user, note="同意")
+    half_past_midnight = datetime(2030, 7, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    DeadlineExtension.objects.filter(pk=extension.pk).update(decided_at=half_past_midnight)
+    client.post(f"/tasks/{task.pk}/report/", report_data(task, text="零点半报送"))
+    ProgressReport.objects.filter(task=task).update(created_at=half_past_midnight)
+
+    content = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert f"已批准({office_user.username},2030-07-01)同意" in content
+    assert "2030-07-01 00:30" in content
+    assert "2030-06-30 16:30" not in content
+
+
 def test_extension_to_an_earlier_date_is_rejected_with_the_form_kept(client, setting):
     task = setting["task"]
     client.force_login(setting["lead_user"])
@@ -331,3 +357,27 @@ def test_task_without_a_deadline_yet_opens_and_takes_reports(client, setting):
     response = client.post(f"/tasks/{task.pk}/report/", report_data(task))
     assert response.status_code == 302
     assert ProgressReport.objects.filter(task=task).count() == 1
+
+
+def test_portal_report_lowering_progress_needs_confirmation(client, setting):
+    task = setting["task"]
+    client.force_login(setting["lead_user"])
+    client.post(f"/tasks/{task.pk}/report/", report_data(task, progress=60))
+    task.refresh_from_db()
+    assert task.progress == 60
+
+    lowered = report_data(task, progress=30, text="核减进度")
+    refused = client.post(f"/tasks/{task.pk}/report/", lowered)
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "进度将由60%降至30%" in content and 'name="confirm_lower"' in content
+    assert "核减进度" in content  # the input is kept
+    task.refresh_from_db()
+    assert task.progress == 60
+
+    response = client.post(f"/tasks/{task.pk}/report/", {**lowered, "confirm_lower": "on"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.progress == 30
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "进展报告:推进中 30%(进度下调)" in page and "进度由60%下调至30%" in page

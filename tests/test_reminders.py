@@ -182,3 +182,36 @@ def test_digest_lists_tasks_published_but_not_acknowledged_in_time(units):
     assert market.subject.endswith(",逾期未签收1项")
     unacknowledged = market.body.split("【交办后逾期未签收】")[1].split("【")[0]
     assert "任务3" in unacknowledged and "任务1" not in unacknowledged
+
+
+def test_past_date_ignores_reports_made_after_it(units):
+    """`--date 2030-06-10` is that day's digest: a report on June 20 had not happened yet."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tasks.models import ProgressReport
+
+    task = units["tasks"]["later"]
+    report = report_submit(
+        task=task,
+        user=units["market_user"],
+        status="in_progress",
+        progress=30,
+        text="六月下旬推进",
+        expected_version=task.version,
+    )
+    later = datetime(2030, 6, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    ProgressReport.objects.filter(pk=report.pk).update(created_at=later)
+    run()
+    market = next(m for m in mail.outbox if m.to == ["scjg@example.gov.cn"])
+    assert f"第{task.number}项" in market.body.split("【本月尚未报送进展】")[1]
+
+
+def test_past_date_lists_a_task_verified_complete_later_as_unreported(units):
+    task = units["tasks"]["later"]
+    task.status = TaskStatus.COMPLETED
+    task.completed_on = date(2030, 6, 25)
+    task.save()
+    run()
+    market = next(m for m in mail.outbox if m.to == ["scjg@example.gov.cn"])
+    assert f"第{task.number}项" in market.body.split("【本月尚未报送进展】")[1]

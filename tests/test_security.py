@@ -114,6 +114,42 @@ def test_lockout_is_per_user_name_so_colleagues_can_still_log_in(client, db, set
     assert client.session["_auth_user_id"]
 
 
+def test_password_spraying_from_one_address_is_locked_out(client, db, settings):
+    """32 failures over 8 user names (4 each, under the per-name limit) from one address."""
+    victim = make_user(username="victim", is_staff=True)
+    names = [f"guess{n}" for n in range(8)]
+    failures = 0
+    for _ in range(4):
+        for name in names:
+            response = client.post("/admin/login/", {"username": name, "password": "Spring2026!"})
+            failures += 1
+            expected = 429 if failures >= settings.LOGIN_IP_FAILURE_LIMIT else 200
+            assert response.status_code == expected, failures
+    locked = client.post("/admin/login/", {"username": "victim", "password": "pw-for-tests-1"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # The victim on another address is not hurt by the attacker's lockout.
+    elsewhere = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "victim", "password": "pw-for-tests-1"},
+        REMOTE_ADDR="10.0.0.8",
+    )
+    assert elsewhere.status_code == 302
+    assert client.session["_auth_user_id"] == str(victim.pk)
+
+
+def test_a_successful_login_does_not_wipe_the_addresses_other_failures(client, db, settings):
+    """An attacker holding one account must not reset the per-address count by logging in."""
+    make_user(username="insider", is_staff=True)
+    for n in range(settings.LOGIN_IP_FAILURE_LIMIT - 1):
+        client.post("/admin/login/", {"username": f"guess{n}", "password": "wrong-password"})
+    ok = client.post("/admin/login/", {"username": "insider", "password": "pw-for-tests-1"})
+    assert ok.status_code == 302
+    client.logout()
+    locked = client.post("/admin/login/", {"username": "another", "password": "wrong-password"})
+    assert locked.status_code == 429
+
+
 def test_successful_login_resets_the_failure_count(client, db, settings):
     make_user(username="target", is_staff=True)
     _fail_logins(client, "/admin/login/", "target", settings.AXES_FAILURE_LIMIT - 1)

@@ -423,3 +423,50 @@ def test_admin_pages_of_every_model_open_for_the_office(client, world):
             assert response.status_code in {200, 302, 403}, (url, response.status_code)
             opened += response.status_code == 200
     assert opened > 30
+
+
+def _is_json(response) -> bool:
+    return response["Content-Type"].split(";")[0].strip() == "application/json"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_api_error_is_json(client, world, role):
+    """Under /api/ an error is the API's JSON error shape, never an HTML page."""
+    logged_in(client, world, role)
+    client.raise_request_exception = False
+    problems = []
+    for name, url, _private, _text in crawl_targets(world):
+        if not url.startswith("/api/") or url.startswith(("/api/docs/", "/api/schema/")):
+            continue
+        for candidate in (url, url.rstrip("/") + "/no-such-thing/"):
+            response = client.get(candidate)
+            if response.status_code >= 400 and not _is_json(response):
+                problems.append(f"{response.status_code} {candidate} ({name}) is not JSON")
+    assert not problems, "\n".join(problems)
+
+
+def test_deeply_nested_json_to_every_api_url_is_a_json_400_never_a_500(client, world):
+    """'[' * 500 + ']' * 500 (1 KB) blew the recursion limit; and deeper still for sure."""
+    logged_in(client, world, "own_unit")
+    client.raise_request_exception = False
+    body = "[" * 5000 + "]" * 5000
+    problems = []
+    for name, url, _private, _text in crawl_targets(world):
+        # The docs and the schema are documents, not endpoints that take a body.
+        if not url.startswith("/api/") or url.startswith(("/api/docs/", "/api/schema/")):
+            continue
+        for method in ("post", "put", "patch"):
+            response = getattr(client, method)(url, body, content_type="application/json")
+            status = response.status_code
+            if status >= 500 or (status >= 400 and not _is_json(response)):
+                problems.append(f"{method.upper()} {url} ({name}) → {status}")
+    assert not problems, "\n".join(problems)
+
+
+def test_unit_list_shows_another_unit_only_the_units_on_its_own_tasks(client, world):
+    logged_in(client, world, "other_unit")
+    names = {row["name"] for row in client.get("/api/units/?page_size=1000").json()["results"]}
+    assert names == {"乙单位"}
+    logged_in(client, world, "own_unit")
+    names = {row["name"] for row in client.get("/api/units/?page_size=1000").json()["results"]}
+    assert names == {"甲单位"}

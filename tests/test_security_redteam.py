@@ -7,6 +7,9 @@
 - Extreme `as_of` dates overflowed the dashboard's date arithmetic (500).
 - Very long search texts reached SQLite as LIKE patterns it refuses (503).
 - A NUL in the admin's list-filter query string reached PostgreSQL (500).
+- (issue 17) A spreadsheet whose sheet XML declares entities (billion laughs, XXE) was
+  a 500 in the ledger and unit-user imports; an API report's file was dropped with a
+  201; a 1 KB deeply nested JSON body was a 500.
 """
 
 import csv
@@ -187,3 +190,90 @@ def test_responses_for_a_signed_in_user_are_not_stored_by_the_browser(client, of
     for url in ("/", f"/tasks/{task.pk}/", "/api/tasks/", "/dashboard/"):
         cache_control = client.get(url)["Cache-Control"]
         assert "no-store" in cache_control and "private" in cache_control, url
+
+
+XXE_SHEET = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&x;</t></is></c></row>'
+    b"</sheetData></worksheet>"
+)
+
+
+def _with_sheet(workbook_bytes: bytes, sheet_xml: bytes) -> bytes:
+    original = zipfile.ZipFile(io.BytesIO(workbook_bytes))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for entry in original.infolist():
+            content = original.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                content = sheet_xml
+            archive.writestr(entry, content)
+    return buffer.getvalue()
+
+
+def test_xxe_spreadsheet_uploads_in_the_admin_are_refused_not_a_500(client, office_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from openpyxl import Workbook
+
+    from tasks.ledger import ledger_workbook
+
+    from .conftest import make_plan
+
+    plan = make_plan()
+    make_task(plan=plan, lead_units=[make_unit()])
+    ledger = io.BytesIO()
+    ledger_workbook(title=plan.title, tasks=plan.tasks.all()).save(ledger)
+    users = io.BytesIO()
+    Workbook().save(users)
+    client.force_login(office_user)
+    client.raise_request_exception = False
+    uploads = [
+        (
+            reverse("admin:tasks_plan_ledger_import"),
+            {"plan": plan.pk},
+            "workbook",
+            _with_sheet(ledger.getvalue(), XXE_SHEET),
+        ),
+        (
+            "/admin/units/unitmembership/import/",
+            {},
+            "file",
+            _with_sheet(users.getvalue(), XXE_SHEET),
+        ),
+    ]
+    for url, data, field, content in uploads:
+        response = client.post(url, {**data, field: SimpleUploadedFile("x.xlsx", content)})
+        assert response.status_code < 500, url
+        assert "文件无法读取" in response.content.decode(), url
+        assert "root:" not in response.content.decode()
+
+
+def test_api_report_never_answers_201_without_the_file_it_was_sent(reported, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    from tasks.models import ProgressReport
+
+    task = reported("第一次")
+    user = ProgressReport.objects.get(task=task).author
+    client = APIClient()
+    client.force_authenticate(user)
+    for field, upload in (
+        ("file", SimpleUploadedFile("报告.pdf", b"%PDF-1.4 ok")),
+        ("attachment", SimpleUploadedFile("报告.pdf", b"MZ\x90\x00 an executable")),
+    ):
+        response = client.post(
+            f"/api/tasks/{task.pk}/reports/",
+            {
+                "status": "in_progress",
+                "progress": 30,
+                "text": "附件",
+                "version": task.version,
+                field: upload,
+            },
+            format="multipart",
+        )
+        assert response.status_code == 400, (field, response.content)
+    assert ProgressReport.objects.filter(task=task).count() == 1

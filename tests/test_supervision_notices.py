@@ -205,3 +205,29 @@ def test_blue_counts_from_publication_for_a_task_never_reported(lead, office_use
     assert propose(date(2020, 6, 17)) == []  # 8 days left
     [notice] = propose(date(2020, 6, 18))  # 7 days left, no report since publication
     assert (notice.task, notice.colour) == (task, NoticeColour.BLUE)
+
+
+def test_verified_completion_closes_the_tasks_open_notices(lead, office_user, client):
+    """A notice no longer waits for an answer (待回复) once its task is 销号."""
+    task = overdue_task(lead)
+    unit_user = make_user(units=[lead])
+    [notice] = propose(date(2020, 7, 1))
+    notice_issue(notices=[notice], user=office_user)
+    other = overdue_task(lead)
+    [proposed] = [n for n in propose(date(2020, 7, 2)) if n.task == other]
+
+    task.refresh_from_db()
+    task_complete_verify(task=task, user=office_user, expected_version=task.version)
+    other.refresh_from_db()
+    task_complete_verify(task=other, user=office_user, expected_version=other.version)
+
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.CLOSED and notice.closed_at is not None
+    assert notice.history.first().history_change_reason == "任务已销号,督办单办结"
+    proposed.refresh_from_db()
+    assert proposed.status == NoticeStatus.CANCELLED  # never reached the unit
+    assert [e["kind"] for e in task_events(task)][-1] == "notice_closed"
+    assert EscalationNotice.objects.counted().filter(pk=notice.pk).exists()
+    client.force_login(unit_user)
+    page = client.get("/supervision/").content.decode()
+    assert "待回复督办单(0)" in page

@@ -357,3 +357,48 @@ def test_scores_page_without_periods_shows_no_empty_picker(db, client):
     content = client.get(reverse("supervision:scores")).content.decode()
     assert 'name="period"' not in content
     assert "暂无已发布的考评结果" in content
+
+
+def test_notice_answer_lowering_progress_asks_for_confirmation_then_is_marked(db, client):
+    """60% → 30% through a notice answer: refused until confirmed, then flagged on the timeline."""
+    from portal.timeline import task_timeline
+    from tasks.models import Task
+
+    unit = make_unit()
+    task = make_task(lead_units=[unit], progress=60, status="in_progress")
+    user = make_user(units=[unit])
+    from tasks.services import report_submit
+
+    report_submit(
+        task=task, user=user, status="in_progress", progress=60, text="六成", expected_version=1
+    )
+    task.refresh_from_db()
+    notice = EscalationNotice.objects.create(
+        task=task,
+        unit=unit,
+        colour=NoticeColour.YELLOW,
+        reason="进度滞后",
+        status=NoticeStatus.ISSUED,
+        confirmed_at=timezone.now(),
+    )
+    client.force_login(user)
+    answer = {
+        "status": "in_progress",
+        "progress": 30,
+        "text": "重新核定进度",
+        "expected_version": task.version,
+    }
+    refused = client.post(reverse("supervision:answer", args=[notice.pk]), answer)
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "进度将由60%降至30%" in content and 'name="confirm_lower"' in content
+    assert Task.objects.get(pk=task.pk).progress == 60
+
+    confirmed = client.post(
+        reverse("supervision:answer", args=[notice.pk]), {**answer, "confirm_lower": "on"}
+    )
+    assert confirmed.status_code == 302
+    task.refresh_from_db()
+    assert task.progress == 30
+    [latest, _] = [e for e in task_timeline(task) if e.kind == "report"]
+    assert latest.title.endswith("(进度下调)") and "进度由60%下调至30%" in latest.notes

@@ -20,12 +20,17 @@ from .roles import LEADER_GROUP, OFFICE_GROUP
 
 
 @transaction.atomic
-def unit_aliases_load(*, path: Path) -> int:
+def unit_aliases_load(*, path: Path, warnings: list[str] | None = None) -> int:
     """Load `unit,alias` rows from a UTF-8 CSV file; returns how many aliases were new.
 
     The canonical unit is created when missing, so an alias works before any plan
-    names the unit. An alias already pointing at another unit is an error, not a move.
+    names the unit; a unit renamed in the admin is found by its former name. A row
+    that conflicts with the database (the alias already belongs to another unit or is a
+    unit itself) is skipped with a warning naming the row, appended to `warnings`:
+    the file is shared and may lag behind renames, and one stale row must not stop
+    every import. A malformed file (header, empty cells) is still an error.
     """
+    warnings = [] if warnings is None else warnings
     created = 0
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -36,22 +41,41 @@ def unit_aliases_load(*, path: Path) -> int:
             alias_name = normalise_unit_name(row["alias"] or "")
             if not unit_name or not alias_name:
                 raise ValidationError(f"{path} 第{line_number}行:单位名称和别名都不能为空")
-            unit, _ = Unit.objects.get_or_create(
-                name=unit_name, defaults={"is_collective": is_collective_unit_name(unit_name)}
-            )
-            if Unit.objects.filter(name=alias_name).exists():
-                raise ValidationError(
-                    f"{path} 第{line_number}行:“{alias_name}”已是独立单位,请先在后台合并单位"
+            where = f"{path.name} 第{line_number}行({unit_name},{alias_name})"
+            unit = _unit_by_current_or_former_name(unit_name)
+            if unit is not None and unit.name != unit_name:
+                warnings.append(f"{where}:单位“{unit_name}”已更名为“{unit.name}”,请更新别名文件")
+            if Unit.objects.filter(name=alias_name).exclude(pk=getattr(unit, "pk", None)).exists():
+                warnings.append(
+                    f"{where}:“{alias_name}”已是独立单位,本行已忽略(请先在后台合并单位)"
                 )
-            alias, was_created = UnitAlias.objects.get_or_create(
-                name=alias_name, defaults={"unit": unit}
-            )
-            if alias.unit_id != unit.pk:
-                raise ValidationError(
-                    f"{path} 第{line_number}行:别名“{alias_name}”已属于“{alias.unit}”"
+                continue
+            existing = UnitAlias.objects.filter(name=alias_name).select_related("unit").first()
+            if existing is not None and (unit is None or existing.unit_id != unit.pk):
+                warnings.append(f"{where}:别名“{alias_name}”已属于“{existing.unit}”,本行已忽略")
+                continue
+            if unit is None:
+                unit = Unit.objects.create(
+                    name=unit_name, is_collective=is_collective_unit_name(unit_name)
                 )
-            created += was_created
+            if existing is None:
+                UnitAlias.objects.create(name=alias_name, unit=unit)
+                created += 1
     return created
+
+
+def _unit_by_current_or_former_name(name: str) -> Unit | None:
+    """The unit called `name`, else the unit that was called so before a rename."""
+    unit = Unit.objects.filter(name=name).first()
+    if unit is not None:
+        return unit
+    former = (
+        Unit.history.filter(name=name)
+        .order_by("-history_date")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return Unit.objects.filter(pk=former).first() if former is not None else None
 
 
 def _move_other_unit_rows(*, source: Unit, target: Unit, handled: set) -> None:
@@ -215,11 +239,16 @@ UNIT_USER_COLUMNS = {
 
 
 def _sheet_rows(file) -> list[tuple[int, dict[str, str]]]:
+    # Rows are read inside the try: read_only parses the sheet lazily, and a sheet
+    # declaring XML entities (refused by defusedxml) or otherwise broken raises there.
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        try:
+            rows = iter(list(workbook.active.iter_rows(values_only=True)))
+        finally:
+            workbook.close()
     except Exception as exc:  # openpyxl raises several types for a non-xlsx file
-        raise ValidationError("无法读取该文件,请上传 .xlsx 格式的 Excel 表格") from exc
-    rows = workbook.active.iter_rows(values_only=True)
+        raise ValidationError("文件无法读取:请上传 .xlsx 格式的 Excel 表格") from exc
     header = [str(cell or "").strip().lower() for cell in next(rows, ())]
     columns = {}
     for key, names in UNIT_USER_COLUMNS.items():
@@ -240,7 +269,6 @@ def _sheet_rows(file) -> list[tuple[int, dict[str, str]]]:
         }
         if any(values.values()):
             result.append((line, values))
-    workbook.close()
     return result
 
 

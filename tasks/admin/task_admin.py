@@ -1,9 +1,10 @@
 """The task change list and change form."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -219,7 +220,17 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.version += 1  # the form checked it was still current in clean()
+            # clean() only read the version; a unit's report may have landed since.
+            # The same conditional UPDATE as the services: zero rows means we lost.
+            expected = form.cleaned_data.get("expected_version")
+            if expected is None:
+                expected = obj.version
+            claimed = Task.objects.filter(pk=obj.pk, version=expected).update(
+                version=F("version") + 1
+            )
+            if not claimed or obj.version != expected:
+                raise TaskVersionConflict(TaskVersionConflict.message)
+            obj.version = expected + 1
         super().save_model(request, obj, form, change)
 
     def get_search_results(self, request, queryset, search_term):
@@ -240,7 +251,17 @@ class TaskAdmin(SimpleHistoryAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The parse check puts the document text beside the parsed fields: it needs width.
         extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except TaskVersionConflict:
+            # Lost the race in save_model (its transaction was rolled back). Showing the
+            # form again runs clean(), which now sees the newer version: the office gets
+            # the conflict message with its input kept.
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except TaskVersionConflict:
+                self.message_user(request, TaskVersionConflict.message, messages.ERROR)
+                return HttpResponseRedirect(request.path)
 
     @admin.display(description="")
     def flag(self, task):

@@ -6,6 +6,7 @@ deletes of protected rows: all of them become 4xx JSON here instead of a 500.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
@@ -23,12 +24,20 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "请求内容过大"
+    default_code = "too_large"
+
+
 def _as_drf(exc):
     # Django's own 404 and 403 (get_object_or_404, an unknown `?format=`, the services'
     # PermissionDenied with its reason) keep their reason and get DRF's codes.
     if isinstance(exc, exceptions.ParseError):
         # DRF's own text is English ("JSON parse error - Expecting ...").
         return exceptions.ParseError("请求内容无法解析:请发送有效的 JSON(或表单)数据")
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

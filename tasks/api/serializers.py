@@ -3,6 +3,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tasks.attachments import ALLOWED_LABEL
 from tasks.choices import TaskStatus
 from tasks.models import (
     SECTION_PARENT_MESSAGE,
@@ -230,9 +231,11 @@ class ProgressReportSerializer(DescribedModelSerializer):
             "status",
             "progress",
             "text",
+            "attachment_name",
             "created_at",
         )
         read_only_fields = fields
+        extra_kwargs = {"attachment_name": {"help_text": "附件的原文件名;没有附件时为空"}}
 
 
 class VersionedSerializer(DescribedSerializer):
@@ -252,6 +255,14 @@ class ReportCreateSerializer(VersionedSerializer):
     text = serializers.CharField(label="进展情况", max_length=10000)
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True, label="报送单位ID(可选)"
+    )
+    attachment = serializers.FileField(
+        required=False,
+        allow_null=True,
+        allow_empty_file=True,  # the service's check says why an empty file is refused
+        label="附件(可选)",
+        help_text=f"以 multipart/form-data 上传;{ALLOWED_LABEL},不超过10MB,按文件内容检查;"
+        "不符合时返回400并说明原因",
     )
 
 

@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -176,6 +177,12 @@ class TaskViewSet(viewsets.ModelViewSet):
         if request.method == "GET":
             reports = task.reports.select_related("unit", "author").order_by("-created_at", "-pk")
             return self._page_of(reports, ProgressReportSerializer)
+        unknown_files = sorted(set(request.FILES) - {"attachment"})
+        if unknown_files:
+            # A file under another name would otherwise be dropped without a word.
+            raise ValidationError(
+                {name: ["附件请用字段名 attachment 上传"] for name in unknown_files}
+            )
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
@@ -187,6 +194,7 @@ class TaskViewSet(viewsets.ModelViewSet):
             text=values["text"],
             expected_version=values["version"],
             unit=values.get("unit"),
+            attachment=values.get("attachment"),
         )
         return report_reply(report)
 

@@ -1,10 +1,12 @@
-from django.db.models import Count
+from django.db.models import Count, Q
 from rest_framework import viewsets
 
 from tasks.api.permissions import OfficeEditsOthersRead, StaffReadsOfficeEdits
 from tasks.api.views import AnnotatedReplyMixin
+from tasks.models import Task
 from units.filtersets import UnitAliasFilterSet, UnitFilterSet, UnitMembershipFilterSet
 from units.models import Unit, UnitAlias, UnitMembership
+from units.roles import sees_all_tasks
 
 from .serializers import UnitAliasSerializer, UnitMembershipSerializer, UnitSerializer
 
@@ -15,11 +17,21 @@ class UnitViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
-        return (
-            Unit.objects.annotate(task_count=Count("task_units__task", distinct=True))
-            .prefetch_related("aliases")
-            .order_by("name")
-        )
+        """Every unit for office staff and leaders; a unit user sees the units on the tasks
+        it may see, each counted over those tasks only (no other units' workload)."""
+        user = self.request.user
+        if sees_all_tasks(user):
+            units = Unit.objects.annotate(task_count=Count("task_units__task", distinct=True))
+        else:
+            visible = Task.objects.visible_to(user).values("pk")
+            units = Unit.objects.annotate(
+                task_count=Count(
+                    "task_units__task",
+                    filter=Q(task_units__task__in=visible),
+                    distinct=True,
+                )
+            ).filter(task_count__gt=0)
+        return units.prefetch_related("aliases").order_by("name")
 
 
 class UnitAliasViewSet(viewsets.ModelViewSet):

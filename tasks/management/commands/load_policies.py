@@ -54,9 +54,12 @@ class Command(BaseCommand):
 
         if aliases and not dry_run:
             try:
-                unit_aliases_load(path=Path(aliases))
+                alias_warnings = []
+                unit_aliases_load(path=Path(aliases), warnings=alias_warnings)
             except (OSError, ValidationError) as exc:
                 raise CommandError(f"单位别名文件 {aliases}: {exc}") from exc
+            for warning in alias_warnings:
+                self.stdout.write(self.style.WARNING(f"单位别名文件:{warning}"))
 
         for path, text, parsed in documents:
             if dry_run:
