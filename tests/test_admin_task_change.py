@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from deadlines.models import Milestone
@@ -231,13 +232,17 @@ def test_model_rules_hold_in_the_admin_as_in_the_api():
         ongoing_with_date.clean()
 
 
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="needs two concurrent connections (PostgreSQL; SQLite locks the file)",
+)
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_admin_save_and_unit_report_on_postgresql(office_user, monkeypatch):
+def test_concurrent_admin_save_and_unit_report_on_postgresql(monkeypatch):
     """The audit's race with two real connections: the report commits while the admin's
     POST sits between clean() and save_model(). PostgreSQL only (SQLite locks the file)."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
     from django.test import Client
     from rest_framework.test import APIClient
 
@@ -245,8 +250,11 @@ def test_concurrent_admin_save_and_unit_report_on_postgresql(office_user, monkey
 
     from .conftest import make_user
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs two concurrent connections (PostgreSQL)")
+    # A superuser, not the 优化办 group: earlier live-server tests flush the rows that
+    # data migrations made, and this transactional test sees the flushed database.
+    office_user = make_user(is_staff=True, username="并发办公室")
+    office_user.is_superuser = True
+    office_user.save(update_fields=["is_superuser"])
     unit = make_unit("并发牵头局")
     task = make_task(lead_units=[unit])
     unit_user = make_user(units=[unit])
