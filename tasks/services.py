@@ -12,14 +12,16 @@ from django.utils import timezone
 
 from deadlines.choices import DeadlineSource
 from deadlines.models import Deadline, Milestone
+from regions.models import Region
 from units.choices import UnitRole
 from units.models import Unit
 
 from . import rules
 from .attachments import attachment_validate
 from .choices import TaskStatus
-from .importer import is_collective_unit_name
+from .importer import KnownRegion, is_collective_unit_name, unit_government
 from .importer.document import WARNING_NO_LEAD
+from .importer.government import RegionIndex
 from .importer.parsed import ParsedPlan, ParsedTask
 from .models import Plan, ProgressReport, Section, Task, TaskUnit
 
@@ -44,26 +46,82 @@ class PlanImportResult:
     deadlines_ongoing: int = 0
     milestones: int = 0
     warnings: list[str] = field(default_factory=list)
+    region: Region | None = None  # the plan's government
 
 
 def content_hash(source_text: str) -> str:
     return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
 
 
-class _UnitResolver:
-    """Finds or creates units by name (or alias) once per import, counting new ones."""
+def known_regions() -> RegionIndex:
+    """Every region in the database, as the importer's plain `KnownRegion` rows."""
+    rows = Region.objects.values_list(
+        "code", "name", "short_name", "abbreviation", "level", "parent__code", "pk"
+    )
+    return RegionIndex(
+        KnownRegion(
+            code=code or f"#{pk}",
+            name=name,
+            short_name=short_name,
+            abbreviation=abbreviation,
+            level=level,
+            parent_code=parent_code or "",
+        )
+        for code, name, short_name, abbreviation, level, parent_code, pk in rows
+    )
 
-    def __init__(self):
+
+def _region_by_known_code(code: str) -> Region:
+    return (
+        Region.objects.get(pk=int(code[1:]))
+        if code.startswith("#")
+        else Region.objects.get(code=code)
+    )
+
+
+def plan_region_of(parsed: ParsedPlan) -> Region | None:
+    """The region the importer read from the document, or None when undetermined."""
+    return _region_by_known_code(parsed.region_code) if parsed.region_code else None
+
+
+class _UnitResolver:
+    """Finds or creates units by name (or alias) once per import, counting new ones.
+
+    With the plan's region, each name is resolved in its own government: relative
+    names in the plan's, names carrying a known place in that place's (see
+    `importer.government.unit_government`).
+    """
+
+    def __init__(self, region: Region | None = None):
         self._by_name: dict[str, Unit] = {}
+        self._regions: dict[str, Region] = {}
         self.new_ids: set[int] = set()
         self.used_ids: set[int] = set()
+        self.region = region
+        if region is not None:
+            self._index = known_regions()
+            self._plan_region = next(
+                r for r in self._index.regions if r.code in (region.code, f"#{region.pk}")
+            )
+            self._regions[self._plan_region.code] = region
+
+    def region_for(self, name: str) -> Region | None:
+        if self.region is None:
+            return None
+        known = unit_government(name, self._plan_region, self._index)
+        if known.code not in self._regions:
+            self._regions[known.code] = _region_by_known_code(known.code)
+        return self._regions[known.code]
 
     def get(self, name: str) -> Unit:
         unit = self._by_name.get(name)
         if unit is None:
-            unit = Unit.objects.resolve(name)
+            region = self.region_for(name)
+            unit = Unit.objects.resolve(name, region=region)
             if unit is None:
-                unit = Unit.objects.create(name=name, is_collective=is_collective_unit_name(name))
+                unit = Unit.objects.create(
+                    name=name, region=region, is_collective=is_collective_unit_name(name)
+                )
                 self.new_ids.add(unit.pk)
             self._by_name[name] = unit
         self.used_ids.add(unit.pk)
@@ -72,9 +130,18 @@ class _UnitResolver:
 
 @transaction.atomic
 def plan_import(
-    *, parsed: ParsedPlan, source_file: str, source_text: str, dry_run: bool = False
+    *,
+    parsed: ParsedPlan,
+    source_file: str,
+    source_text: str,
+    dry_run: bool = False,
+    region: Region | None = None,
 ) -> PlanImportResult:
     """Create or update a plan from a parsed document, in one transaction.
+
+    The plan's government is `region`, else the one read from the document
+    (`parsed.region_code`), else the one the plan already has. Its units are
+    resolved in their governments; without any region they are matched by name alone.
 
     Re-importing an unchanged document (same content hash) writes nothing. A changed
     document updates what came from the document; progress, status, manual deadlines,
@@ -95,7 +162,13 @@ def plan_import(
     for task in parsed.tasks:
         result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
 
-    if plan is not None and plan.content_hash == digest:
+    region = region or plan_region_of(parsed) or (plan.region if plan is not None else None)
+    result.region = region
+    if (
+        plan is not None
+        and plan.content_hash == digest
+        and plan.region_id == (region.pk if region else None)
+    ):
         result.outcome = "unchanged"
         result.plan_id = plan.pk
         return result
@@ -109,6 +182,7 @@ def plan_import(
         "source_text": source_text,
         "content_hash": digest,
         "import_warnings": list(parsed.warnings),
+        "region": region,
     }
     if plan is None:
         plan = Plan.objects.create(source_file=source_file, **plan_fields)
@@ -119,7 +193,7 @@ def plan_import(
     result.plan_id = plan.pk
 
     sections = _sync_sections(plan, parsed)
-    units = _UnitResolver()
+    units = _UnitResolver(region)
     year_end = date(parsed.year, 12, 31)
     existing = {task.number: task for task in plan.tasks.all()}
     for parsed_task in parsed.tasks:

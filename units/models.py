@@ -2,15 +2,40 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+FULL_NAME_SEPARATOR = " · "
+_ANY_REGION = object()
+
 
 class UnitQuerySet(models.QuerySet):
-    def resolve(self, name: str):
-        """Return the unit called `name` directly or through an alias, or None."""
-        unit = self.filter(name=name).first()
+    def resolve(self, name: str, region=_ANY_REGION):
+        """Return the unit called `name` directly or through an alias, or None.
+
+        With `region` (a Region or None) only that government's units count: same-named
+        units of different governments are different units. `name` may also be a full
+        name such as "湘潭市 · 市行政审批局". Without either, the first unit of that name.
+        """
+        name = (name or "").strip()
+        if region is _ANY_REGION and FULL_NAME_SEPARATOR.strip() in name:
+            from regions.models import Region
+
+            place, _, name = (part.strip() for part in name.rpartition(FULL_NAME_SEPARATOR.strip()))
+            region = Region.objects.find(place)
+            if region is None:
+                return None
+        units = self.select_related("region")
+        aliases = UnitAlias.objects.select_related("unit__region")
+        if region is not _ANY_REGION:
+            units = units.filter(region=region)
+            aliases = aliases.filter(unit__region=region)
+        unit = units.filter(name=name).order_by("pk").first()
         if unit is None:
-            alias = UnitAlias.objects.select_related("unit").filter(name=name).first()
+            alias = aliases.filter(name=name).order_by("pk").first()
             unit = alias.unit if alias else None
         return unit
+
+    def with_region(self):
+        """Units with their government loaded, for `full_name`."""
+        return self.select_related("region")
 
 
 class Unit(models.Model):
@@ -72,7 +97,7 @@ class Unit(models.Model):
         """The name with its government, e.g. 襄阳市 · 市行政审批局 (select_related("region"))."""
         if self.region_id is None:
             return self.name
-        return f"{self.region.display_name} · {self.name}"
+        return f"{self.region.display_name}{FULL_NAME_SEPARATOR}{self.name}"
 
 
 class UnitAlias(models.Model):

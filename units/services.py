@@ -21,35 +21,43 @@ from .roles import LEADER_GROUP, OFFICE_GROUP
 
 @transaction.atomic
 def unit_aliases_load(*, path: Path) -> int:
-    """Load `unit,alias` rows from a UTF-8 CSV file; returns how many aliases were new.
+    """Load `unit,alias[,region]` rows from a UTF-8 CSV file; returns how many aliases were new.
 
-    The canonical unit is created when missing, so an alias works before any plan
-    names the unit. An alias already pointing at another unit is an error, not a move.
+    `region` (a region's code or name) is the government of the unit; aliases work
+    within it, so 州市场监管局 of 湘西州 never finds another 州's bureau. Without it the
+    unit is matched by name alone (units without a government). The canonical unit is
+    created when missing, so an alias works before any plan names the unit. An alias
+    already pointing at another unit is an error, not a move. All rows or none.
     """
+    from regions.models import Region
+
     created = 0
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or {"unit", "alias"} - set(reader.fieldnames):
-            raise ValidationError(f"{path}: 表头必须包含 unit,alias 两列")
+            raise ValidationError(f"{path}: 表头必须包含 unit,alias 两列(可选 region 列)")
         for line_number, row in enumerate(reader, start=2):
+            where = f"{path} 第{line_number}行"
             unit_name = normalise_unit_name(row["unit"] or "")
             alias_name = normalise_unit_name(row["alias"] or "")
             if not unit_name or not alias_name:
-                raise ValidationError(f"{path} 第{line_number}行:单位名称和别名都不能为空")
+                raise ValidationError(f"{where}:单位名称和别名都不能为空")
+            region_text = (row.get("region") or "").strip()
+            region = Region.objects.find(region_text) if region_text else None
+            if region_text and region is None:
+                raise ValidationError(f"{where}:区划“{region_text}”不存在")
             unit, _ = Unit.objects.get_or_create(
-                name=unit_name, defaults={"is_collective": is_collective_unit_name(unit_name)}
+                name=unit_name,
+                region=region,
+                defaults={"is_collective": is_collective_unit_name(unit_name)},
             )
-            if Unit.objects.filter(name=alias_name).exists():
-                raise ValidationError(
-                    f"{path} 第{line_number}行:“{alias_name}”已是独立单位,请先在后台合并单位"
-                )
+            if Unit.objects.filter(name=alias_name, region=region).exists():
+                raise ValidationError(f"{where}:“{alias_name}”已是独立单位,请先在后台合并单位")
             alias, was_created = UnitAlias.objects.get_or_create(
                 name=alias_name, defaults={"unit": unit}
             )
             if alias.unit_id != unit.pk:
-                raise ValidationError(
-                    f"{path} 第{line_number}行:别名“{alias_name}”已属于“{alias.unit}”"
-                )
+                raise ValidationError(f"{where}:别名“{alias_name}”已属于“{alias.unit}”")
             created += was_created
     return created
 
