@@ -207,6 +207,10 @@ def detect_government(*, doc_number: str, issuer: str, title: str, regions) -> G
                     vote(index.by_code[code], _DOC_NUMBER_VOTE, f"文号“{doc_number}”")
 
     guess = GovernmentGuess()
+    # A 文号 character alone is not enough (永政办发 may be 永州市's or an unknown 永宁县's):
+    # the issuer or the title must name the place.
+    named = {code for code, reasons in evidence.items() if not all("文号" in r for r in reasons)}
+    votes = {code: count for code, count in votes.items() if code in named}
     if not votes:
         return guess
     best = max(votes.values())
