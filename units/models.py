@@ -144,6 +144,11 @@ class UnitMembership(models.Model):
         max_length=50,
         blank=True,
     )
+    needs_review = models.BooleanField(
+        "待核对",
+        default=False,
+        help_text="升级时由同名合并单位拆分而来:该用户已加入拆出的每个单位,请核对后保留其真正所属的单位",
+    )
 
     class Meta:
         verbose_name = "单位成员"
