@@ -122,6 +122,11 @@ def unit_merge(*, source: Unit, target: Unit, user) -> Unit:
         raise PermissionDenied("只有优化办可以合并单位")
     if source.pk == target.pk:
         raise ValidationError("不能把单位合并到它自己")
+    if source.region_id != target.region_id:
+        raise ValidationError(
+            f"“{source.full_name}”和“{target.full_name}”属于不同的政府,不能合并;"
+            "同名单位属于不同政府时是不同的单位"
+        )
 
     target_links = {
         (link.task_id, link.role): link for link in TaskUnit.objects.filter(unit=target)
