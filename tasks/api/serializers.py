@@ -44,8 +44,18 @@ class DescribedSerializer(DescribedSerializerMixin, serializers.Serializer):
     pass
 
 
+class RegionRefSerializer(DescribedSerializer):
+    """A government (行政区划) as other systems need it to tell same-named units apart."""
+
+    id = serializers.IntegerField(label="区划ID")
+    code = serializers.CharField(allow_null=True, label="区划代码(GB/T 2260)")
+    name = serializers.CharField(label="区划名称")
+    level = serializers.CharField(label="层级(province/city/county)")
+
+
 class PlanSerializer(DescribedModelSerializer):
     task_count = serializers.IntegerField(read_only=True, label="任务数")
+    region = RegionRefSerializer(allow_null=True, read_only=True, label="发文政府")
     source_text = serializers.CharField(
         write_only=True, required=False, allow_blank=True, label="原文"
     )
@@ -60,6 +70,7 @@ class PlanSerializer(DescribedModelSerializer):
             "issued_on",
             "year",
             "source_file",
+            "region",
             "task_count",
             "source_text",
         )
@@ -102,7 +113,8 @@ class SectionSerializer(DescribedModelSerializer):
 
 class UnitRefSerializer(DescribedSerializer):
     id = serializers.IntegerField(label="单位ID")
-    name = serializers.CharField(label="单位名称")
+    name = serializers.CharField(label="单位名称(文件中的写法)")
+    region = RegionRefSerializer(allow_null=True, read_only=True, label="所属政府")
 
 
 class TaskMilestoneSerializer(DescribedSerializer):

@@ -56,7 +56,11 @@ class PlanViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
-        return Plan.objects.annotate(task_count=Count("tasks")).order_by("-year", "title")
+        return (
+            Plan.objects.annotate(task_count=Count("tasks"))
+            .select_related("region")
+            .order_by("-year", "title")
+        )
 
     @extend_schema(
         summary="下载方案责任分解表(Excel 台账)",

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from tasks.api.serializers import DescribedModelSerializer
+from tasks.api.serializers import DescribedModelSerializer, RegionRefSerializer
 from units.models import Unit, UnitAlias, UnitMembership
 
 
@@ -10,10 +10,12 @@ class UnitSerializer(DescribedModelSerializer):
         many=True, read_only=True, slug_field="name", label="别名"
     )
     task_count = serializers.IntegerField(read_only=True, label="任务数")
+    region = RegionRefSerializer(allow_null=True, read_only=True, label="所属政府")
+    full_name = serializers.CharField(read_only=True, label="全称(含所属政府)")
 
     class Meta:
         model = Unit
-        fields = ("id", "name", "aliases", "is_collective", "task_count")
+        fields = ("id", "name", "region", "full_name", "aliases", "is_collective", "task_count")
 
 
 class UnitAliasSerializer(DescribedModelSerializer):
@@ -33,7 +35,19 @@ class UnitMembershipSerializer(DescribedModelSerializer):
     )
     username = serializers.CharField(source="user.username", read_only=True, label="用户名")
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, label="单位全称(含所属政府)"
+    )
 
     class Meta:
         model = UnitMembership
-        fields = ("id", "user", "username", "unit", "unit_name", "phone")
+        fields = (
+            "id",
+            "user",
+            "username",
+            "unit",
+            "unit_name",
+            "unit_full_name",
+            "phone",
+            "needs_review",
+        )

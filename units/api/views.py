@@ -17,6 +17,7 @@ class UnitViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return (
             Unit.objects.annotate(task_count=Count("task_units__task", distinct=True))
+            .select_related("region")
             .prefetch_related("aliases")
             .order_by("name")
         )
@@ -35,4 +36,6 @@ class UnitMembershipViewSet(viewsets.ModelViewSet):
     serializer_class = UnitMembershipSerializer
     filterset_class = UnitMembershipFilterSet
     permission_classes = [StaffReadsOfficeEdits]
-    queryset = UnitMembership.objects.select_related("user", "unit").order_by("unit__name", "pk")
+    queryset = UnitMembership.objects.select_related("user", "unit__region").order_by(
+        "unit__name", "pk"
+    )
