@@ -54,21 +54,30 @@ def content_hash(source_text: str) -> str:
 
 
 def known_regions() -> RegionIndex:
-    """Every region in the database, as the importer's plain `KnownRegion` rows."""
+    """Every region in the database, as the importer's plain `KnownRegion` rows.
+
+    `index.pks` maps each row's code (a region without a GB/T code gets "#<id>") to its id.
+    """
     rows = Region.objects.values_list(
-        "code", "name", "short_name", "abbreviation", "level", "parent__code", "pk"
+        "code", "name", "short_name", "abbreviation", "level", "parent__code", "parent_id", "pk"
     )
-    return RegionIndex(
+    rows = [
+        (code or f"#{pk}", name, short, abbreviation, level, parent_code, parent_id, pk)
+        for code, name, short, abbreviation, level, parent_code, parent_id, pk in rows
+    ]
+    index = RegionIndex(
         KnownRegion(
-            code=code or f"#{pk}",
+            code=code,
             name=name,
             short_name=short_name,
             abbreviation=abbreviation,
             level=level,
-            parent_code=parent_code or "",
+            parent_code=parent_code or (f"#{parent_id}" if parent_id else ""),
         )
-        for code, name, short_name, abbreviation, level, parent_code, pk in rows
+        for code, name, short_name, abbreviation, level, parent_code, parent_id, _ in rows
     )
+    index.pks = {row[0]: row[-1] for row in rows}
+    return index
 
 
 def _region_by_known_code(code: str) -> Region:
@@ -94,33 +103,31 @@ class _UnitResolver:
 
     def __init__(self, region: Region | None = None):
         self._by_name: dict[str, Unit] = {}
-        self._regions: dict[str, Region] = {}
         self.new_ids: set[int] = set()
         self.used_ids: set[int] = set()
         self.region = region
         if region is not None:
             self._index = known_regions()
             self._plan_region = next(
-                r for r in self._index.regions if r.code in (region.code, f"#{region.pk}")
+                known
+                for code, known in self._index.by_code.items()
+                if self._index.pks[code] == region.pk
             )
-            self._regions[self._plan_region.code] = region
 
-    def region_for(self, name: str) -> Region | None:
+    def region_id_for(self, name: str) -> int | None:
+        """The id of the government `name` means in this plan (None without a plan region)."""
         if self.region is None:
             return None
-        known = unit_government(name, self._plan_region, self._index)
-        if known.code not in self._regions:
-            self._regions[known.code] = _region_by_known_code(known.code)
-        return self._regions[known.code]
+        return self._index.pks[unit_government(name, self._plan_region, self._index).code]
 
     def get(self, name: str) -> Unit:
         unit = self._by_name.get(name)
         if unit is None:
-            region = self.region_for(name)
-            unit = Unit.objects.resolve(name, region=region)
+            region_id = self.region_id_for(name)
+            unit = Unit.objects.resolve(name, region=region_id)
             if unit is None:
                 unit = Unit.objects.create(
-                    name=name, region=region, is_collective=is_collective_unit_name(name)
+                    name=name, region_id=region_id, is_collective=is_collective_unit_name(name)
                 )
                 self.new_ids.add(unit.pk)
             self._by_name[name] = unit
@@ -539,7 +546,7 @@ def task_update(*, task: Task, user, expected_version: int, changes: dict) -> Ta
 
 
 def plan_import_preview(
-    *, parsed: ParsedPlan, source_file: str, source_text: str
+    *, parsed: ParsedPlan, source_file: str, source_text: str, region: Region | None = None
 ) -> PlanImportResult:
     """What `plan_import` would do, read in a fixed number of queries (nothing written).
 
@@ -561,21 +568,33 @@ def plan_import_preview(
     )
     for task in parsed.tasks:
         result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
+    region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
+    result.region = region
     if plan is not None:
         result.plan_id = plan.pk
-        if plan.content_hash == content_hash(source_text):
+        same_region = plan.region_id == (region.pk if region else None)
+        if plan.content_hash == content_hash(source_text) and same_region:
             result.outcome = "unchanged"
             return result
 
     names = {name for t in parsed.tasks for name in (*t.lead_units, *t.responsible_units)}
+    # Each name in the government it means in this plan, as `plan_import` resolves it.
+    resolver = _UnitResolver(region)
+    wanted = {name: (resolver.region_id_for(name), name) for name in names}
     # Lowest id first, as `Unit.objects.resolve` (`.first()`) picks it.
-    known = dict(Unit.objects.filter(name__in=names).order_by("-pk").values_list("name", "pk"))
-    aliases = dict(
-        UnitAlias.objects.filter(name__in=names - known.keys())
+    known = {
+        (region_id, name): pk
+        for region_id, name, pk in Unit.objects.filter(name__in=names)
         .order_by("-pk")
-        .values_list("name", "unit_id")
-    )
-    used = {known.get(name) or aliases.get(name) or ("new", name) for name in names}
+        .values_list("region_id", "name", "pk")
+    }
+    aliases = {
+        (region_id, name): unit_id
+        for region_id, name, unit_id in UnitAlias.objects.filter(name__in=names)
+        .order_by("-pk")
+        .values_list("unit__region_id", "name", "unit_id")
+    }
+    used = {known.get(key) or aliases.get(key) or ("new", key) for key in wanted.values()}
     result.units_new = sum(1 for key in used if isinstance(key, tuple))
     result.units_existing = len(used) - result.units_new
 

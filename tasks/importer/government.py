@@ -101,6 +101,7 @@ class RegionIndex:
     def __init__(self, regions):
         self.regions = list(regions)
         self.by_code = {region.code: region for region in self.regions}
+        self.pks: dict[str, int] = {}  # filled by the caller that knows the database ids
         self._spellings: list[tuple[str, KnownRegion]] = sorted(
             (
                 (spelling, region)
