@@ -30,7 +30,7 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
     units appear: a lead unit sharing the task does not see another unit's notices.
     """
     entries = []
-    for report in task.reports.select_related("unit", "author"):
+    for report in task.reports.select_related("unit__region", "author"):
         entries.append(
             TimelineEntry(
                 at=report.created_at,

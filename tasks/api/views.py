@@ -178,7 +178,9 @@ class TaskViewSet(viewsets.ModelViewSet):
     def reports(self, request, pk=None, format=None):  # format: the router's .json suffix
         task = self.get_object()
         if request.method == "GET":
-            reports = task.reports.select_related("unit", "author").order_by("-created_at", "-pk")
+            reports = task.reports.select_related("unit__region", "author").order_by(
+                "-created_at", "-pk"
+            )
             return self._page_of(reports, ProgressReportSerializer)
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -242,7 +244,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         if request.method == "GET":
             extensions = (
                 DeadlineExtension.objects.filter(deadline__task=task)
-                .select_related("deadline", "unit")
+                .select_related("deadline", "unit__region")
                 .order_by("-created_at", "-pk")
             )
             return self._page_of(extensions, DeadlineExtensionSerializer)
@@ -295,7 +297,7 @@ class TaskUnitViewSet(viewsets.ModelViewSet):
         tasks = Task.objects.visible_to(self.request.user)
         return (
             TaskUnit.objects.filter(task__in=tasks.values("pk"))
-            .select_related("unit")
+            .select_related("unit__region")
             .order_by("task_id", "role", "position")
         )
 
@@ -312,7 +314,7 @@ class ProgressReportViewSet(
         tasks = Task.objects.visible_to(self.request.user)
         return (
             ProgressReport.objects.filter(task__in=tasks.values("pk"))
-            .select_related("unit", "author")
+            .select_related("unit__region", "author")
             .order_by("-created_at", "-pk")
         )
 
