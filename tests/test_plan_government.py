@@ -222,3 +222,27 @@ def test_alias_file_with_an_unknown_region_is_refused_and_writes_nothing(tmp_pat
         run(POLICIES_DIR / XIANGTAN, "--aliases", path)
     assert not UnitAlias.objects.exists()
     assert not Plan.objects.exists()
+
+
+# --------------------------------------------------------------------------- full names where units are shown
+
+
+def test_dashboard_and_bulletin_rank_each_citys_bureau_separately(
+    imported_plans, leader_user, client
+):
+    client.force_login(leader_user)
+    page = client.get("/dashboard/", {"as_of": "2023-01-01", "units": "all"}).content.decode()
+    assert '<td class="unit">襄阳市 · 市行政审批局</td>' in page
+    assert '<td class="unit">湘潭市 · 市行政审批局</td>' in page
+    bulletin = client.get("/dashboard/bulletin/", {"as_of": "2023-01-01"}).content.decode()
+    assert "襄阳市 · 市行政审批局" in bulletin and "湘潭市 · 市行政审批局" in bulletin
+    data = client.get("/api/dashboard/", {"as_of": "2023-01-01"}).json()
+    bureaus = sorted(u["unit_full_name"] for u in data["by_unit"] if u["unit"] == "市行政审批局")
+    assert bureaus == ["湘潭市 · 市行政审批局", "襄阳市 · 市行政审批局"]
+
+
+def test_portal_task_page_names_units_with_their_government(imported_plans, office_user, client):
+    task = imported_plans[XIANGTAN].tasks.get(number=1)
+    client.force_login(office_user)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "湘潭市 · 市" in page

@@ -6,6 +6,11 @@ FULL_NAME_SEPARATOR = " · "
 _ANY_REGION = object()
 
 
+def unit_full_name(name: str, region_name: str | None) -> str:
+    """ "襄阳市 · 市行政审批局" from a unit's name and its government's display name."""
+    return f"{region_name}{FULL_NAME_SEPARATOR}{name}" if region_name else name
+
+
 class UnitQuerySet(models.QuerySet):
     def resolve(self, name: str, region=_ANY_REGION):
         """Return the unit called `name` directly or through an alias, or None.
@@ -104,7 +109,7 @@ class Unit(models.Model):
         """The name with its government, e.g. 襄阳市 · 市行政审批局 (select_related("region"))."""
         if self.region_id is None:
             return self.name
-        return f"{self.region.display_name}{FULL_NAME_SEPARATOR}{self.name}"
+        return unit_full_name(self.name, self.region.display_name)
 
 
 class UnitAlias(models.Model):
