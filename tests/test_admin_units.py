@@ -74,3 +74,25 @@ def test_office_reviews_members_of_split_units(client, office_user):
     client.post(url, {"action": "mark_reviewed", "_selected_action": [flagged.pk]})
     flagged.refresh_from_db()
     assert not flagged.needs_review
+
+
+def test_unit_cannot_be_moved_to_a_region_of_another_province(client, office_user, imported_plans):
+    from regions.models import Region
+
+    unit = Unit.objects.get(name="州行政审批服务局")
+    client.force_login(office_user)
+    response = client.post(
+        reverse("admin:units_unit_change", args=[unit.pk]),
+        {
+            "name": unit.name,
+            "region": Region.objects.get(code="420600").pk,
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "不能改属湖北省的襄阳市" in response.content.decode()
+    unit.refresh_from_db()
+    assert unit.region.code == "433100"

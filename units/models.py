@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -104,12 +105,39 @@ class Unit(models.Model):
     def __str__(self):
         return self.full_name
 
+    def clean(self):
+        """A unit stays in the province of the plans that name it (no move to another province)."""
+        super().clean()
+        if self.pk is None or self.region_id is None:
+            return
+        from regions.models import Region
+        from tasks.models import Plan
+
+        chosen = Region.objects.get(pk=self.region_id)
+        province = _province_of(chosen)
+        plans = Plan.objects.filter(tasks__task_units__unit=self, region__isnull=False).distinct()
+        for plan in plans.select_related("region__parent__parent"):
+            if _province_of(plan.region) != province:
+                raise ValidationError(
+                    {
+                        "region": f"“{self.name}”在{plan.region.display_name}的方案《{plan.title}》中"
+                        f"承担任务,不能改属{province.display_name}的{chosen.display_name};"
+                        "不同省份的同名单位请新建单位"
+                    }
+                )
+
     @property
     def full_name(self) -> str:
         """The name with its government, e.g. 襄阳市 · 市行政审批局 (select_related("region"))."""
         if self.region_id is None:
             return self.name
         return unit_full_name(self.name, self.region.display_name)
+
+
+def _province_of(region):
+    while region.parent_id is not None:
+        region = region.parent
+    return region
 
 
 class UnitAlias(models.Model):
