@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from ops.models import ImportLog
@@ -209,6 +210,16 @@ def test_an_alias_only_works_in_its_own_government(imported_plans):
     assert Unit.objects.resolve("州市场监管局", region=xiangxi) == bureau
     other = Region.objects.create(name="恩施土家族苗族自治州", short_name="恩施州", level="city")
     assert Unit.objects.resolve("州市场监管局", region=other) is None
+    # Another 州 may use the same alias for its own bureau; within one government it is unique.
+    enshi = Unit.objects.create(name="州市场监督管理局", region=other)
+    alias = UnitAlias(unit=enshi, name="州市场监管局")
+    alias.full_clean()
+    alias.save()
+    assert Unit.objects.resolve("州市场监管局", region=other) == enshi
+    assert Unit.objects.resolve("州市场监管局", region=xiangxi) == bureau
+    duplicate = UnitAlias(unit=Unit.objects.get(name="州生态环境局"), name="州市场监管局")
+    with pytest.raises(ValidationError, match="已属于“湘西州 · 州市场监督管理局”"):
+        duplicate.full_clean()
     assert Unit.objects.resolve("湘西州 · 州市场监管局") == bureau
     assert Unit.objects.resolve("湘潭市 · 市行政审批局").region.code == "430300"
 

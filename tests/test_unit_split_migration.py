@@ -121,6 +121,7 @@ def test_upgrade_splits_merged_units_and_moves_their_rows():
     merged = Unit.objects.get(name="市行政审批局")
     assert merged.region is None and not Plan.objects.exclude(region=None).exists()
     user, rows, score = fill(merged)
+    UnitAlias.objects.create(unit=merged, name="市审批局")
     before = counts()
     merged_names = {"市行政审批局", "市财政局", "市发改委", "市司法局", "市工商联", "市市场监管局"}
     assert merged_names <= set(Unit.objects.values_list("name", flat=True))
@@ -160,6 +161,9 @@ def test_upgrade_splits_merged_units_and_moves_their_rows():
     }
     score.refresh_from_db()
     assert score.unit_id == merged.pk
+    # Each part keeps the merged unit's aliases, within its own government.
+    assert Unit.objects.resolve("市审批局", region=xiangyang.region) == xiangyang
+    assert Unit.objects.resolve("市审批局", region=xiangtan.region) == xiangtan
 
     # Units named in one government only are not split or flagged.
     assert Unit.objects.filter(name="州行政审批服务局").count() == 1

@@ -152,7 +152,8 @@ class UnitAlias(models.Model):
     name = models.CharField(
         "别名",
         max_length=200,
-        unique=True,
+        db_index=True,
+        help_text="在所属政府内唯一;不同政府的单位可以有相同的别名",
     )
 
     class Meta:
@@ -162,6 +163,23 @@ class UnitAlias(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """An alias names one unit within its unit's government, and is not a unit's own name there."""
+        super().clean()
+        if not self.unit_id or not self.name:
+            return
+        region_id = Unit.objects.filter(pk=self.unit_id).values_list("region_id", flat=True).first()
+        if Unit.objects.filter(name=self.name, region_id=region_id).exists():
+            raise ValidationError({"name": f"已有单位叫“{self.name}”,别名不能与单位名称相同"})
+        taken = (
+            UnitAlias.objects.filter(name=self.name, unit__region_id=region_id)
+            .exclude(pk=self.pk)
+            .select_related("unit__region")
+            .first()
+        )
+        if taken is not None:
+            raise ValidationError({"name": f"别名“{self.name}”已属于“{taken.unit.full_name}”"})
 
 
 class UnitMembership(models.Model):

@@ -54,7 +54,7 @@ def unit_aliases_load(*, path: Path) -> int:
             if Unit.objects.filter(name=alias_name, region=region).exists():
                 raise ValidationError(f"{where}:“{alias_name}”已是独立单位,请先在后台合并单位")
             alias, was_created = UnitAlias.objects.get_or_create(
-                name=alias_name, defaults={"unit": unit}
+                name=alias_name, unit__region=region, defaults={"unit": unit}
             )
             if alias.unit_id != unit.pk:
                 raise ValidationError(f"{where}:别名“{alias_name}”已属于“{alias.unit}”")

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from tasks.api.serializers import DescribedModelSerializer, RegionRefSerializer
@@ -23,10 +24,17 @@ class UnitAliasSerializer(DescribedModelSerializer):
         model = UnitAlias
         fields = ("id", "unit", "name")
 
-    def validate_name(self, value):
-        if Unit.objects.filter(name=value).exists():
-            raise serializers.ValidationError("已有同名单位,别名不能与单位名称相同")
-        return value
+    def validate(self, attrs):
+        alias = UnitAlias(
+            pk=getattr(self.instance, "pk", None),
+            unit=attrs.get("unit", getattr(self.instance, "unit", None)),
+            name=attrs.get("name", getattr(self.instance, "name", "")),
+        )
+        try:
+            alias.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
 
 
 class UnitMembershipSerializer(DescribedModelSerializer):

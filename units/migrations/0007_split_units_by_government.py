@@ -13,9 +13,10 @@ and 湘潭's were one row. This migration
    of that government's plans move;
 3. adds each member of a split unit to every part, flagged "待核对" for the office.
 
-Rows not tied to a plan stay on the original row: published 考评 scores (computed for
-the merged unit, kept as published), reminder logs and aliases. Plans whose government
-cannot be read keep their units as they were. Nothing is deleted.
+Each part gets the merged unit's aliases (aliases are per government). Rows not tied to a
+plan stay on the original row: published 考评 scores (computed for the merged unit, kept
+as published) and reminder logs. Plans whose government cannot be read keep their units
+as they were. Nothing is deleted.
 """
 
 from collections import Counter, defaultdict
@@ -53,6 +54,7 @@ def split_units(apps, schema_editor):
     TaskAcknowledgement = apps.get_model("supervision", "TaskAcknowledgement")
     EscalationNotice = apps.get_model("supervision", "EscalationNotice")
     UnitMembership = apps.get_model("units", "UnitMembership")
+    UnitAlias = apps.get_model("units", "UnitAlias")
 
     index = _region_index(Region)
     if not index.regions:
@@ -90,6 +92,7 @@ def split_units(apps, schema_editor):
         unit.region_id = governments[0]
         unit.save(update_fields=["region"])
         members = list(UnitMembership.objects.filter(unit=unit))
+        aliases = list(UnitAlias.objects.filter(unit=unit).values_list("name", flat=True))
         for government in governments[1:]:
             part, _ = Unit.objects.get_or_create(
                 name=unit.name,
@@ -104,6 +107,9 @@ def split_units(apps, schema_editor):
             )
             TaskAcknowledgement.objects.filter(unit=unit, task__plan_id__in=plans).update(unit=part)
             EscalationNotice.objects.filter(unit=unit, task__plan_id__in=plans).update(unit=part)
+            for alias in aliases:
+                if not UnitAlias.objects.filter(name=alias, unit__region_id=government).exists():
+                    UnitAlias.objects.create(name=alias, unit=part)
             for member in members:
                 UnitMembership.objects.update_or_create(
                     user_id=member.user_id,
@@ -116,7 +122,7 @@ def split_units(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("units", "0006_unitmembership_needs_review"),
+        ("units", "0006_membership_review_alias_per_government"),
         ("regions", "0002_shipped_regions_and_permissions"),
         ("tasks", "0004_plan_region"),
         ("deadlines", "0002_deadline_due_on_index"),
