@@ -146,8 +146,8 @@ def plan_import(
 ) -> PlanImportResult:
     """Create or update a plan from a parsed document, in one transaction.
 
-    The plan's government is `region`, else the one read from the document
-    (`parsed.region_code`), else the one the plan already has. Its units are
+    The plan's government is `region`, else the one the plan already has (confirmed
+    when it was first imported), else the one read from the document (`parsed.region_code`). Its units are
     resolved in their governments; without any region they are matched by name alone.
 
     Re-importing an unchanged document (same content hash) writes nothing. A changed
@@ -169,7 +169,7 @@ def plan_import(
     for task in parsed.tasks:
         result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
 
-    region = region or plan_region_of(parsed) or (plan.region if plan is not None else None)
+    region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
     result.region = region
     if (
         plan is not None

@@ -257,3 +257,9 @@ def test_portal_task_page_names_units_with_their_government(imported_plans, offi
     client.force_login(office_user)
     page = client.get(f"/tasks/{task.pk}/").content.decode()
     assert "湘潭市 · 市" in page
+
+
+def test_reimport_keeps_the_government_the_plan_was_imported_with():
+    run(POLICIES_DIR / XIANGTAN, "--region", "430321")  # the office said 湘潭县
+    run(POLICIES_DIR / XIANGTAN)  # detection would say 湘潭市: the confirmed one stays
+    assert Plan.objects.get().region == region("430321")

@@ -256,7 +256,7 @@ class PlanAdmin(admin.ModelAdmin):
             region = (
                 Region.objects.filter(pk=chosen).first()
                 if chosen.isdigit()
-                else plan_region_of(parsed) or (existing.region if existing else None)
+                else (existing.region if existing else None) or plan_region_of(parsed)
             )
             if region is None:
                 return self._upload_preview(
@@ -294,8 +294,8 @@ class PlanAdmin(admin.ModelAdmin):
             plan = existing or Plan.objects.filter(source_file=source_file).first()
             region = (
                 form.cleaned_data["region"]
-                or plan_region_of(parsed)
                 or (plan.region if plan is not None else None)
+                or plan_region_of(parsed)
             )
             return self._upload_preview(
                 request,
