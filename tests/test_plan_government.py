@@ -263,3 +263,11 @@ def test_reimport_keeps_the_government_the_plan_was_imported_with():
     run(POLICIES_DIR / XIANGTAN, "--region", "430321")  # the office said 湘潭县
     run(POLICIES_DIR / XIANGTAN)  # detection would say 湘潭市: the confirmed one stays
     assert Plan.objects.get().region == region("430321")
+
+
+def test_api_unit_references_carry_the_full_name(imported_plans, office_user, client):
+    task = imported_plans[XIANGYANG].tasks.filter(task_units__unit__name="市行政审批局").first()
+    client.force_login(office_user)
+    links = client.get("/api/task-units/", {"task": task.pk}).json()["results"]
+    bureau = next(link for link in links if link["unit_name"] == "市行政审批局")
+    assert bureau["unit_full_name"] == "襄阳市 · 市行政审批局"

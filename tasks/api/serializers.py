@@ -213,10 +213,22 @@ class TaskWriteSerializer(DescribedModelSerializer):
 
 class TaskUnitSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
+    )
 
     class Meta:
         model = TaskUnit
-        fields = ("id", "task", "unit", "unit_name", "role", "position", "from_document")
+        fields = (
+            "id",
+            "task",
+            "unit",
+            "unit_name",
+            "unit_full_name",
+            "role",
+            "position",
+            "from_document",
+        )
         extra_kwargs = {
             "position": {"max_value": 1000},
             "from_document": {"default": False},
@@ -226,6 +238,9 @@ class TaskUnitSerializer(DescribedModelSerializer):
 class ProgressReportSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(
         source="unit.name", read_only=True, allow_null=True, label="报送单位名称"
+    )
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
     )
     author_name = serializers.CharField(
         source="author.username", read_only=True, allow_null=True, label="报送人"
@@ -238,6 +253,7 @@ class ProgressReportSerializer(DescribedModelSerializer):
             "task",
             "unit",
             "unit_name",
+            "unit_full_name",
             "author_name",
             "status",
             "progress",
