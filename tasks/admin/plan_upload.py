@@ -150,14 +150,17 @@ class PlanAdmin(admin.ModelAdmin):
         "title",
         "doc_number",
         "issuer",
+        "region",
         "issued_on_display",
         "year",
         "task_count",
         "ledger_link",
     )
-    list_filter = ("year", "issuer")
+    list_filter = ("region", "year", "issuer")
+    list_select_related = ("region",)
     search_fields = ("title", "doc_number", "issuer")
     readonly_fields = (
+        "region",
         "source_file",
         "content_hash",
         "imported_at",
@@ -168,6 +171,7 @@ class PlanAdmin(admin.ModelAdmin):
         "title",
         "doc_number",
         "issuer",
+        "region",
         "issued_on",
         "year",
         "source_file",
