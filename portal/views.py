@@ -56,7 +56,7 @@ def task_list(request):
     as_of = filterset.as_of_date()
     filterset.queryset = (
         visible.select_related("plan", "deadline")
-        .prefetch_related("task_units__unit__region")
+        .prefetch_related("task_units__unit")
         .with_urgency(as_of)
     )
     tasks = filterset.qs
