@@ -499,7 +499,7 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
     if replace:
         for link in leads:
             if link.unit_id != unit.pk:
-                link._change_reason = f"牵头单位改为:{unit.name}"
+                link._change_reason = f"牵头单位改为:{unit.full_name}"
                 link.delete()
     if not any(link.unit_id == unit.pk for link in leads):
         position = 0 if replace else len(leads)
@@ -508,7 +508,7 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
         link.full_clean()
         link._change_reason = "优化办指定牵头单位"
         link.save()
-    task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.name}"
+    task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.full_name}"
     # The lead the document lacked is now named: the importer's "no lead" warning is done.
     if WARNING_NO_LEAD in task.warnings:
         task.warnings = [w for w in task.warnings if w != WARNING_NO_LEAD]
