@@ -271,3 +271,25 @@ def test_api_unit_references_carry_the_full_name(imported_plans, office_user, cl
     links = client.get("/api/task-units/", {"task": task.pk}).json()["results"]
     bureau = next(link for link in links if link["unit_name"] == "市行政审批局")
     assert bureau["unit_full_name"] == "襄阳市 · 市行政审批局"
+
+
+def test_upload_preview_counts_units_in_their_own_government():
+    from tasks.services import plan_import, plan_import_preview
+
+    regions = known_regions()
+    for source_file in (XIANGYANG, XIANGTAN):
+        text = read_document(POLICIES_DIR / source_file)
+        parsed = parse_document(text, regions=regions)
+        if source_file == XIANGYANG:
+            plan_import(parsed=parsed, source_file=source_file, source_text=text)
+            continue
+        preview = plan_import_preview(parsed=parsed, source_file=source_file, source_text=text)
+        dry_run = plan_import(
+            parsed=parsed, source_file=source_file, source_text=text, dry_run=True
+        )
+    # 襄阳's 市行政审批局 and the like are not 湘潭's: every unit of the 湘潭 plan is new.
+    assert (preview.units_new, preview.units_existing) == (
+        dry_run.units_new,
+        dry_run.units_existing,
+    )
+    assert preview.units_existing == 0 and preview.region.code == "430300"
