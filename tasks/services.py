@@ -7,7 +7,7 @@ from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from deadlines.choices import DeadlineSource
@@ -101,8 +101,9 @@ class _UnitResolver:
     `importer.government.unit_government`).
     """
 
-    def __init__(self, region: Region | None = None):
+    def __init__(self, region: Region | None = None, plan: Plan | None = None):
         self._by_name: dict[str, Unit] = {}
+        self.plan = plan
         self.new_ids: set[int] = set()
         self.used_ids: set[int] = set()
         self.region = region
@@ -125,6 +126,8 @@ class _UnitResolver:
         if unit is None:
             region_id = self.region_id_for(name)
             unit = Unit.objects.resolve(name, region=region_id)
+            if unit is None and region_id is not None:
+                unit = self._adopt(name, region_id)
             if unit is None:
                 unit = Unit.objects.create(
                     name=name, region_id=region_id, is_collective=is_collective_unit_name(name)
@@ -133,6 +136,26 @@ class _UnitResolver:
             self._by_name[name] = unit
         self.used_ids.add(unit.pk)
         return unit
+
+    def _adopt(self, name: str, region_id: int) -> Unit | None:
+        """A unit without a government named only in this plan takes the plan's reading.
+
+        A plan imported before its government was known keeps its units, reports and
+        users when the government is given later (`load_policies --region`).
+        """
+        if self.plan is None or self.plan.pk is None:
+            return None
+        orphan = (
+            Unit.objects.filter(name=name, region=None, task_units__task__plan=self.plan)
+            .distinct()
+            .first()
+        )
+        if orphan is None or orphan.task_units.exclude(task__plan=self.plan).exists():
+            return None
+        orphan.region_id = region_id
+        orphan._change_reason = "方案确定发文政府"
+        orphan.save(update_fields=["region"])
+        return orphan
 
 
 @transaction.atomic
@@ -200,7 +223,7 @@ def plan_import(
     result.plan_id = plan.pk
 
     sections = _sync_sections(plan, parsed)
-    units = _UnitResolver(region)
+    units = _UnitResolver(region, plan)
     year_end = date(parsed.year, 12, 31)
     existing = {task.number: task for task in plan.tasks.all()}
     for parsed_task in parsed.tasks:
@@ -594,7 +617,19 @@ def plan_import_preview(
         .order_by("-pk")
         .values_list("unit__region_id", "name", "unit_id")
     }
-    used = {known.get(key) or aliases.get(key) or ("new", key) for key in wanted.values()}
+    orphans = {}
+    if plan is not None and region is not None:
+        # Units without a government named only in this plan: the import adopts them.
+        elsewhere = TaskUnit.objects.filter(unit=OuterRef("pk")).exclude(task__plan=plan)
+        orphans = dict(
+            Unit.objects.filter(name__in=names, region=None, task_units__task__plan=plan)
+            .exclude(Exists(elsewhere))
+            .values_list("name", "pk")
+        )
+    used = {
+        known.get(key) or aliases.get(key) or orphans.get(key[1]) or ("new", key)
+        for key in wanted.values()
+    }
     result.units_new = sum(1 for key in used if isinstance(key, tuple))
     result.units_existing = len(used) - result.units_new
 

@@ -293,3 +293,39 @@ def test_upload_preview_counts_units_in_their_own_government():
         dry_run.units_existing,
     )
     assert preview.units_existing == 0 and preview.region.code == "430300"
+
+
+def test_giving_a_government_later_keeps_the_plans_units_reports_and_users(tmp_path):
+    from tasks.models import ProgressReport
+    from tasks.services import plan_import, plan_import_preview
+    from units.models import UnitMembership
+
+    from .conftest import make_user
+
+    path = tmp_path / "baishui.txt"
+    path.write_text(UNKNOWN_PLACE_PLAN, encoding="utf-8")
+    parsed = parse_document(UNKNOWN_PLACE_PLAN, regions=known_regions())
+    plan_import(parsed=parsed, source_file="baishui.txt", source_text=UNKNOWN_PLACE_PLAN)
+    bureau = Unit.objects.get(name="县行政审批局")
+    assert bureau.region is None
+    task = Task.objects.get(number=1)
+    user = make_user(units=[bureau])
+    report = ProgressReport.objects.create(
+        task=task, unit=bureau, status="in_progress", progress=30, text="推进中"
+    )
+    units_before = Unit.objects.count()
+
+    dongan = region("431122")
+    preview = plan_import_preview(
+        parsed=parsed, source_file="baishui.txt", source_text=UNKNOWN_PLACE_PLAN, region=dongan
+    )
+    assert preview.units_new == 0
+    run(path, "--region", "431122", "--aliases", "")
+
+    bureau.refresh_from_db()
+    assert bureau.region == dongan and Plan.objects.get().region == dongan
+    assert Unit.objects.count() == units_before
+    assert task.lead_units == [bureau]
+    report.refresh_from_db()
+    assert report.unit == bureau
+    assert UnitMembership.objects.get(user=user).unit == bureau
