@@ -98,7 +98,7 @@ def bulletin_workbook(figures: dict) -> Workbook:
         ["牵头单位", "牵头任务", "已销号", "已逾期", "本月未报送", "按时完成率(%)", "最近报送"],
         [
             [
-                unit["unit__name"],
+                unit["unit_full_name"],
                 unit["led"],
                 unit["completed"],
                 unit["overdue"],

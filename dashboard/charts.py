@@ -93,8 +93,8 @@ def overdue_by_unit(units: list[dict], *, width: int = WIDE) -> dict:
         bar_width = max(scale_width * unit["overdue"] / largest, 1)
         rows.append(
             {
-                "label": _short(unit["unit__name"], label_chars),
-                "title": unit["unit__name"],
+                "label": _short(unit["unit_full_name"], label_chars),
+                "title": unit["unit_full_name"],
                 "y": y,
                 "text_y": y + 16,
                 "x": label_width,

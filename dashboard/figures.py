@@ -46,7 +46,7 @@ from tasks.models import (
     plan_issued_by_q,
 )
 from units.choices import UnitRole
-from units.models import Unit
+from units.models import Unit, unit_full_name
 
 # The portal's task list (issue 4), driven by TaskFilterSet: every number links there.
 TASK_LIST_URL = "/"
@@ -332,7 +332,7 @@ def by_unit(
     rows = list(rows)
     units = units_with_last_report([row["unit_id"] for row in rows], as_of)
     for row in rows:
-        row["unit__name"], row["last_report_at"] = units[row["unit_id"]]
+        row["unit__name"], row["unit_full_name"], row["last_report_at"] = units[row["unit_id"]]
     if silence:
         # Ordered here, not in SQL: a correlated subquery inside the grouped query
         # would be grouped by and run once per task row. O(units), not O(tasks).
@@ -350,17 +350,20 @@ def by_unit(
 
 
 def units_with_last_report(unit_ids: list[int], as_of: date) -> dict:
-    """{unit id: (name, latest progress report made by the end of `as_of`)}: one
-    query, one probe per unit into the (unit, created_at) index."""
+    """{unit id: (name, full name, latest progress report made by the end of `as_of`)}:
+    one query, one probe per unit into the (unit, created_at) index."""
     latest = ProgressReport.objects.filter(
         unit=OuterRef("pk"), created_at__lt=end_of_day(as_of)
     ).order_by("-created_at")
     rows = (
         Unit.objects.filter(pk__in=unit_ids)
         .annotate(last_report_at=Subquery(latest.values("created_at")[:1]))
-        .values_list("pk", "name", "last_report_at")
+        .values_list("pk", "name", "region__short_name", "region__name", "last_report_at")
     )
-    return {pk: (name, last_report_at) for pk, name, last_report_at in rows}
+    return {
+        pk: (name, unit_full_name(name, short_name or region_name), last_report_at)
+        for pk, name, short_name, region_name, last_report_at in rows
+    }
 
 
 def by_month(tasks, query: DashboardQuery, *, counts=None) -> list[dict]:
@@ -413,7 +416,7 @@ def task_row(task: Task, as_of: date) -> dict:
         "plan": task.plan.title,
         "number": task.number,
         "title": task.title,
-        "lead_units": [unit.name for unit in task.lead_units],
+        "lead_units": [unit.full_name for unit in task.lead_units],
         "due_on": due_on,
         "days_overdue": (as_of - due_on).days if due_on and due_on < as_of else 0,
         "completed_on": task.completed_on,

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 
 from tasks.models import Plan, Task, TaskUnit
 from units.choices import UnitRole
-from units.models import Unit
+from units.models import Unit, unit_full_name
 
 from . import charts
 from .bulletin import bulletin_bytes, bulletin_figures, bulletin_filename
@@ -82,7 +82,12 @@ def filter_options(query) -> dict:
         .values_list("issuer", flat=True)
         .distinct()
     )
-    units = Unit.objects.filter(pk__in=lead_unit_ids).order_by("name").values_list("id", "name")
+    units = [
+        (pk, unit_full_name(name, short_name or region_name))
+        for pk, name, short_name, region_name in Unit.objects.filter(pk__in=lead_unit_ids)
+        .order_by("name", "region__code")
+        .values_list("id", "name", "region__short_name", "region__name")
+    ]
     return {
         "plans": select_options(
             Plan.objects.order_by("-year", "title").values_list("id", "title"),

@@ -68,7 +68,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "deadline__task__plan")
     search_fields = ("reason", "deadline__task__title", "unit__name")
-    list_select_related = ("deadline__task", "unit", "requested_by")
+    list_select_related = ("deadline__task", "unit__region", "requested_by")
     readonly_fields = (
         "deadline",
         "previous_due_on",

@@ -41,6 +41,7 @@ def plan_import_logged(
     source_text: str,
     via: ImportVia,
     user=None,
+    region=None,
 ) -> PlanImportResult:
     """Run `plan_import` for real and record it in ImportLog, also when it fails.
 
@@ -49,7 +50,9 @@ def plan_import_logged(
     logged; call `plan_import(dry_run=True)` for those.
     """
     try:
-        result = plan_import(parsed=parsed, source_file=source_file, source_text=source_text)
+        result = plan_import(
+            parsed=parsed, source_file=source_file, source_text=source_text, region=region
+        )
     except Exception as exc:
         try:
             import_log_record(source_file=source_file, via=via, user=user, error=str(exc))

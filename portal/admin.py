@@ -8,7 +8,7 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_display = ("sent_on", "unit", "task_count", "recipients")
     list_filter = ("sent_on",)
     search_fields = ("unit__name", "recipients")
-    list_select_related = ("unit",)
+    list_select_related = ("unit__region",)
 
     def has_add_permission(self, request):
         return False

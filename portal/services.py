@@ -34,14 +34,14 @@ class UnitDigest:
 
     def subject(self) -> str:
         return (
-            f"【改革任务督办】{self.unit.name}:逾期{len(self.overdue)}项,"
+            f"【改革任务督办】{self.unit.full_name}:逾期{len(self.overdue)}项,"
             f"即将到期{len(self.due_soon)}项,本月未报送{len(self.unreported)}项"
             + (f",逾期未签收{len(self.unacknowledged)}项" if self.unacknowledged else "")
         )
 
     def body(self, as_of: date, days: int) -> str:
         lines = [
-            f"{self.unit.name}:",
+            f"{self.unit.full_name}:",
             "",
             f"截至{as_of:%Y年%m月%d日},贵单位牵头或参与的任务提醒如下。",
             "",

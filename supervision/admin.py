@@ -84,7 +84,7 @@ class TaskAcknowledgementAdmin(admin.ModelAdmin):
     list_display = ("task", "unit", "acknowledged_at", "responsible_person", "phone")
     list_filter = ("unit",)
     search_fields = ("task__title", "unit__name", "responsible_person")
-    list_select_related = ("task", "unit")
+    list_select_related = ("task", "unit__region")
     readonly_fields = ("task", "unit", "acknowledged_at", "acknowledged_by")
 
     def has_add_permission(self, request):
@@ -112,7 +112,7 @@ class EscalationNoticeAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("status", "colour", "task__plan", "unit")
     search_fields = ("task__title", "task__plan__title", "unit__name", "reason")
-    list_select_related = ("task__plan", "unit")
+    list_select_related = ("task__plan", "unit__region")
     raw_id_fields = ("task", "unit", "answer")
     readonly_fields = (
         "status",

@@ -28,7 +28,7 @@ def pending_acknowledgements(*, unit=None, units=None):
         TaskUnit.objects.filter(role=UnitRole.LEAD, task__plan__publication__isnull=False)
         .exclude(task__status=TaskStatus.COMPLETED)
         .exclude(Exists(acknowledged))
-        .select_related("unit", "task__plan__publication", "task__deadline")
+        .select_related("unit__region", "task__plan__publication", "task__deadline")
         .order_by("task__plan_id", "task__number", "position")
     )
     if unit is not None:

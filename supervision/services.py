@@ -359,7 +359,7 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
     if period.is_frozen:
         return [
             UnitScore(unit=row.unit, total=row.total, breakdown=row.breakdown, rank=row.rank)
-            for row in period.scores.select_related("unit").order_by("rank", "unit__name")
+            for row in period.scores.select_related("unit__region").order_by("rank", "unit__name")
         ]
     today = today or timezone.localdate()
     rules_in_force = list(AssessmentRule.objects.filter(is_active=True))

@@ -16,11 +16,11 @@ def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[
         events.append(
             {"time": publication.published_at, "kind": "published", "text": "优化办交办方案"}
         )
-    for ack in TaskAcknowledgement.objects.filter(task=task).select_related("unit"):
+    for ack in TaskAcknowledgement.objects.filter(task=task).select_related("unit__region"):
         contact = "、".join(part for part in (ack.responsible_person, ack.phone) if part)
         text = f"{ack.unit}签收" + (f"(责任人:{contact})" if contact else "")
         events.append({"time": ack.acknowledged_at, "kind": "acknowledged", "text": text})
-    notices = EscalationNotice.objects.filter(task=task).select_related("unit")
+    notices = EscalationNotice.objects.filter(task=task).select_related("unit__region")
     if unit_ids is not None:
         notices = notices.filter(unit_id__in=unit_ids)
     for notice in notices:

@@ -51,7 +51,7 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
     notices = (
         EscalationNotice.objects.visible_to(request.user)
         .filter(status=NoticeStatus.ISSUED, unit__in=units)
-        .select_related("task__plan", "unit")
+        .select_related("task__plan", "unit__region")
         .order_by("confirmed_at")
     )
     contact = selectors.last_contact(units=units) if pending else {}
@@ -89,7 +89,7 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
         "answered": (
             EscalationNotice.objects.visible_to(request.user)
             .filter(status=NoticeStatus.ANSWERED, unit__in=units)
-            .select_related("task", "unit")
+            .select_related("task", "unit__region")
             .order_by("-answered_at")[:ANSWERED_SHOWN]
         ),
         "today": timezone.localdate(),
@@ -125,7 +125,7 @@ def acknowledge(request, task_id):
 @require_POST
 def answer(request, notice_id):
     notice = get_object_or_404(
-        EscalationNotice.objects.visible_to(request.user).select_related("task", "unit"),
+        EscalationNotice.objects.visible_to(request.user).select_related("task", "unit__region"),
         pk=notice_id,
     )
     form = NoticeAnswerForm(
@@ -256,7 +256,7 @@ def scores_xlsx(request):
             sheet,
             [
                 row.rank,
-                row.unit.name,
+                row.unit.full_name,
                 float(row.total),
                 *(float(i["score"]) for i in row.breakdown),
             ],

@@ -87,6 +87,11 @@ def work_text(task) -> str:
     return body[: span[0]].rstrip() if span and span[0] > 0 else body
 
 
+def _unit_label(unit, plan) -> str:
+    """As the plan writes it for its own government's units, with the government otherwise."""
+    return unit.name if unit.region_id == plan.region_id else unit.full_name
+
+
 def ledger_workbook(*, title: str, tasks) -> Workbook:
     """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`."""
     workbook = Workbook()
@@ -110,8 +115,8 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
         values = [
             task.number,
             work_text(task),
-            "、".join(unit.name for unit in task.lead_units),
-            "、".join(unit.name for unit in task.responsible_units),
+            "、".join(_unit_label(unit, task.plan) for unit in task.lead_units),
+            "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
             format_due(task),
             task.latest_report_text,
             task.get_status_display(),

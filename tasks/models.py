@@ -286,7 +286,7 @@ class TaskQuerySet(models.QuerySet):
                 models.Prefetch(
                     "task_units",
                     queryset=TaskUnit.objects.filter(role=UnitRole.LEAD)
-                    .select_related("unit")
+                    .select_related("unit__region")
                     .order_by("position"),
                 )
             )
@@ -297,7 +297,9 @@ class TaskQuerySet(models.QuerySet):
         return self.select_related("plan", "section", "deadline").prefetch_related(
             models.Prefetch(
                 "task_units",
-                queryset=TaskUnit.objects.select_related("unit").order_by("role", "position"),
+                queryset=TaskUnit.objects.select_related("unit__region").order_by(
+                    "role", "position"
+                ),
             ),
             "deadline__milestones",
         )

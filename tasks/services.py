@@ -7,19 +7,21 @@ from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from deadlines.choices import DeadlineSource
 from deadlines.models import Deadline, Milestone
+from regions.models import Region
 from units.choices import UnitRole
 from units.models import Unit
 
 from . import rules
 from .attachments import attachment_validate
 from .choices import TaskStatus
-from .importer import is_collective_unit_name
+from .importer import KnownRegion, is_collective_unit_name, unit_government
 from .importer.document import WARNING_NO_LEAD
+from .importer.government import RegionIndex
 from .importer.parsed import ParsedPlan, ParsedTask
 from .models import Plan, ProgressReport, Section, Task, TaskUnit
 from .signals import task_completed
@@ -45,37 +47,132 @@ class PlanImportResult:
     deadlines_ongoing: int = 0
     milestones: int = 0
     warnings: list[str] = field(default_factory=list)
+    region: Region | None = None  # the plan's government
 
 
 def content_hash(source_text: str) -> str:
     return hashlib.sha256(source_text.encode("utf-8")).hexdigest()
 
 
-class _UnitResolver:
-    """Finds or creates units by name (or alias) once per import, counting new ones."""
+def known_regions() -> RegionIndex:
+    """Every region in the database, as the importer's plain `KnownRegion` rows.
 
-    def __init__(self):
+    `index.pks` maps each row's code (a region without a GB/T code gets "#<id>") to its id.
+    """
+    rows = Region.objects.values_list(
+        "code", "name", "short_name", "abbreviation", "level", "parent__code", "parent_id", "pk"
+    )
+    rows = [
+        (code or f"#{pk}", name, short, abbreviation, level, parent_code, parent_id, pk)
+        for code, name, short, abbreviation, level, parent_code, parent_id, pk in rows
+    ]
+    index = RegionIndex(
+        KnownRegion(
+            code=code,
+            name=name,
+            short_name=short_name,
+            abbreviation=abbreviation,
+            level=level,
+            parent_code=parent_code or (f"#{parent_id}" if parent_id else ""),
+        )
+        for code, name, short_name, abbreviation, level, parent_code, parent_id, _ in rows
+    )
+    index.pks = {row[0]: row[-1] for row in rows}
+    return index
+
+
+def _region_by_known_code(code: str) -> Region:
+    return (
+        Region.objects.get(pk=int(code[1:]))
+        if code.startswith("#")
+        else Region.objects.get(code=code)
+    )
+
+
+def plan_region_of(parsed: ParsedPlan) -> Region | None:
+    """The region the importer read from the document, or None when undetermined."""
+    return _region_by_known_code(parsed.region_code) if parsed.region_code else None
+
+
+class _UnitResolver:
+    """Finds or creates units by name (or alias) once per import, counting new ones.
+
+    With the plan's region, each name is resolved in its own government: relative
+    names in the plan's, names carrying a known place in that place's (see
+    `importer.government.unit_government`).
+    """
+
+    def __init__(self, region: Region | None = None, plan: Plan | None = None):
         self._by_name: dict[str, Unit] = {}
+        self.plan = plan
         self.new_ids: set[int] = set()
         self.used_ids: set[int] = set()
+        self.region = region
+        if region is not None:
+            self._index = known_regions()
+            self._plan_region = next(
+                known
+                for code, known in self._index.by_code.items()
+                if self._index.pks[code] == region.pk
+            )
+
+    def region_id_for(self, name: str) -> int | None:
+        """The id of the government `name` means in this plan (None without a plan region)."""
+        if self.region is None:
+            return None
+        return self._index.pks[unit_government(name, self._plan_region, self._index).code]
 
     def get(self, name: str) -> Unit:
         unit = self._by_name.get(name)
         if unit is None:
-            unit = Unit.objects.resolve(name)
+            region_id = self.region_id_for(name)
+            unit = Unit.objects.resolve(name, region=region_id)
+            if unit is None and region_id is not None:
+                unit = self._adopt(name, region_id)
             if unit is None:
-                unit = Unit.objects.create(name=name, is_collective=is_collective_unit_name(name))
+                unit = Unit.objects.create(
+                    name=name, region_id=region_id, is_collective=is_collective_unit_name(name)
+                )
                 self.new_ids.add(unit.pk)
             self._by_name[name] = unit
         self.used_ids.add(unit.pk)
         return unit
 
+    def _adopt(self, name: str, region_id: int) -> Unit | None:
+        """A unit without a government named only in this plan takes the plan's reading.
+
+        A plan imported before its government was known keeps its units, reports and
+        users when the government is given later (`load_policies --region`).
+        """
+        if self.plan is None or self.plan.pk is None:
+            return None
+        orphan = (
+            Unit.objects.filter(name=name, region=None, task_units__task__plan=self.plan)
+            .distinct()
+            .first()
+        )
+        if orphan is None or orphan.task_units.exclude(task__plan=self.plan).exists():
+            return None
+        orphan.region_id = region_id
+        orphan._change_reason = "方案确定发文政府"
+        orphan.save(update_fields=["region"])
+        return orphan
+
 
 @transaction.atomic
 def plan_import(
-    *, parsed: ParsedPlan, source_file: str, source_text: str, dry_run: bool = False
+    *,
+    parsed: ParsedPlan,
+    source_file: str,
+    source_text: str,
+    dry_run: bool = False,
+    region: Region | None = None,
 ) -> PlanImportResult:
     """Create or update a plan from a parsed document, in one transaction.
+
+    The plan's government is `region`, else the one the plan already has (confirmed
+    when it was first imported), else the one read from the document (`parsed.region_code`). Its units are
+    resolved in their governments; without any region they are matched by name alone.
 
     Re-importing an unchanged document (same content hash) writes nothing. A changed
     document updates what came from the document; progress, status, manual deadlines,
@@ -96,7 +193,13 @@ def plan_import(
     for task in parsed.tasks:
         result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
 
-    if plan is not None and plan.content_hash == digest:
+    region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
+    result.region = region
+    if (
+        plan is not None
+        and plan.content_hash == digest
+        and plan.region_id == (region.pk if region else None)
+    ):
         result.outcome = "unchanged"
         result.plan_id = plan.pk
         return result
@@ -110,6 +213,7 @@ def plan_import(
         "source_text": source_text,
         "content_hash": digest,
         "import_warnings": list(parsed.warnings),
+        "region": region,
     }
     if plan is None:
         plan = Plan.objects.create(source_file=source_file, **plan_fields)
@@ -120,7 +224,7 @@ def plan_import(
     result.plan_id = plan.pk
 
     sections = _sync_sections(plan, parsed)
-    units = _UnitResolver()
+    units = _UnitResolver(region, plan)
     year_end = date(parsed.year, 12, 31)
     existing = {task.number: task for task in plan.tasks.all()}
     for parsed_task in parsed.tasks:
@@ -420,7 +524,7 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
     if replace:
         for link in leads:
             if link.unit_id != unit.pk:
-                link._change_reason = f"牵头单位改为:{unit.name}"
+                link._change_reason = f"牵头单位改为:{unit.full_name}"
                 link.delete()
     if not any(link.unit_id == unit.pk for link in leads):
         position = 0 if replace else len(leads)
@@ -429,7 +533,7 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
         link.full_clean()
         link._change_reason = "优化办指定牵头单位"
         link.save()
-    task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.name}"
+    task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.full_name}"
     # The lead the document lacked is now named: the importer's "no lead" warning is done.
     if WARNING_NO_LEAD in task.warnings:
         task.warnings = [w for w in task.warnings if w != WARNING_NO_LEAD]
@@ -470,7 +574,7 @@ def task_update(*, task: Task, user, expected_version: int, changes: dict) -> Ta
 
 
 def plan_import_preview(
-    *, parsed: ParsedPlan, source_file: str, source_text: str
+    *, parsed: ParsedPlan, source_file: str, source_text: str, region: Region | None = None
 ) -> PlanImportResult:
     """What `plan_import` would do, read in a fixed number of queries (nothing written).
 
@@ -492,21 +596,45 @@ def plan_import_preview(
     )
     for task in parsed.tasks:
         result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
+    region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
+    result.region = region
     if plan is not None:
         result.plan_id = plan.pk
-        if plan.content_hash == content_hash(source_text):
+        same_region = plan.region_id == (region.pk if region else None)
+        if plan.content_hash == content_hash(source_text) and same_region:
             result.outcome = "unchanged"
             return result
 
     names = {name for t in parsed.tasks for name in (*t.lead_units, *t.responsible_units)}
+    # Each name in the government it means in this plan, as `plan_import` resolves it.
+    resolver = _UnitResolver(region)
+    wanted = {name: (resolver.region_id_for(name), name) for name in names}
     # Lowest id first, as `Unit.objects.resolve` (`.first()`) picks it.
-    known = dict(Unit.objects.filter(name__in=names).order_by("-pk").values_list("name", "pk"))
-    aliases = dict(
-        UnitAlias.objects.filter(name__in=names - known.keys())
+    known = {
+        (region_id, name): pk
+        for region_id, name, pk in Unit.objects.filter(name__in=names)
         .order_by("-pk")
-        .values_list("name", "unit_id")
-    )
-    used = {known.get(name) or aliases.get(name) or ("new", name) for name in names}
+        .values_list("region_id", "name", "pk")
+    }
+    aliases = {
+        (region_id, name): unit_id
+        for region_id, name, unit_id in UnitAlias.objects.filter(name__in=names)
+        .order_by("-pk")
+        .values_list("unit__region_id", "name", "unit_id")
+    }
+    orphans = {}
+    if plan is not None and region is not None:
+        # Units without a government named only in this plan: the import adopts them.
+        elsewhere = TaskUnit.objects.filter(unit=OuterRef("pk")).exclude(task__plan=plan)
+        orphans = dict(
+            Unit.objects.filter(name__in=names, region=None, task_units__task__plan=plan)
+            .exclude(Exists(elsewhere))
+            .values_list("name", "pk")
+        )
+    used = {
+        known.get(key) or aliases.get(key) or orphans.get(key[1]) or ("new", key)
+        for key in wanted.values()
+    }
     result.units_new = sum(1 for key in used if isinstance(key, tuple))
     result.units_existing = len(used) - result.units_new
 

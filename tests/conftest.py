@@ -45,17 +45,7 @@ FIXTURE_REGIONS = {
 
 @pytest.fixture
 def regional_plans(imported_plans):
-    """The five plans with their issuing governments, and each unit in its plan's region.
-
-    Stop-gap until the importer reads the region from the document (issue 12): a unit
-    named in plans of several governments is kept in the first plan's region here.
-    """
-    from regions.models import Region
-
-    for source_file, plan in imported_plans.items():
-        plan.region = Region.objects.get(code=FIXTURE_REGIONS[source_file])
-        plan.save(update_fields=["region"])
-        Unit.objects.filter(region=None, task_units__task__plan=plan).update(region=plan.region)
+    """The five plans with their issuing governments (the importer sets them itself now)."""
     return imported_plans
 
 

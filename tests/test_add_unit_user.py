@@ -188,3 +188,15 @@ def test_excel_import_of_a_sheet_declaring_xml_entities_is_unreadable_not_a_500(
     buffer.seek(0)
     with pytest.raises(ValidationError, match="文件无法读取"):
         unit_users_import(file=buffer)
+
+
+def test_a_name_shared_by_two_governments_must_be_written_in_full(db):
+    from regions.models import Region
+    from units.services import unit_user_add
+
+    make_unit("市行政审批局", region=Region.objects.get(code="420600"))
+    xiangtan = make_unit("市行政审批局", region=Region.objects.get(code="430300"))
+    with pytest.raises(ValidationError, match="请写明所属政府.*湘潭市 · 市行政审批局"):
+        unit_user_add(username="shenpi", unit_name="市行政审批局")
+    added = unit_user_add(username="shenpi", unit_name="湘潭市 · 市行政审批局")
+    assert added.unit == xiangtan

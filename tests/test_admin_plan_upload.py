@@ -8,6 +8,7 @@ from django.urls import reverse
 from deadlines.models import Deadline
 from ops.choices import ImportVia
 from ops.models import ImportLog
+from regions.models import Region
 from tasks.models import Plan, Section, Task, TaskUnit
 from units.models import Unit
 
@@ -112,3 +113,38 @@ def test_reimport_of_changed_document_shows_added_changed_and_removed(office_cli
 def test_leader_cannot_upload(client, leader_user):
     client.force_login(leader_user)
     assert client.get(UPLOAD).status_code == 403
+
+
+UNDETECTED = TEXT.replace("湘潭市", "莲城市").replace("湘潭", "莲城")
+
+
+def test_preview_shows_the_detected_government_for_confirmation(office_client):
+    html = upload(office_client, TEXT).content.decode()
+    assert "识别的发文政府:<strong>湘潭市</strong>" in html
+    assert "发文单位“湘潭市人民政府办公室”" in html
+    xiangtan = Region.objects.get(code="430300")
+    assert f'<option value="{xiangtan.pk}" selected>' in html
+
+
+def test_undetected_government_must_be_chosen_before_import(office_client):
+    html = upload(office_client, UNDETECTED, name="liancheng.txt").content.decode()
+    assert "未能从文号、发文单位和标题识别发文政府" in html
+    digest = office_client.session["plan_upload"]["hash"]
+
+    refused = office_client.post(UPLOAD, {"confirm": "1", "hash": digest, "region": ""})
+    assert "请选择发文政府" in refused.content.decode()
+    assert row_counts() == (0, 0, 0, 0, 0, 0)
+
+    zhuzhou = Region.objects.get(code="430200")
+    office_client.post(UPLOAD, {"confirm": "1", "hash": digest, "region": zhuzhou.pk})
+    plan = Plan.objects.get(source_file="liancheng.txt")
+    assert plan.region == zhuzhou
+    assert {unit.region for unit in Unit.objects.filter(task_units__task__plan=plan)} == {zhuzhou}
+
+
+def test_office_may_choose_another_government_than_the_detected_one(office_client):
+    upload(office_client, TEXT)
+    hunan = Region.objects.get(code="430000")
+    digest = office_client.session["plan_upload"]["hash"]
+    office_client.post(UPLOAD, {"confirm": "1", "hash": digest, "region": hunan.pk})
+    assert Plan.objects.get().region == hunan

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from regions.models import Region
 from tasks.importer import parse_document
 from tasks.models import Plan, Task, TaskUnit
 from tasks.services import plan_import, plan_import_preview
@@ -75,7 +76,10 @@ def test_year_field_supplies_a_year_the_document_lacks(office_client):
     assert "文件中没有写明方案年度" in refused.content.decode()
 
     response = post_file(office_client, "measures.txt", text.encode(), year="2019")
-    office_client.post(UPLOAD, {"confirm": "1", "hash": response.context["digest"]})
+    xiangtan = Region.objects.get(code="430300")  # no place in it: the office chooses
+    office_client.post(
+        UPLOAD, {"confirm": "1", "hash": response.context["digest"], "region": xiangtan.pk}
+    )
 
     assert Plan.objects.get().year == 2019
 

@@ -11,6 +11,7 @@ from deadlines.models import Deadline
 from tasks.choices import TaskStatus
 from tasks.models import ProgressReport, Task, TaskUnit
 from units.choices import UnitRole
+from units.models import Unit
 
 from .conftest import XIANGTAN, make_plan, make_task, make_unit, make_user
 
@@ -91,17 +92,11 @@ def test_unit_filters_are_drop_downs_narrowed_to_the_chosen_plan(office_client, 
     page = response.content.decode()
 
     assert '<select name="lead_unit"' in page and '<select name="responsible_unit"' in page
-    plan_leads = set(
-        TaskUnit.objects.filter(task__plan=plan, role=UnitRole.LEAD).values_list(
-            "unit__name", flat=True
-        )
-    )
+    plan_lead_ids = TaskUnit.objects.filter(task__plan=plan, role=UnitRole.LEAD).values("unit")
+    plan_leads = {unit.full_name for unit in Unit.objects.filter(pk__in=plan_lead_ids)}
     other_lead = (
-        TaskUnit.objects.filter(role=UnitRole.LEAD)
-        .exclude(unit__name__in=plan_leads)
-        .values_list("unit__name", flat=True)
-        .first()
-    )
+        Unit.objects.filter(task_units__role=UnitRole.LEAD).exclude(pk__in=plan_lead_ids).first()
+    ).full_name
     assert all(f">{name}</option>" in page for name in plan_leads)
     assert f">{other_lead}</option>" in all_leads
     assert f">{other_lead}</option>" not in page

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from regions.models import Region
 from tasks.models import Task
 from units.models import Unit
 
@@ -60,6 +61,7 @@ def test_plan_list_fields(imported_plans, office_user, client_for):
     assert set(response.data) == {"count", "next", "previous", "results"}
     assert response.data["count"] == 5
     plan = next(p for p in response.data["results"] if p["source_file"] == XIANGXI)
+    xiangxi = Region.objects.get(code="433100")
     assert plan == {
         "id": imported_plans[XIANGXI].pk,
         "title": "湘西自治州2020年深化“放管服”改革优化营商环境工作计划",
@@ -68,6 +70,12 @@ def test_plan_list_fields(imported_plans, office_user, client_for):
         "issued_on": "2020-02-22",
         "year": 2020,
         "source_file": XIANGXI,
+        "region": {
+            "id": xiangxi.pk,
+            "code": "433100",
+            "name": "湘西土家族苗族自治州",
+            "level": "city",
+        },
         "task_count": 40,
     }
 
@@ -91,6 +99,13 @@ def test_task_detail_fields(imported_plans, office_user, client_for):
         "州直相关单位",
     ]
     assert data["lead_units"][0]["id"] == Unit.objects.get(name="州行政审批服务局").pk
+    xiangxi = Region.objects.get(code="433100")
+    assert data["lead_units"][0]["region"] == {
+        "id": xiangxi.pk,
+        "code": "433100",
+        "name": "湘西土家族苗族自治州",
+        "level": "city",
+    }
     assert (data["due_on"], data["deadline_text"], data["deadline_source"]) == (
         "2020-06-30",
         "6月底完成",
@@ -223,3 +238,14 @@ def test_api_front_page_links_every_collection_of_every_app(client, office_user)
     for name, url in links.items():
         response = client.get(url)  # each in its own default format (the docs are a page)
         assert response.status_code == 200, name
+
+
+def test_unit_list_tells_same_named_units_apart_by_government(
+    imported_plans, office_user, client_for
+):
+    data = client_for(office_user).get("/api/units/", {"q": "市行政审批局", "page_size": 100}).data
+    rows = [u for u in data["results"] if u["name"] == "市行政审批局"]
+    assert sorted((u["region"]["code"], u["full_name"]) for u in rows) == [
+        ("420600", "襄阳市 · 市行政审批局"),
+        ("430300", "湘潭市 · 市行政审批局"),
+    ]

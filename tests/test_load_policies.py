@@ -216,10 +216,11 @@ def test_alias_row_conflicting_with_the_database_is_ignored_with_a_warning(
 ):
     aliases = tmp_path / "aliases.csv"
     aliases.write_text(
-        "unit,alias\n州税务局,人行湘西州中心支行\n州税务局,州税务\n", encoding="utf-8"
+        "unit,alias,region\n州税务局,人行湘西州中心支行,433100\n州税务局,州税务,433100\n",
+        encoding="utf-8",
     )
     output = run(POLICIES_DIR / XIANGTAN, "--aliases", aliases)
     assert "aliases.csv 第2行(州税务局,人行湘西州中心支行)" in output
-    assert "已属于“人民银行湘西州中心支行”,本行已忽略" in output
+    assert "已属于“湘西州 · 人民银行湘西州中心支行”,本行已忽略" in output
     assert UnitAlias.objects.get(name="人行湘西州中心支行").unit.name == "人民银行湘西州中心支行"
     assert UnitAlias.objects.get(name="州税务").unit.name == "州税务局"  # other rows still load

@@ -93,7 +93,7 @@ def test_year_option_is_needed_for_a_document_without_a_year(tmp_path):
     with pytest.raises(CommandError, match="measures.txt: 文件中没有写明方案年度"):
         run(plan)
 
-    run(plan, "--year", "2019")
+    run(plan, "--year", "2019", "--region", "湘潭市")  # no place in it: the government is given
 
     assert Plan.objects.get().year == 2019
     assert str(Task.objects.get().deadline.due_on) == "2019-06-30"

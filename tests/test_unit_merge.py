@@ -107,8 +107,8 @@ def test_unit_list_counts_tasks_by_role_and_overdue_in_bounded_queries(
     for _ in range(30):
         make_unit()
     client.force_login(office_user)
-    # session, user, permissions (2), counts (2), the page of units
-    with django_assert_max_num_queries(8):
+    # session, user, permissions (2), counts (2), the page of units, the 所属区划 filter choices
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("admin:units_unit_changelist"), {"q": "政务服务"})
     row = response.context["cl"].result_list[0]
     assert (row.lead_count, row.responsible_count, row.overdue_count) == (1, 1, 1)
@@ -162,3 +162,19 @@ def test_merge_refuses_when_both_units_acknowledged_the_same_task(two_units, off
 
     assert Unit.objects.filter(pk=source.pk).exists()
     assert TaskUnit.objects.filter(unit=source).count() == 3
+
+
+def test_units_of_two_governments_are_never_merged(office_user):
+    from regions.models import Region
+
+    xiangyang = make_unit("市行政审批局", region=Region.objects.get(code="420600"))
+    xiangtan = make_unit("市行政审批局", region=Region.objects.get(code="430300"))
+    task = make_task(lead_units=[xiangtan])
+    with pytest.raises(
+        ValidationError, match="襄阳市 · 市行政审批局.*湘潭市 · 市行政审批局.*不同的政府"
+    ):
+        unit_merge(source=xiangyang, target=xiangtan, user=office_user)
+    with pytest.raises(ValidationError, match="不同的政府"):
+        unit_merge(source=xiangtan, target=xiangyang, user=office_user)
+    assert Unit.objects.filter(name="市行政审批局").count() == 2
+    assert task.lead_units == [xiangtan]

@@ -50,10 +50,18 @@ class MergeForm(forms.Form):
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "is_collective", "lead_count", "responsible_count", "overdue_count")
+    list_display = (
+        "name",
+        "region",
+        "is_collective",
+        "lead_count",
+        "responsible_count",
+        "overdue_count",
+    )
     list_editable = ("is_collective",)
-    list_filter = ("is_collective",)
-    search_fields = ("name", "aliases__name")
+    list_filter = ("region", "is_collective")
+    list_select_related = ("region",)
+    search_fields = ("name", "aliases__name", "region__name", "region__short_name")
     inlines = (UnitAliasInline, UnitMembershipInline)
     actions = ("merge_units",)
     ordering = ("name",)
@@ -107,7 +115,7 @@ class UnitAdmin(SimpleHistoryAdmin):
             else:
                 self.message_user(
                     request,
-                    f"已将“{source_name}”并入“{target.name}”,原名称已作为别名保留。",
+                    f"已将“{source_name}”并入“{target.full_name}”,原名称已作为别名保留。",
                     messages.SUCCESS,
                 )
 
@@ -120,18 +128,27 @@ class UnitAdmin(SimpleHistoryAdmin):
 @admin.register(UnitAlias)
 class UnitAliasAdmin(admin.ModelAdmin):
     list_display = ("name", "unit")
+    list_filter = ("unit__region",)
     search_fields = ("name", "unit__name")
-    list_select_related = ("unit",)
+    list_select_related = ("unit__region",)
     autocomplete_fields = ("unit",)
 
 
 @admin.register(UnitMembership)
 class UnitMembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "unit", "phone")
+    list_display = ("user", "unit", "phone", "needs_review")
+    # 待核对: members of a unit split by government on upgrade, to confirm or remove.
+    list_filter = ("needs_review", "unit__region")
     search_fields = ("user__username", "user__first_name", "unit__name")
-    list_select_related = ("user", "unit")
+    list_select_related = ("user", "unit__region")
     autocomplete_fields = ("user", "unit")
+    actions = ("mark_reviewed",)
     change_list_template = "admin/units/unitmembership/change_list.html"
+
+    @admin.action(description="标记为已核对", permissions=["change"])
+    def mark_reviewed(self, request, queryset):
+        count = queryset.update(needs_review=False)
+        self.message_user(request, f"已核对 {count} 条单位成员记录。", messages.SUCCESS)
 
     def get_urls(self):
         return [

@@ -19,6 +19,10 @@ class UnitUserForm(forms.Form):
 
     def clean_unit(self) -> Unit:
         name = self.cleaned_data["unit"].strip()
+        same_named = Unit.objects.filter(name=name)
+        if same_named.count() > 1:
+            choices = "、".join(unit.full_name for unit in same_named.order_by("region__code"))
+            raise forms.ValidationError(f"有多个政府的单位叫“{name}”,请写明所属政府,如:{choices}")
         unit = Unit.objects.resolve(name)
         if unit is None:
             hint = "、".join(similar_unit_names(name))

@@ -1,16 +1,54 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+FULL_NAME_SEPARATOR = " · "
+_ANY_REGION = object()
+
+
+def unit_full_name(name: str, region_name: str | None) -> str:
+    """ "襄阳市 · 市行政审批局" from a unit's name and its government's display name."""
+    return f"{region_name}{FULL_NAME_SEPARATOR}{name}" if region_name else name
+
 
 class UnitQuerySet(models.QuerySet):
-    def resolve(self, name: str):
-        """Return the unit called `name` directly or through an alias, or None."""
-        unit = self.filter(name=name).first()
+    def resolve(self, name: str, region=_ANY_REGION):
+        """Return the unit called `name` directly or through an alias, or None.
+
+        With `region` (a Region or None) only that government's units count: same-named
+        units of different governments are different units. `name` may also be a full
+        name such as "湘潭市 · 市行政审批局". Without either, the first unit of that name.
+        """
+        name = (name or "").strip()
+        if region is _ANY_REGION and FULL_NAME_SEPARATOR.strip() in name:
+            from regions.models import Region
+
+            place, _, name = (part.strip() for part in name.rpartition(FULL_NAME_SEPARATOR.strip()))
+            region = Region.objects.find(place)
+            if region is None:
+                return None
+        units = self
+        aliases = UnitAlias.objects.select_related("unit__region")
+        if region is not _ANY_REGION:
+            units = units.filter(region=region)
+            aliases = aliases.filter(unit__region=region)
+        unit = units.filter(name=name).order_by("pk").first()
         if unit is None:
-            alias = UnitAlias.objects.select_related("unit").filter(name=name).first()
+            alias = aliases.filter(name=name).order_by("pk").first()
             unit = alias.unit if alias else None
         return unit
+
+
+class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
+    """Units always come with their government: every page shows `full_name`.
+
+    Admin filters, choice fields and autocompletes list units through the default
+    manager; the join keeps them at one query instead of one more per unit.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("region")
 
 
 class Unit(models.Model):
@@ -45,7 +83,7 @@ class Unit(models.Model):
         auto_now_add=True,
     )
 
-    objects = UnitQuerySet.as_manager()
+    objects = UnitManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -67,12 +105,39 @@ class Unit(models.Model):
     def __str__(self):
         return self.full_name
 
+    def clean(self):
+        """A unit stays in the province of the plans that name it (no move to another province)."""
+        super().clean()
+        if self.pk is None or self.region_id is None:
+            return
+        from regions.models import Region
+        from tasks.models import Plan
+
+        chosen = Region.objects.get(pk=self.region_id)
+        province = _province_of(chosen)
+        plans = Plan.objects.filter(tasks__task_units__unit=self, region__isnull=False).distinct()
+        for plan in plans.select_related("region__parent__parent"):
+            if _province_of(plan.region) != province:
+                raise ValidationError(
+                    {
+                        "region": f"“{self.name}”在{plan.region.display_name}的方案《{plan.title}》中"
+                        f"承担任务,不能改属{province.display_name}的{chosen.display_name};"
+                        "不同省份的同名单位请新建单位"
+                    }
+                )
+
     @property
     def full_name(self) -> str:
         """The name with its government, e.g. 襄阳市 · 市行政审批局 (select_related("region"))."""
         if self.region_id is None:
             return self.name
-        return f"{self.region.display_name} · {self.name}"
+        return unit_full_name(self.name, self.region.display_name)
+
+
+def _province_of(region):
+    while region.parent_id is not None:
+        region = region.parent
+    return region
 
 
 class UnitAlias(models.Model):
@@ -87,7 +152,8 @@ class UnitAlias(models.Model):
     name = models.CharField(
         "别名",
         max_length=200,
-        unique=True,
+        db_index=True,
+        help_text="在所属政府内唯一;不同政府的单位可以有相同的别名",
     )
 
     class Meta:
@@ -97,6 +163,23 @@ class UnitAlias(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """An alias names one unit within its unit's government, and is not a unit's own name there."""
+        super().clean()
+        if not self.unit_id or not self.name:
+            return
+        region_id = Unit.objects.filter(pk=self.unit_id).values_list("region_id", flat=True).first()
+        if Unit.objects.filter(name=self.name, region_id=region_id).exists():
+            raise ValidationError({"name": f"已有单位叫“{self.name}”,别名不能与单位名称相同"})
+        taken = (
+            UnitAlias.objects.filter(name=self.name, unit__region_id=region_id)
+            .exclude(pk=self.pk)
+            .select_related("unit__region")
+            .first()
+        )
+        if taken is not None:
+            raise ValidationError({"name": f"别名“{self.name}”已属于“{taken.unit.full_name}”"})
 
 
 class UnitMembership(models.Model):
@@ -118,6 +201,11 @@ class UnitMembership(models.Model):
         "电话",
         max_length=50,
         blank=True,
+    )
+    needs_review = models.BooleanField(
+        "待核对",
+        default=False,
+        help_text="升级时由同名合并单位拆分而来:该用户已加入拆出的每个单位,请核对后保留其真正所属的单位",
     )
 
     class Meta:

@@ -21,42 +21,62 @@ from .roles import LEADER_GROUP, OFFICE_GROUP
 
 @transaction.atomic
 def unit_aliases_load(*, path: Path, warnings: list[str] | None = None) -> int:
-    """Load `unit,alias` rows from a UTF-8 CSV file; returns how many aliases were new.
+    """Load `unit,alias[,region]` rows from a UTF-8 CSV file; returns how many aliases were new.
 
-    The canonical unit is created when missing, so an alias works before any plan
-    names the unit; a unit renamed in the admin is found by its former name. A row
-    that conflicts with the database (the alias already belongs to another unit or is a
-    unit itself) is skipped with a warning naming the row, appended to `warnings`:
-    the file is shared and may lag behind renames, and one stale row must not stop
-    every import. A malformed file (header, empty cells) is still an error.
+    `region` (a region's code or name) is the government of the unit; aliases work
+    within it, so 州市场监管局 of 湘西州 never finds another 州's bureau. Without it the
+    unit is matched by name alone (units without a government). The canonical unit is
+    created when missing, so an alias works before any plan names the unit; a unit
+    renamed in the admin is found by its former name. A row that conflicts with the
+    database (the alias already belongs to another unit or is a unit itself) is skipped
+    with a warning naming the row, appended to `warnings`: the file is shared and may lag
+    behind renames, and one stale row must not stop every import. A malformed file
+    (header, empty cells, unknown region) is still an error.
     """
+    from regions.models import Region
+
     warnings = [] if warnings is None else warnings
     created = 0
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or {"unit", "alias"} - set(reader.fieldnames):
-            raise ValidationError(f"{path}: 表头必须包含 unit,alias 两列")
+            raise ValidationError(f"{path}: 表头必须包含 unit,alias 两列(可选 region 列)")
         for line_number, row in enumerate(reader, start=2):
             unit_name = normalise_unit_name(row["unit"] or "")
             alias_name = normalise_unit_name(row["alias"] or "")
             if not unit_name or not alias_name:
                 raise ValidationError(f"{path} 第{line_number}行:单位名称和别名都不能为空")
             where = f"{path.name} 第{line_number}行({unit_name},{alias_name})"
-            unit = _unit_by_current_or_former_name(unit_name)
+            region_text = (row.get("region") or "").strip()
+            region = Region.objects.find(region_text) if region_text else None
+            if region_text and region is None:
+                raise ValidationError(f"{path} 第{line_number}行:区划“{region_text}”不存在")
+            unit = _unit_by_current_or_former_name(unit_name, region=region)
             if unit is not None and unit.name != unit_name:
                 warnings.append(f"{where}:单位“{unit_name}”已更名为“{unit.name}”,请更新别名文件")
-            if Unit.objects.filter(name=alias_name).exclude(pk=getattr(unit, "pk", None)).exists():
+            same_government = Unit.objects.filter(region=region)
+            if (
+                same_government.filter(name=alias_name)
+                .exclude(pk=getattr(unit, "pk", None))
+                .exists()
+            ):
                 warnings.append(
                     f"{where}:“{alias_name}”已是独立单位,本行已忽略(请先在后台合并单位)"
                 )
                 continue
-            existing = UnitAlias.objects.filter(name=alias_name).select_related("unit").first()
+            existing = (
+                UnitAlias.objects.filter(name=alias_name, unit__region=region)
+                .select_related("unit")
+                .first()
+            )
             if existing is not None and (unit is None or existing.unit_id != unit.pk):
                 warnings.append(f"{where}:别名“{alias_name}”已属于“{existing.unit}”,本行已忽略")
                 continue
             if unit is None:
                 unit = Unit.objects.create(
-                    name=unit_name, is_collective=is_collective_unit_name(unit_name)
+                    name=unit_name,
+                    region=region,
+                    is_collective=is_collective_unit_name(unit_name),
                 )
             if existing is None:
                 UnitAlias.objects.create(name=alias_name, unit=unit)
@@ -64,13 +84,13 @@ def unit_aliases_load(*, path: Path, warnings: list[str] | None = None) -> int:
     return created
 
 
-def _unit_by_current_or_former_name(name: str) -> Unit | None:
-    """The unit called `name`, else the unit that was called so before a rename."""
-    unit = Unit.objects.filter(name=name).first()
+def _unit_by_current_or_former_name(name: str, *, region=None) -> Unit | None:
+    """The unit of `region` called `name`, else the one that was called so before a rename."""
+    unit = Unit.objects.filter(name=name, region=region).first()
     if unit is not None:
         return unit
     former = (
-        Unit.history.filter(name=name)
+        Unit.history.filter(name=name, region=region)
         .order_by("-history_date")
         .values_list("id", flat=True)
         .first()
@@ -138,6 +158,11 @@ def unit_merge(*, source: Unit, target: Unit, user) -> Unit:
         raise PermissionDenied("只有优化办可以合并单位")
     if source.pk == target.pk:
         raise ValidationError("不能把单位合并到它自己")
+    if source.region_id != target.region_id:
+        raise ValidationError(
+            f"“{source.full_name}”和“{target.full_name}”属于不同的政府,不能合并;"
+            "同名单位属于不同政府时是不同的单位"
+        )
 
     target_links = {
         (link.task_id, link.role): link for link in TaskUnit.objects.filter(unit=target)

@@ -44,7 +44,8 @@ class TotalsSerializer(DescribedSerializer):
 
 class UnitFiguresSerializer(RowSerializer):
     unit_id = serializers.IntegerField(label="单位ID")
-    unit = serializers.CharField(source="unit__name", label="单位名称")
+    unit = serializers.CharField(source="unit__name", label="单位名称(文件中的写法)")
+    unit_full_name = serializers.CharField(label="单位全称(含所属政府)")
     led = serializers.IntegerField(label="牵头任务数")
     completed = serializers.IntegerField(label="已销号")
     overdue = serializers.IntegerField(label="已逾期")

@@ -55,7 +55,7 @@ class DeadlineExtensionViewSet(
     def get_queryset(self):
         return (
             DeadlineExtension.objects.filter(deadline__task__in=visible_task_ids(self.request.user))
-            .select_related("deadline", "unit")
+            .select_related("deadline", "unit__region")
             .order_by("-created_at", "-pk")
         )
 

@@ -12,6 +12,9 @@ from tasks.api.serializers import DescribedModelSerializer, DescribedSerializer
 
 class EscalationNoticeSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="牵头单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
+    )
     answer_text = serializers.CharField(
         source="answer.text", read_only=True, default=None, allow_null=True, label="回复内容"
     )
@@ -23,6 +26,7 @@ class EscalationNoticeSerializer(DescribedModelSerializer):
             "task",
             "unit",
             "unit_name",
+            "unit_full_name",
             "colour",
             "status",
             "reason",
@@ -38,6 +42,9 @@ class EscalationNoticeSerializer(DescribedModelSerializer):
 
 class TaskAcknowledgementSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="牵头单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
+    )
 
     class Meta:
         model = TaskAcknowledgement
@@ -46,6 +53,7 @@ class TaskAcknowledgementSerializer(DescribedModelSerializer):
             "task",
             "unit",
             "unit_name",
+            "unit_full_name",
             "acknowledged_at",
             "responsible_person",
             "phone",
@@ -54,11 +62,24 @@ class TaskAcknowledgementSerializer(DescribedModelSerializer):
 
 class AssessmentScoreSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
+    )
     period_name = serializers.CharField(source="period.name", read_only=True, label="考评周期名称")
 
     class Meta:
         model = AssessmentScore
-        fields = ("id", "period", "period_name", "unit", "unit_name", "rank", "total", "breakdown")
+        fields = (
+            "id",
+            "period",
+            "period_name",
+            "unit",
+            "unit_name",
+            "unit_full_name",
+            "rank",
+            "total",
+            "breakdown",
+        )
 
 
 class PlanPublicationSerializer(DescribedModelSerializer):

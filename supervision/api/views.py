@@ -38,7 +38,7 @@ class EscalationNoticeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             EscalationNotice.objects.visible_to(self.request.user)
-            .select_related("unit", "answer")
+            .select_related("unit__region", "answer")
             .order_by("-proposed_at", "id")
         )
 
@@ -50,7 +50,7 @@ class TaskAcknowledgementViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             TaskAcknowledgement.objects.visible_to(self.request.user)
-            .select_related("unit")
+            .select_related("unit__region")
             .order_by("-acknowledged_at", "id")
         )
 
@@ -64,7 +64,7 @@ class AssessmentScoreViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             AssessmentScore.objects.visible_to(self.request.user)
-            .select_related("unit", "period")
+            .select_related("unit__region", "period")
             .order_by("period_id", "rank", "unit__name")
         )
 

@@ -72,7 +72,7 @@ class UnitRoleListFilter(TaskFilterSetFilter):
         return lookups_once(
             request,
             self.parameter_name,
-            lambda: [(unit.pk, unit.name) for unit in units.only("pk", "name")],
+            lambda: [(unit.pk, unit.full_name) for unit in units],
         )
 
     def choices(self, changelist):

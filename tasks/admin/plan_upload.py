@@ -13,15 +13,20 @@ from django.utils.html import format_html
 
 from ops.choices import ImportVia
 from ops.services import plan_import_logged
+from regions.models import Region
 
 from .. import rules
-from ..importer import DocumentError, SourceDocument, extract_source, parse_source
+from ..importer import (
+    DocumentError,
+    SourceDocument,
+    extract_source,
+    parse_source,
+    plan_government_detect,
+)
 from ..importer.source import MAX_DOCUMENT_BYTES
 from ..ledger import LedgerPreview, ledger_apply, ledger_read, ledger_response
 from ..models import Plan, Section, Task
-from ..services import (
-    plan_import_preview,
-)
+from ..services import known_regions, plan_import_preview, plan_region_of
 from .common import ADMIN_CSS, MAX_UPLOAD_BYTES, chinese_date
 
 
@@ -56,6 +61,12 @@ class PlanUploadForm(forms.Form):
         label="方案年度",
         help_text="文件中没有写明年度时填写;填写后以此为准",
     )
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(),
+        required=False,
+        label="发文政府",
+        help_text="留空则从文件的文号、发文单位和标题识别,预览时可以更改",
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -74,7 +85,9 @@ class PlanUploadForm(forms.Form):
             source = extract_source(document.read(), name)
             cleaned["source"] = source
             cleaned["text"] = source.text
-            cleaned["parsed"] = parse_source(source, year=cleaned.get("year"))
+            cleaned["parsed"] = plan_government_detect(
+                parse_source(source, year=cleaned.get("year")), known_regions()
+            )
         except DocumentError as exc:
             self.add_error("document", f"{name}:{exc}")
         return cleaned
@@ -137,14 +150,17 @@ class PlanAdmin(admin.ModelAdmin):
         "title",
         "doc_number",
         "issuer",
+        "region",
         "issued_on_display",
         "year",
         "task_count",
         "ledger_link",
     )
-    list_filter = ("year", "issuer")
+    list_filter = ("region", "year", "issuer")
+    list_select_related = ("region",)
     search_fields = ("title", "doc_number", "issuer")
     readonly_fields = (
+        "region",
         "source_file",
         "content_hash",
         "imported_at",
@@ -155,6 +171,7 @@ class PlanAdmin(admin.ModelAdmin):
         "title",
         "doc_number",
         "issuer",
+        "region",
         "issued_on",
         "year",
         "source_file",
@@ -235,12 +252,34 @@ class PlanAdmin(admin.ModelAdmin):
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != pending["hash"]:
                 raise PermissionDenied
             source = SourceDocument.from_session(pending["source"])
+            parsed = plan_government_detect(
+                parse_source(source, year=pending.get("year")), known_regions()
+            )
+            existing = Plan.objects.filter(source_file=pending["source_file"]).first()
+            chosen = request.POST.get("region", "")
+            region = (
+                Region.objects.filter(pk=chosen).first()
+                if chosen.isdigit()
+                else (existing.region if existing else None) or plan_region_of(parsed)
+            )
+            if region is None:
+                return self._upload_preview(
+                    request,
+                    parsed=parsed,
+                    source=source,
+                    year=pending.get("year"),
+                    source_file=pending["source_file"],
+                    plan=existing,
+                    region=None,
+                    region_error="请选择发文政府:同名单位按发文政府区分,未选择时不能导入。",
+                )
             result = plan_import_logged(
-                parsed=parse_source(source, year=pending.get("year")),
+                parsed=parsed,
                 source_file=pending["source_file"],
                 source_text=text,
                 via=ImportVia.ADMIN,
                 user=request.user,
+                region=region,
             )
             request.session.pop(UPLOAD_SESSION_KEY, None)
             self.message_user(
@@ -253,34 +292,57 @@ class PlanAdmin(admin.ModelAdmin):
 
         form = PlanUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            text = form.cleaned_data["text"]
             parsed = form.cleaned_data["parsed"]
             existing = form.cleaned_data["plan"]
             source_file = existing.source_file if existing else form.cleaned_data["document"].name
-            result = plan_import_preview(parsed=parsed, source_file=source_file, source_text=text)
             plan = existing or Plan.objects.filter(source_file=source_file).first()
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            request.session[UPLOAD_SESSION_KEY] = {
-                "hash": digest,
-                "text": text,
-                "source_file": source_file,
-                "source": form.cleaned_data["source"].to_session(),
-                "year": form.cleaned_data.get("year"),
-            }
-            context = self._context(
-                request,
-                "导入预览",
-                parsed=parsed,
-                result=result,
-                plan=plan,
-                changes=plan_changes(parsed, plan),
-                digest=digest,
-                source_file=source_file,
+            region = (
+                form.cleaned_data["region"]
+                or (plan.region if plan is not None else None)
+                or plan_region_of(parsed)
             )
-            return render(request, "admin/tasks/plan/upload_preview.html", context)
+            return self._upload_preview(
+                request,
+                parsed=parsed,
+                source=form.cleaned_data["source"],
+                year=form.cleaned_data.get("year"),
+                source_file=source_file,
+                plan=plan,
+                region=region,
+            )
         intro = "上传后先显示解析预览,确认后才写入数据库。"
         context = self._context(request, "上传方案", form=form, intro=intro)
         return render(request, "admin/workbench/upload_form.html", context)
+
+    def _upload_preview(self, request, *, parsed, source, year, source_file, plan, region, **extra):
+        """The preview of an upload, with the issuing government to confirm or choose."""
+        text = source.text
+        result = plan_import_preview(
+            parsed=parsed, source_file=source_file, source_text=text, region=region
+        )
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        request.session[UPLOAD_SESSION_KEY] = {
+            "hash": digest,
+            "text": text,
+            "source_file": source_file,
+            "source": source.to_session(),
+            "year": year,
+        }
+        context = self._context(
+            request,
+            "导入预览",
+            parsed=parsed,
+            result=result,
+            plan=plan,
+            changes=plan_changes(parsed, plan),
+            digest=digest,
+            source_file=source_file,
+            region=region,
+            detected=plan_region_of(parsed),
+            regions=Region.objects.select_related("parent").order_by("code", "name"),
+            **extra,
+        )
+        return render(request, "admin/tasks/plan/upload_preview.html", context)
 
     def ledger_import_view(self, request):
         """Upload a filled-in ledger → preview of changes and row errors → apply or cancel."""

@@ -10,7 +10,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
     list_display = ("task", "unit", "author", "status", "progress", "created_at")
     list_filter = ("status",)
     search_fields = ("text", "task__title", "unit__name")
-    list_select_related = ("task", "unit", "author")
+    list_select_related = ("task", "unit__region", "author")
     autocomplete_fields = ("task", "unit")
 
 

@@ -107,7 +107,7 @@ class ProgressReportInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("unit", "author")
+        return super().get_queryset(request).select_related("unit__region", "author")
 
 
 class TaskAdminForm(forms.ModelForm):
@@ -208,7 +208,7 @@ class TaskAdmin(SimpleHistoryAdmin):
         css = ADMIN_CSS
 
     def get_queryset(self, request):
-        lead_links = TaskUnit.objects.filter(role=UnitRole.LEAD).select_related("unit")
+        lead_links = TaskUnit.objects.filter(role=UnitRole.LEAD).select_related("unit__region")
         latest_report = ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-created_at")
         return (
             super()
@@ -276,7 +276,7 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="牵头单位")
     def lead_unit_names(self, task):
-        return "、".join(unit.name for unit in task.lead_units)
+        return "、".join(unit.full_name for unit in task.lead_units)
 
     @admin.display(description="完成时限", ordering="deadline__due_on")
     def due_display(self, task):
@@ -337,7 +337,7 @@ class TaskAdmin(SimpleHistoryAdmin):
         task = get_object_or_404(Task, pk=object_id)
         unit_history = (
             TaskUnit.history.filter(task_id=task.pk)
-            .select_related("unit", "history_user")
+            .select_related("unit__region", "history_user")
             .order_by("-history_date")
         )
         deadline_history = (

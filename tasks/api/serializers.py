@@ -45,8 +45,18 @@ class DescribedSerializer(DescribedSerializerMixin, serializers.Serializer):
     pass
 
 
+class RegionRefSerializer(DescribedSerializer):
+    """A government (行政区划) as other systems need it to tell same-named units apart."""
+
+    id = serializers.IntegerField(label="区划ID")
+    code = serializers.CharField(allow_null=True, label="区划代码(GB/T 2260)")
+    name = serializers.CharField(label="区划名称")
+    level = serializers.CharField(label="层级(province/city/county)")
+
+
 class PlanSerializer(DescribedModelSerializer):
     task_count = serializers.IntegerField(read_only=True, label="任务数")
+    region = RegionRefSerializer(allow_null=True, read_only=True, label="发文政府")
     source_text = serializers.CharField(
         write_only=True, required=False, allow_blank=True, label="原文"
     )
@@ -61,6 +71,7 @@ class PlanSerializer(DescribedModelSerializer):
             "issued_on",
             "year",
             "source_file",
+            "region",
             "task_count",
             "source_text",
         )
@@ -103,7 +114,8 @@ class SectionSerializer(DescribedModelSerializer):
 
 class UnitRefSerializer(DescribedSerializer):
     id = serializers.IntegerField(label="单位ID")
-    name = serializers.CharField(label="单位名称")
+    name = serializers.CharField(label="单位名称(文件中的写法)")
+    region = RegionRefSerializer(allow_null=True, read_only=True, label="所属政府")
 
 
 class TaskMilestoneSerializer(DescribedSerializer):
@@ -202,10 +214,22 @@ class TaskWriteSerializer(DescribedModelSerializer):
 
 class TaskUnitSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
+    )
 
     class Meta:
         model = TaskUnit
-        fields = ("id", "task", "unit", "unit_name", "role", "position", "from_document")
+        fields = (
+            "id",
+            "task",
+            "unit",
+            "unit_name",
+            "unit_full_name",
+            "role",
+            "position",
+            "from_document",
+        )
         extra_kwargs = {
             "position": {"max_value": 1000},
             "from_document": {"default": False},
@@ -215,6 +239,9 @@ class TaskUnitSerializer(DescribedModelSerializer):
 class ProgressReportSerializer(DescribedModelSerializer):
     unit_name = serializers.CharField(
         source="unit.name", read_only=True, allow_null=True, label="报送单位名称"
+    )
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, allow_null=True, label="单位全称(含所属政府)"
     )
     author_name = serializers.CharField(
         source="author.username", read_only=True, allow_null=True, label="报送人"
@@ -227,6 +254,7 @@ class ProgressReportSerializer(DescribedModelSerializer):
             "task",
             "unit",
             "unit_name",
+            "unit_full_name",
             "author_name",
             "status",
             "progress",

@@ -57,7 +57,11 @@ class PlanViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
-        return Plan.objects.annotate(task_count=Count("tasks")).order_by("-year", "title")
+        return (
+            Plan.objects.annotate(task_count=Count("tasks"))
+            .select_related("region")
+            .order_by("-year", "title")
+        )
 
     @extend_schema(
         summary="下载方案责任分解表(Excel 台账)",
@@ -175,7 +179,9 @@ class TaskViewSet(viewsets.ModelViewSet):
     def reports(self, request, pk=None, format=None):  # format: the router's .json suffix
         task = self.get_object()
         if request.method == "GET":
-            reports = task.reports.select_related("unit", "author").order_by("-created_at", "-pk")
+            reports = task.reports.select_related("unit__region", "author").order_by(
+                "-created_at", "-pk"
+            )
             return self._page_of(reports, ProgressReportSerializer)
         unknown_files = sorted(set(request.FILES) - {"attachment"})
         if unknown_files:
@@ -246,7 +252,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         if request.method == "GET":
             extensions = (
                 DeadlineExtension.objects.filter(deadline__task=task)
-                .select_related("deadline", "unit")
+                .select_related("deadline", "unit__region")
                 .order_by("-created_at", "-pk")
             )
             return self._page_of(extensions, DeadlineExtensionSerializer)
@@ -299,7 +305,7 @@ class TaskUnitViewSet(viewsets.ModelViewSet):
         tasks = Task.objects.visible_to(self.request.user)
         return (
             TaskUnit.objects.filter(task__in=tasks.values("pk"))
-            .select_related("unit")
+            .select_related("unit__region")
             .order_by("task_id", "role", "position")
         )
 
@@ -316,7 +322,7 @@ class ProgressReportViewSet(
         tasks = Task.objects.visible_to(self.request.user)
         return (
             ProgressReport.objects.filter(task__in=tasks.values("pk"))
-            .select_related("unit", "author")
+            .select_related("unit__region", "author")
             .order_by("-created_at", "-pk")
         )
 

@@ -4,7 +4,8 @@ No Django here: `read_document` and `parse_document` turn a file into a `ParsedP
 which `tasks.services` stores.
 """
 
-from .document import decode_document, parse_document, read_document
+from .document import decode_document, parse_document, plan_government_detect, read_document
+from .government import KnownRegion, detect_government, unit_government
 from .parsed import (
     DEADLINE_SOURCE_DOCUMENT,
     DEADLINE_SOURCE_PLAN_DEFAULT,
@@ -27,6 +28,7 @@ __all__ = [
     "ROLE_RESPONSIBLE",
     "SUFFIXES",
     "DocumentError",
+    "KnownRegion",
     "ParsedDeadline",
     "ParsedMilestone",
     "ParsedPlan",
@@ -34,11 +36,14 @@ __all__ = [
     "ParsedTask",
     "SourceDocument",
     "decode_document",
+    "detect_government",
     "extract_source",
     "is_collective_unit_name",
     "normalise_unit_name",
     "parse_document",
     "parse_source",
+    "plan_government_detect",
     "read_document",
     "read_source",
+    "unit_government",
 ]

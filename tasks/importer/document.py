@@ -15,6 +15,7 @@ from .deadlines import (
     parse_deadline,
     plan_default_deadline,
 )
+from .government import detect_government
 from .metadata import extract_metadata
 from .parsed import DEADLINE_SOURCE_PLAN_DEFAULT, DocumentError, ParsedPlan, ParsedTask
 from .structure import TaskDraft, match_heading, match_item, parse_structure
@@ -97,21 +98,39 @@ def decode_document(data: bytes) -> str:
     return text
 
 
-def parse_document(text: str, *, year: int | None = None, hints: dict | None = None) -> ParsedPlan:
+def parse_document(
+    text: str, *, year: int | None = None, hints: dict | None = None, regions=None
+) -> ParsedPlan:
     """Parse the text of a plan; any problem is reported as a DocumentError.
 
     `year` (given by the user) overrides the year the document states; `hints` are
     title / doc_number / issuer / issued_on read around the text (a web page's 索引号
-    table), used where the text itself lacks them.
+    table), used where the text itself lacks them. Given the known regions
+    (`KnownRegion` rows), the issuing government is read too.
     """
     if not isinstance(text, str):
         raise DocumentError("文档内容必须是文本")
     try:
-        return _parse(text.replace("\x00", ""), year, hints or {})
+        parsed = _parse(text.replace("\x00", ""), year, hints or {})
     except DocumentError:
         raise
     except Exception as exc:  # a parser bug must not escape as a random exception
         raise DocumentError(f"文档解析失败:{exc}") from exc
+    if regions is not None:
+        plan_government_detect(parsed, regions)
+    return parsed
+
+
+def plan_government_detect(parsed: ParsedPlan, regions) -> ParsedPlan:
+    """Fill the parse result's region fields from its 文号, issuer and title."""
+    guess = detect_government(
+        doc_number=parsed.doc_number, issuer=parsed.issuer, title=parsed.title, regions=regions
+    )
+    parsed.region_code = guess.code
+    parsed.region_name = guess.name
+    parsed.region_evidence = guess.evidence
+    parsed.region_candidates = guess.candidates
+    return parsed
 
 
 def _guess_year(text: str) -> int | None:

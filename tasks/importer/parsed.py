@@ -65,6 +65,12 @@ class ParsedPlan:
     sections: list[ParsedSection]
     tasks: list[ParsedTask]
     warnings: list[str] = field(default_factory=list)  # plan-level warnings (Chinese)
+    # The issuing government read from the document (see importer.government), filled
+    # when the parser is given the known regions; None when it cannot be determined.
+    region_code: str | None = None
+    region_name: str = ""
+    region_evidence: list[str] = field(default_factory=list)
+    region_candidates: list[str] = field(default_factory=list)
 
 
 class DocumentError(Exception):

@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from tasks.api.serializers import DescribedModelSerializer
+from tasks.api.serializers import DescribedModelSerializer, RegionRefSerializer
 from units.models import Unit, UnitAlias, UnitMembership
 
 
@@ -10,10 +11,12 @@ class UnitSerializer(DescribedModelSerializer):
         many=True, read_only=True, slug_field="name", label="别名"
     )
     task_count = serializers.IntegerField(read_only=True, label="任务数")
+    region = RegionRefSerializer(allow_null=True, read_only=True, label="所属政府")
+    full_name = serializers.CharField(read_only=True, label="全称(含所属政府)")
 
     class Meta:
         model = Unit
-        fields = ("id", "name", "aliases", "is_collective", "task_count")
+        fields = ("id", "name", "region", "full_name", "aliases", "is_collective", "task_count")
 
 
 class UnitAliasSerializer(DescribedModelSerializer):
@@ -21,10 +24,17 @@ class UnitAliasSerializer(DescribedModelSerializer):
         model = UnitAlias
         fields = ("id", "unit", "name")
 
-    def validate_name(self, value):
-        if Unit.objects.filter(name=value).exists():
-            raise serializers.ValidationError("已有同名单位,别名不能与单位名称相同")
-        return value
+    def validate(self, attrs):
+        alias = UnitAlias(
+            pk=getattr(self.instance, "pk", None),
+            unit=attrs.get("unit", getattr(self.instance, "unit", None)),
+            name=attrs.get("name", getattr(self.instance, "name", "")),
+        )
+        try:
+            alias.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
 
 
 class UnitMembershipSerializer(DescribedModelSerializer):
@@ -33,7 +43,19 @@ class UnitMembershipSerializer(DescribedModelSerializer):
     )
     username = serializers.CharField(source="user.username", read_only=True, label="用户名")
     unit_name = serializers.CharField(source="unit.name", read_only=True, label="单位名称")
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, label="单位全称(含所属政府)"
+    )
 
     class Meta:
         model = UnitMembership
-        fields = ("id", "user", "username", "unit", "unit_name", "phone")
+        fields = (
+            "id",
+            "user",
+            "username",
+            "unit",
+            "unit_name",
+            "unit_full_name",
+            "phone",
+            "needs_review",
+        )

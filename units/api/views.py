@@ -31,7 +31,7 @@ class UnitViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
                     distinct=True,
                 )
             ).filter(task_count__gt=0)
-        return units.prefetch_related("aliases").order_by("name")
+        return units.select_related("region").prefetch_related("aliases").order_by("name")
 
 
 class UnitAliasViewSet(viewsets.ModelViewSet):
@@ -47,4 +47,6 @@ class UnitMembershipViewSet(viewsets.ModelViewSet):
     serializer_class = UnitMembershipSerializer
     filterset_class = UnitMembershipFilterSet
     permission_classes = [StaffReadsOfficeEdits]
-    queryset = UnitMembership.objects.select_related("user", "unit").order_by("unit__name", "pk")
+    queryset = UnitMembership.objects.select_related("user", "unit__region").order_by(
+        "unit__name", "pk"
+    )

@@ -32,10 +32,10 @@ class Command(BaseCommand):
                 raise CommandError(f"日期格式应为 YYYY-MM-DD:{options['date']}") from exc
         run = reminders_send(as_of=as_of, days=options["days"])
         for log in run.sent:
-            self.stdout.write(f"  {log.unit.name}:{log.task_count}项 → {log.recipients}")
+            self.stdout.write(f"  {log.unit.full_name}:{log.task_count}项 → {log.recipients}")
         self.stdout.write(f"{as_of:%Y-%m-%d} 已向 {len(run.sent)} 个单位发送提醒。")
         if run.failed:
             for unit, error in run.failed:
-                self.stderr.write(f"  {unit.name}:发送失败({error})")
+                self.stderr.write(f"  {unit.full_name}:发送失败({error})")
             # A non-zero exit makes cron report it; the next run retries only these units.
             raise CommandError(f"{len(run.failed)} 个单位的提醒发送失败,下次运行将重试。")

@@ -9,9 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ops.choices import ImportVia
 from ops.services import import_log_record, plan_import_logged
-from tasks.importer import SUFFIXES, parse_source, read_source
+from regions.models import Region
+from tasks.importer import SUFFIXES, parse_source, plan_government_detect, read_source
 from tasks.importer.parsed import DocumentError
-from tasks.services import PlanImportResult, plan_import
+from tasks.models import Plan
+from tasks.services import PlanImportResult, known_regions, plan_import
 from units.services import unit_aliases_load
 
 
@@ -30,27 +32,56 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="只显示将要导入的内容,不写入数据库"
         )
         parser.add_argument(
+            "--region",
+            default="",
+            help="发文政府(区划代码或名称,如 430300 或 湘潭市);不填时从文件的文号、发文单位和标题识别",
+        )
+        parser.add_argument(
             "--aliases",
             default=str(settings.UNIT_ALIAS_FIXTURE),
             help="单位别名 CSV(unit,alias),导入前加载;传空字符串跳过",
         )
 
-    def handle(self, *args, paths, dry_run, aliases, year=None, **options):
+    def handle(self, *args, paths, dry_run, aliases, region, year=None, **options):
         if year is not None and not 1949 <= year <= 2100:
             raise CommandError(f"--year {year}: 年度应在 1949—2100 之间")
         files = self._collect_files(paths or [str(settings.POLICY_FIXTURES_DIR)])
         self._require_migrated()
+        given_region = None
+        if region.strip():
+            given_region = Region.objects.find(region)
+            if given_region is None:
+                raise CommandError(
+                    f"区划“{region}”不存在:请填写已加载的区划代码或名称(可先用 load_regions 加载)"
+                )
+        regions = known_regions()
         # Read and parse everything first: a bad file stops the run before any write.
         documents = []
         for path in files:
             try:
                 source = read_source(path)
                 text = source.text
-                documents.append((path, text, parse_source(source, year=year)))
+                parsed = parse_source(source, year=year)
+                documents.append((path, text, plan_government_detect(parsed, regions)))
             except DocumentError as exc:
                 if not dry_run:
                     import_log_record(source_file=path.name, via=ImportVia.COMMAND, error=str(exc))
                 raise CommandError(f"{path}: {exc}") from exc
+        undetermined = [
+            (path, parsed)
+            for path, _, parsed in documents
+            if given_region is None
+            and parsed.region_code is None
+            and not Plan.objects.filter(source_file=path.name, region__isnull=False).exists()
+        ]
+        if undetermined:
+            details = ";".join(
+                f"{path}({'可能是 ' + '、'.join(parsed.region_candidates) if parsed.region_candidates else '文号、发文单位和标题中没有已知的区划'})"
+                for path, parsed in undetermined
+            )
+            raise CommandError(
+                f"无法确定发文政府:{details}。请用 --region <区划代码或名称> 指定,未写入任何数据"
+            )
 
         if aliases and not dry_run:
             try:
@@ -64,12 +95,20 @@ class Command(BaseCommand):
         for path, text, parsed in documents:
             if dry_run:
                 result = plan_import(
-                    parsed=parsed, source_file=path.name, source_text=text, dry_run=True
+                    parsed=parsed,
+                    source_file=path.name,
+                    source_text=text,
+                    dry_run=True,
+                    region=given_region,
                 )
             else:
                 # Recorded in ImportLog (admin: 运行维护 › 导入记录), failures included.
                 result = plan_import_logged(
-                    parsed=parsed, source_file=path.name, source_text=text, via=ImportVia.COMMAND
+                    parsed=parsed,
+                    source_file=path.name,
+                    source_text=text,
+                    via=ImportVia.COMMAND,
+                    region=given_region,
                 )
             self._report(result, parsed if dry_run else None)
 
@@ -114,6 +153,8 @@ class Command(BaseCommand):
         outcome = {"created": "新建", "updated": "更新", "unchanged": "未变化"}[result.outcome]
         prefix = "[试运行] " if result.dry_run else ""
         self.stdout.write(f"{prefix}{result.source_file}: {result.title} — {outcome}")
+        if result.region is not None:
+            self.stdout.write(f"  发文政府:{result.region.name}({result.region.code or '无代码'})")
         if result.outcome == "unchanged":
             self.stdout.write("  文件内容未变化,未写入任何数据")
             return

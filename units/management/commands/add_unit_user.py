@@ -30,6 +30,6 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         action = "已创建用户" if added.created else "已更新用户"
-        self.stdout.write(f"{action} {added.user.username},单位:{added.unit.name}")
+        self.stdout.write(f"{action} {added.user.username},单位:{added.unit.full_name}")
         if added.password:
             self.stdout.write(f"初始密码:{added.password}(请转交本人并提醒登录后修改)")

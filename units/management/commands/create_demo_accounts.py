@@ -15,7 +15,7 @@ DEMO_ACCOUNTS = [
     ("xxscjg", "unit-demo-2026", "州市场监督管理局演示账号", None, False, ["州市场监督管理局"]),
     ("xxspj", "unit-demo-2026", "州行政审批服务局演示账号", None, False, ["州行政审批服务局"]),
     ("lstfgj", "unit-demo-2026", "区发改局演示账号", None, False, ["区发改局"]),
-    ("xtspj", "unit-demo-2026", "市行政审批局演示账号", None, False, ["市行政审批局"]),
+    ("xtspj", "unit-demo-2026", "湘潭市行政审批局演示账号", None, False, ["湘潭市 · 市行政审批局"]),
 ]
 
 
@@ -41,6 +41,6 @@ class Command(BaseCommand):
                     self.stderr.write(f"  单位“{unit_name}”不存在(请先导入方案),跳过")
                     continue
                 UnitMembership.objects.get_or_create(user=user, unit=unit)
-                units.append(unit.name)
+                units.append(unit.full_name)
             role = group_name or ("单位用户:" + "、".join(units))
             self.stdout.write(f"  {username} / {password} / {role}")
