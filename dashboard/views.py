@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from tasks.models import Plan, Task, TaskUnit
 from units.choices import UnitRole
 from units.models import Unit
+from units.roles import is_governed
 
 from . import charts
 from .bulletin import bulletin_bytes, bulletin_figures, bulletin_filename
@@ -73,19 +74,25 @@ def select_options(choices, selected) -> str:
     return mark_safe("".join(tags))  # noqa: S308 - every part escaped above
 
 
-def filter_options(query) -> dict:
-    """The plan / issuer / lead-unit filters' options: three queries at any size."""
-    lead_unit_ids = TaskUnit.objects.filter(role=UnitRole.LEAD).values("unit_id")
+def filter_options(query, user) -> dict:
+    """The plan / issuer / lead-unit filters' options: three queries at any size.
+
+    A governed office (`UserGovernment`) is offered only what it may see: the plans and
+    lead units of its visible tasks, never another region's names.
+    """
+    lead_links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+    plans = Plan.objects.all()
+    if is_governed(user):
+        lead_links = lead_links.filter(task__in=Task.objects.visible_to(user).values("pk"))
+        plans = plans.visible_to(user)
+    lead_unit_ids = lead_links.values("unit_id")
     issuers = (
-        Plan.objects.exclude(issuer="")
-        .order_by("issuer")
-        .values_list("issuer", flat=True)
-        .distinct()
+        plans.exclude(issuer="").order_by("issuer").values_list("issuer", flat=True).distinct()
     )
     units = Unit.objects.filter(pk__in=lead_unit_ids).order_by("name").values_list("id", "name")
     return {
         "plans": select_options(
-            Plan.objects.order_by("-year", "title").values_list("id", "title"),
+            plans.order_by("-year", "title").values_list("id", "title"),
             query.filters.get("plan"),
         ),
         "issuers": select_options(
@@ -127,7 +134,7 @@ def dashboard(request, query, tasks):
         "plan_chart": charts.both(charts.status_by_plan, figures["by_plan"]),
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
-        "options": filter_options(query),
+        "options": filter_options(query, request.user),
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -17,6 +17,7 @@ from tasks.models import Plan, ProgressReport, Task, TaskUnit
 from tasks.services import report_submit
 from units.choices import UnitRole
 from units.models import Unit
+from units.roles import government_region_ids, sees_all_tasks
 
 from . import workdays
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
@@ -376,6 +377,16 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
         tied = index and score.total == scores[index - 1].total
         score.rank = scores[index - 1].rank if tied else index + 1
     return scores
+
+
+def scores_for_viewer(scores: list[UnitScore], user) -> list[UnitScore]:
+    """The score rows a governed office or leader is shown: its governments' units only
+    (ranks stay those of the whole table). Everyone else gets the rows unchanged."""
+    region_ids = government_region_ids(user) if sees_all_tasks(user) else None
+    if region_ids is None:
+        return scores
+    region_ids = set(region_ids)
+    return [score for score in scores if score.unit.region_id in region_ids]
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from tasks.admin.actions import action_with_form, posted
 from tasks.models import Task
 
+from .admin_scope import GovernmentScopedAdminMixin
 from .choices import UnitRole
 from .models import Unit, UnitAlias, UnitMembership
 from .services import UNIT_USER_COLUMNS, unit_merge, unit_users_import
@@ -49,7 +50,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "is_collective", "lead_count", "responsible_count", "overdue_count")
     list_editable = ("is_collective",)
     list_filter = ("is_collective",)
@@ -118,7 +119,8 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(UnitAlias)
-class UnitAliasAdmin(admin.ModelAdmin):
+class UnitAliasAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "unit"
     list_display = ("name", "unit")
     search_fields = ("name", "unit__name")
     list_select_related = ("unit",)
@@ -126,7 +128,8 @@ class UnitAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitMembership)
-class UnitMembershipAdmin(admin.ModelAdmin):
+class UnitMembershipAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "unit"
     list_display = ("user", "unit", "phone")
     search_fields = ("user__username", "user__first_name", "unit__name")
     list_select_related = ("user", "unit")

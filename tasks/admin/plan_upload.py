@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from ops.choices import ImportVia
 from ops.services import plan_import_logged
+from units.admin_scope import GovernmentScopedAdminMixin
 
 from .. import rules
 from ..importer import DocumentError, SourceDocument, extract_source, parse_source
@@ -132,7 +133,7 @@ LEDGER_SESSION_KEY = "ledger_upload"
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "doc_number",

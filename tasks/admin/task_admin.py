@@ -13,6 +13,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from deadlines.models import Deadline, Milestone
 from deadlines.services import deadline_extend, deadline_set
+from units.admin_scope import GovernmentScopedAdminMixin, GovernmentScopedChoicesMixin
 from units.choices import UnitRole
 
 from ..filtersets import TaskFilterSet
@@ -40,7 +41,7 @@ from .filters import (
 )
 
 
-class TaskUnitInline(admin.TabularInline):
+class TaskUnitInline(GovernmentScopedChoicesMixin, admin.TabularInline):
     model = TaskUnit
     fields = ("role", "unit", "position", "from_document")
     autocomplete_fields = ("unit",)
@@ -143,7 +144,7 @@ class ChoiceLabelHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "flag",
         "plan_title",

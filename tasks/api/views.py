@@ -3,7 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView
@@ -23,6 +23,7 @@ from tasks.filtersets import (
 from tasks.ledger import XLSX_CONTENT_TYPE, plan_ledger_response
 from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
 from tasks.services import report_submit, task_complete_verify, task_reopen, task_update
+from units.roles import is_governed
 
 from .permissions import OfficeEditsOthersRead
 from .renderers import TaskCSVRenderer
@@ -56,7 +57,12 @@ class PlanViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
-        return Plan.objects.annotate(task_count=Count("tasks")).order_by("-year", "title")
+        plans = Plan.objects.all()
+        user = self.request.user
+        if is_governed(user):  # its own governments' plans, and reads upstream ones it works on
+            reading = self.request.method in SAFE_METHODS
+            plans = plans.visible_to(user) if reading else plans.managed_by(user)
+        return plans.annotate(task_count=Count("tasks")).order_by("-year", "title")
 
     @extend_schema(
         summary="下载方案责任分解表(Excel 台账)",
@@ -72,7 +78,12 @@ class SectionViewSet(viewsets.ModelViewSet):
     serializer_class = SectionSerializer
     filterset_class = SectionFilterSet
     permission_classes = [OfficeEditsOthersRead]
-    queryset = Section.objects.order_by("plan_id", "position")
+
+    def get_queryset(self):
+        sections = Section.objects.order_by("plan_id", "position")
+        if is_governed(self.request.user):
+            sections = sections.filter(plan__in=Plan.objects.visible_to(self.request.user))
+        return sections
 
 
 def report_reply(report) -> Response:

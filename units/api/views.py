@@ -5,6 +5,7 @@ from tasks.api.permissions import OfficeEditsOthersRead, StaffReadsOfficeEdits
 from tasks.api.views import AnnotatedReplyMixin
 from units.filtersets import UnitAliasFilterSet, UnitFilterSet, UnitMembershipFilterSet
 from units.models import Unit, UnitAlias, UnitMembership
+from units.roles import is_governed
 
 from .serializers import UnitAliasSerializer, UnitMembershipSerializer, UnitSerializer
 
@@ -15,8 +16,10 @@ class UnitViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
+        units = Unit.objects.managed_by(self.request.user)
         return (
-            Unit.objects.annotate(task_count=Count("task_units__task", distinct=True))
+            (units if is_governed(self.request.user) else Unit.objects.all())
+            .annotate(task_count=Count("task_units__task", distinct=True))
             .prefetch_related("aliases")
             .order_by("name")
         )
@@ -28,6 +31,12 @@ class UnitAliasViewSet(viewsets.ModelViewSet):
     permission_classes = [StaffReadsOfficeEdits]
     queryset = UnitAlias.objects.order_by("name")
 
+    def get_queryset(self):
+        aliases = super().get_queryset()
+        if is_governed(self.request.user):
+            aliases = aliases.filter(unit__in=Unit.objects.managed_by(self.request.user))
+        return aliases
+
 
 class UnitMembershipViewSet(viewsets.ModelViewSet):
     """Who works for which unit (with a phone number): office and leaders only."""
@@ -36,3 +45,9 @@ class UnitMembershipViewSet(viewsets.ModelViewSet):
     filterset_class = UnitMembershipFilterSet
     permission_classes = [StaffReadsOfficeEdits]
     queryset = UnitMembership.objects.select_related("user", "unit").order_by("unit__name", "pk")
+
+    def get_queryset(self):
+        memberships = super().get_queryset()
+        if is_governed(self.request.user):
+            memberships = memberships.filter(unit__in=Unit.objects.managed_by(self.request.user))
+        return memberships
