@@ -6,6 +6,9 @@ managed_by`, `Unit.objects.managed_by`), so another region's row is a 404 (Djang
 "doesn't exist") and never appears in a list, a chooser or an autocomplete.
 """
 
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+
 from .roles import government_region_ids
 
 
@@ -53,6 +56,24 @@ class GovernmentScopedAdminMixin(GovernmentScopedChoicesMixin):
         if government_region_ids(request.user) is None:
             return queryset
         return scope_queryset(queryset, self.government_scope, request.user)
+
+    def _check_in_scope(self, request, object_id):
+        # The history pages (django-simple-history's included) read the history table,
+        # not get_queryset(): check the row itself first.
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404("没有这条记录,或不属于您所在政府的范围")
+
+    def history_view(self, request, object_id, extra_context=None):
+        if government_region_ids(request.user) is not None:
+            self._check_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if government_region_ids(request.user) is not None:
+            self._check_in_scope(request, object_id)
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
 
 
 def scope_queryset(queryset, path: str, user):
