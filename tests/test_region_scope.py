@@ -1,0 +1,166 @@
+"""Region-scoped roles (issue 12, point 7): an office user or leader works for one government.
+
+On the five plans with their governments: 湖南省 (province), 湘潭市 and 湘西州 (its cities),
+冷水滩区 (a district of 永州市, so in 湖南), and 襄阳市 (in 湖北). A province's office sees its
+whole province, a city's its own plans, its counties' and the tasks handed down to its units;
+another region's office sees none of them. Without a government nothing changes.
+"""
+
+import pytest
+from django.urls import reverse
+
+from regions.models import Region
+from tasks.models import Plan, Task, TaskUnit
+from units.choices import UnitRole
+from units.models import Unit, UserGovernment
+from units.roles import LEADER_GROUP, OFFICE_GROUP
+
+from .conftest import HUNAN, LENGSHUITAN, XIANGTAN, XIANGXI, XIANGYANG, make_user
+
+TASKS = {XIANGXI: 40, XIANGYANG: 31, HUNAN: 63, LENGSHUITAN: 19, XIANGTAN: 10}
+
+
+def region(code):
+    return Region.objects.get(code=code)
+
+
+def governed(code, group=OFFICE_GROUP):
+    """An office user (or leader) of the government with this code."""
+    user = make_user(group=group, is_staff=True)
+    UserGovernment.objects.create(user=user, region=region(code))
+    return user
+
+
+@pytest.fixture
+def plans(regional_plans):
+    """The five plans, every unit belonging to its plan's government.
+
+    A unit name used by plans of two governments (市行政审批局 in 湘潭 and 襄阳) is two
+    units here, as the importer makes them per government.
+    """
+    for plan in regional_plans.values():
+        links = TaskUnit.objects.filter(task__plan=plan).exclude(unit__region=plan.region)
+        for link in links.select_related("unit"):
+            link.unit, _ = Unit.objects.get_or_create(name=link.unit.name, region=plan.region)
+            link.save(update_fields=["unit"])
+    return regional_plans
+
+
+def hand_down(task, unit):
+    """An upstream task assigned to a unit of a lower government (交办到下级)."""
+    position = task.task_units.filter(role=UnitRole.LEAD).count()
+    return TaskUnit.objects.create(task=task, unit=unit, role=UnitRole.LEAD, position=position)
+
+
+def plan_counts(tasks):
+    return {
+        source: tasks.filter(plan__source_file=source).count()
+        for source in TASKS
+        if tasks.filter(plan__source_file=source).exists()
+    }
+
+
+def test_office_without_a_government_still_sees_every_task(plans, office_user):
+    assert Task.objects.visible_to(office_user).count() == sum(TASKS.values()) == 163
+
+
+def test_province_office_sees_every_plan_of_its_province_and_none_of_another(plans):
+    office = governed("430000")
+    visible = Task.objects.visible_to(office)
+    assert plan_counts(visible) == {XIANGXI: 40, HUNAN: 63, LENGSHUITAN: 19, XIANGTAN: 10}
+    assert visible.count() == 132
+
+
+def test_city_office_sees_its_plans_and_the_upstream_tasks_handed_down_to_it(plans):
+    office = governed("430300")  # 湘潭市
+    assert plan_counts(Task.objects.visible_to(office)) == {XIANGTAN: 10}
+    hunan_task = plans[HUNAN].tasks.get(number=5)
+    xiangtan_bureau = Unit.objects.get(name="市行政审批局", region=region("430300"))
+    hand_down(hunan_task, xiangtan_bureau)
+    visible = Task.objects.visible_to(office)
+    assert plan_counts(visible) == {XIANGTAN: 10, HUNAN: 1}
+    assert visible.filter(plan__source_file=HUNAN).get() == hunan_task
+
+
+def test_city_office_sees_its_counties_plans(plans):
+    assert plan_counts(Task.objects.visible_to(governed("431100"))) == {LENGSHUITAN: 19}  # 永州
+
+
+def test_county_office_sees_its_county_only(plans):
+    assert plan_counts(Task.objects.visible_to(governed("431103"))) == {LENGSHUITAN: 19}
+    assert plan_counts(Task.objects.visible_to(governed("433100"))) == {XIANGXI: 40}
+
+
+def test_governed_leader_reads_only_their_government(plans):
+    leader = governed("420600", group=LEADER_GROUP)  # 襄阳市
+    assert plan_counts(Task.objects.visible_to(leader)) == {XIANGYANG: 31}
+
+
+def test_unit_user_is_unchanged_by_regions(plans):
+    unit = Unit.objects.get(name="州市场监督管理局", region=region("433100"))
+    user = make_user(units=[unit])
+    expected = Task.objects.filter(task_units__unit=unit).distinct().count()
+    assert Task.objects.visible_to(user).count() == expected > 0
+
+
+def test_plans_and_units_the_office_manages_are_its_governments(plans):
+    office = governed("430300")
+    assert list(Plan.objects.managed_by(office)) == [plans[XIANGTAN]]
+    units = Unit.objects.managed_by(office)
+    assert units.exists()
+    assert set(units.values_list("region__code", flat=True)) == {"430300"}
+
+
+def test_second_region_office_sees_nothing_of_the_first_in_pages_and_api(client, plans):
+    office = governed("420600")  # 襄阳市
+    client.force_login(office)
+    hunan_task = plans[HUNAN].tasks.get(number=1)
+    assert client.get(f"/tasks/{hunan_task.pk}/").status_code == 404
+    assert client.get(f"/tasks/{plans[XIANGYANG].tasks.get(number=1).pk}/").status_code == 200
+    assert client.get(f"/api/tasks/{hunan_task.pk}/").status_code == 404
+    assert client.get(f"/api/plans/{plans[HUNAN].pk}/").status_code == 404
+    listed = client.get("/api/tasks/?page_size=200").json()
+    assert listed["count"] == 31
+    plan_ids = {row["id"] for row in client.get("/api/plans/").json()["results"]}
+    assert plan_ids == {plans[XIANGYANG].pk}
+    unit_regions = {
+        Unit.objects.get(pk=row["id"]).region_id
+        for row in client.get("/api/units/?page_size=500").json()["results"]
+    }
+    assert unit_regions == {region("420600").pk}
+    dashboard = client.get("/api/dashboard/").json()
+    assert dashboard["totals"]["total"] == 31
+    page = client.get("/dashboard/").content.decode()
+    assert plans[HUNAN].title not in page and plans[XIANGYANG].title in page
+    ledger = client.get(reverse("tasks:plan-ledger", args=[plans[HUNAN].pk]))
+    assert ledger.status_code == 404
+
+
+def test_city_office_admin_lists_and_opens_only_its_governments(client, plans):
+    office = governed("430300")
+    client.force_login(office)
+    changelist = client.get("/admin/tasks/task/")
+    assert changelist.status_code == 200
+    assert changelist.context["cl"].result_count == 10
+    assert client.get("/admin/tasks/plan/").context["cl"].result_count == 1
+    units = client.get("/admin/units/unit/").context["cl"].result_count
+    assert units == Unit.objects.filter(region__code="430300").count()
+    xiangyang_task = plans[XIANGYANG].tasks.get(number=1)
+    opened = client.get(f"/admin/tasks/task/{xiangyang_task.pk}/change/")
+    assert opened.status_code == 302 and opened["Location"] == "/admin/"
+    own_task = plans[XIANGTAN].tasks.get(number=1)
+    assert client.get(f"/admin/tasks/task/{own_task.pk}/change/").status_code == 200
+
+
+def test_city_office_cannot_edit_an_upstream_plan_through_the_api(client, plans):
+    office = governed("430300")
+    hunan_task = plans[HUNAN].tasks.get(number=5)
+    hand_down(hunan_task, Unit.objects.get(name="市行政审批局", region=region("430300")))
+    client.force_login(office)
+    assert client.get(f"/api/plans/{plans[HUNAN].pk}/").status_code == 200  # it works on it
+    response = client.patch(
+        f"/api/plans/{plans[HUNAN].pk}/", {"title": "改名"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    plans[HUNAN].refresh_from_db()
+    assert plans[HUNAN].title != "改名"
