@@ -22,6 +22,8 @@ from .figures import (
     by_unit,
     dashboard_figures,
     dashboard_query,
+    drill_down_parent,
+    region_trail,
     totals_links,
 )
 from .permissions import can_view_dashboard
@@ -107,12 +109,14 @@ def dashboard(request, query, tasks):
     sort = request.GET.get("sort") if request.GET.get("sort") in UNIT_SORTS else "overdue"
     all_units = request.GET.get("units") == "all"
     all_overdue = request.GET.get("overdue_rows") == "all"
+    region = drill_down_parent(query, request.user)
     figures = dashboard_figures(
         tasks,
         query,
         unit_sort=sort,
         unit_limit=None if all_units else PAGE_ROWS + 1,
         overdue_limit=None if all_overdue else PAGE_ROWS + 1,
+        region_parent=region,
     )
     more_units = not all_units and len(figures["by_unit"]) > PAGE_ROWS
     more_overdue = not all_overdue and len(figures["overdue"]) > PAGE_ROWS
@@ -135,6 +139,12 @@ def dashboard(request, query, tasks):
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
         "options": filter_options(query, request.user),
+        "region": region,
+        "region_trail": [
+            (step.display_name, f"?{query.querystring(region=step.pk)}")
+            for step in region_trail(region)
+        ],
+        "region_top": f"?{query.querystring(region='')}",
     }
     return render(request, "dashboard/dashboard.html", context)
 

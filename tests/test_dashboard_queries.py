@@ -42,6 +42,8 @@ def test_dashboard_page_query_budget(leader_user, client, django_assert_max_num_
     # (summed for by_plan, by_month and totals) + the plans' names,
     # by_unit (table, also the chart) + its units' last reports,
     # filter choices: plans, issuers, lead units,
-    # the latest published assessment period and its stored scores (supervision ranking)
-    with django_assert_max_num_queries(14):
+    # the latest published assessment period and its stored scores (supervision ranking),
+    # the viewer's government (none: every region), and 下级政府: the regions below,
+    # the counts by the child governments' plans and by their units
+    with django_assert_max_num_queries(17):
         assert client.get("/dashboard/?as_of=2021-05-01").status_code == 200
