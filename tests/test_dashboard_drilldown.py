@@ -13,8 +13,7 @@ from regions.models import Region
 from tasks.models import Task
 from units.models import Unit
 
-from .conftest import HUNAN
-from .test_region_scope import governed, hand_down, plans  # noqa: F401 - fixture
+from .conftest import HUNAN, governed, hand_down
 
 AS_OF = "2022-12-31"
 

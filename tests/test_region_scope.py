@@ -6,50 +6,29 @@ whole province, a city's its own plans, its counties' and the tasks handed down 
 another region's office sees none of them. Without a government nothing changes.
 """
 
-import pytest
 from django.urls import reverse
 
 from regions.models import Region
-from tasks.models import Plan, Task, TaskUnit
-from units.choices import UnitRole
-from units.models import Unit, UserGovernment
-from units.roles import LEADER_GROUP, OFFICE_GROUP
+from tasks.models import Plan, Task
+from units.models import Unit
+from units.roles import LEADER_GROUP
 
-from .conftest import HUNAN, LENGSHUITAN, XIANGTAN, XIANGXI, XIANGYANG, make_user
+from .conftest import (
+    HUNAN,
+    LENGSHUITAN,
+    XIANGTAN,
+    XIANGXI,
+    XIANGYANG,
+    governed,
+    hand_down,
+    make_user,
+)
 
 TASKS = {XIANGXI: 40, XIANGYANG: 31, HUNAN: 63, LENGSHUITAN: 19, XIANGTAN: 10}
 
 
 def region(code):
     return Region.objects.get(code=code)
-
-
-def governed(code, group=OFFICE_GROUP):
-    """An office user (or leader) of the government with this code."""
-    user = make_user(group=group, is_staff=True)
-    UserGovernment.objects.create(user=user, region=region(code))
-    return user
-
-
-@pytest.fixture
-def plans(regional_plans):
-    """The five plans, every unit belonging to its plan's government.
-
-    A unit name used by plans of two governments (市行政审批局 in 湘潭 and 襄阳) is two
-    units here, as the importer makes them per government.
-    """
-    for plan in regional_plans.values():
-        links = TaskUnit.objects.filter(task__plan=plan).exclude(unit__region=plan.region)
-        for link in links.select_related("unit"):
-            link.unit, _ = Unit.objects.get_or_create(name=link.unit.name, region=plan.region)
-            link.save(update_fields=["unit"])
-    return regional_plans
-
-
-def hand_down(task, unit):
-    """An upstream task assigned to a unit of a lower government (交办到下级)."""
-    position = task.task_units.filter(role=UnitRole.LEAD).count()
-    return TaskUnit.objects.create(task=task, unit=unit, role=UnitRole.LEAD, position=position)
 
 
 def plan_counts(tasks):
