@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from tasks.models import Task
 
 from .admin_scope import GovernmentScopedAdminMixin
 from .choices import UnitRole
-from .models import Unit, UnitAlias, UnitMembership
+from .models import Unit, UnitAlias, UnitMembership, UserGovernment
 from .services import UNIT_USER_COLUMNS, unit_merge, unit_users_import
 
 
@@ -191,3 +192,23 @@ class SystemTokenAdmin(TokenAdmin):
         if db_field.name == "user" and not request.user.is_superuser:
             kwargs["queryset"] = get_user_model().objects.filter(is_superuser=False)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class UserGovernmentInline(admin.StackedInline):
+    """所属政府 on the user page: an office user or leader with one sees that government
+    and those below it; without one, every government."""
+
+    model = UserGovernment
+    extra = 0
+    max_num = 1
+    autocomplete_fields = ("region",)
+    verbose_name = "所属政府(优化办、领导)"
+    verbose_name_plural = "所属政府(优化办、领导;不填则可看全部政府)"
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class ReformUserAdmin(UserAdmin):
+    inlines = (*UserAdmin.inlines, UserGovernmentInline)
