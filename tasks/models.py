@@ -247,10 +247,10 @@ class TaskQuerySet(models.QuerySet):
     def in_regions(self, region_ids):
         """Tasks of these governments: their plans' tasks, and tasks handed down to their
         units from an upstream plan (a province's task whose unit is a city's bureau)."""
-        handed_down = TaskUnit.objects.filter(
-            task_id=models.OuterRef("pk"), unit__region_id__in=region_ids
-        )
-        return self.filter(Q(plan__region_id__in=region_ids) | models.Exists(handed_down))
+        # One uncorrelated subquery (PostgreSQL hashes it once), not EXISTS per task row:
+        # that probed the units for each of 200,000 tasks.
+        handed_down = TaskUnit.objects.filter(unit__region_id__in=region_ids).values("task_id")
+        return self.filter(Q(plan__region_id__in=region_ids) | Q(pk__in=handed_down))
 
     def led_by(self, unit):
         return self.filter(task_units__unit=unit, task_units__role=UnitRole.LEAD).distinct()
