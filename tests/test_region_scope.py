@@ -143,3 +143,17 @@ def test_city_office_cannot_edit_an_upstream_plan_through_the_api(client, plans)
     assert response.status_code == 404
     plans[HUNAN].refresh_from_db()
     assert plans[HUNAN].title != "改名"
+
+
+def test_admin_task_filters_offer_no_other_regions_plans_or_units(client, plans):
+    client.force_login(governed("430300"))  # 湘潭市
+    page = client.get("/admin/tasks/task/").content.decode()
+    assert plans[XIANGTAN].title in page
+    for other in (HUNAN, XIANGYANG, XIANGXI):
+        assert plans[other].title not in page
+    xiangxi_unit = Unit.objects.get(name="州市场监督管理局", region=region("433100"))
+    page = client.get(f"/admin/tasks/task/?lead_unit={xiangxi_unit.pk}").content.decode()
+    assert "州市场监督管理局" not in page
+    sections = client.get(f"/admin/tasks/task/?plan={plans[HUNAN].pk}").content.decode()
+    hunan_heading = plans[HUNAN].sections.first().title
+    assert hunan_heading not in sections
