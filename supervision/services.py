@@ -77,8 +77,11 @@ def _start_on(task: Task) -> date:
 
 
 @transaction.atomic
-def notices_propose(*, as_of: date) -> list[EscalationNotice]:
+def notices_propose(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
     """Propose today's notices; the office confirms them (`notice_issue`).
+
+    `region_ids`: only the tasks of these governments (`Task.objects.in_regions`), for a
+    region's office running it for its own province or city.
 
     Idempotent: a (task, unit, colour) already noticed since the task was last completed is
     not proposed again, so running twice a day proposes nothing new, and a reopened task
@@ -102,6 +105,8 @@ def notices_propose(*, as_of: date) -> list[EscalationNotice]:
             )
         )
     )
+    if region_ids is not None:
+        tasks = tasks.in_regions(region_ids)
     overdue_ids = set(Task.objects.overdue(as_of).values_list("pk", flat=True))
     last_completed = dict(
         Task.history.filter(status=TaskStatus.COMPLETED)

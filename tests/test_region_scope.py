@@ -6,9 +6,16 @@ whole province, a city's its own plans, its counties' and the tasks handed down 
 another region's office sees none of them. Without a government nothing changes.
 """
 
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from regions.models import Region
+from supervision.models import EscalationNotice
+from supervision.services import notices_propose
 from tasks.models import Plan, Task
 from units.models import Unit
 from units.roles import LEADER_GROUP
@@ -157,3 +164,38 @@ def test_admin_task_filters_offer_no_other_regions_plans_or_units(client, plans)
     sections = client.get(f"/admin/tasks/task/?plan={plans[HUNAN].pk}").content.decode()
     hunan_heading = plans[HUNAN].sections.first().title
     assert hunan_heading not in sections
+
+
+def test_reminders_for_one_government_reach_only_its_units(plans, mailoutbox):
+    xiangxi = Unit.objects.get(name="州市场监督管理局", region=region("433100"))
+    xiangyang = Unit.objects.filter(region=region("420600")).first()
+    for unit, email in ((xiangxi, "xx@example.org"), (xiangyang, "xy@example.org")):
+        user = make_user(units=[unit])
+        user.email = email
+        user.save()
+    call_command("send_reminders", "--date", "2021-12-31", "--region", "湖南省", stdout=StringIO())
+    assert [message.to for message in mailoutbox] == [["xx@example.org"]]
+
+
+def test_reminders_refuse_an_unknown_region(db):
+    with pytest.raises(CommandError, match="未知的行政区划:“火星”"):
+        call_command("send_reminders", "--region", "火星", stdout=StringIO())
+
+
+def test_proposed_notices_for_one_government_are_its_tasks_only(plans):
+    args = ("--as-of", "2021-12-31", "--region", "420600")
+    call_command("propose_notices", *args, stdout=StringIO())
+    proposed = EscalationNotice.objects.all()
+    assert proposed.exists()
+    assert set(proposed.values_list("task__plan__source_file", flat=True)) == {XIANGYANG}
+
+
+def test_governed_office_sees_only_its_governments_notices(client, plans):
+    notices_propose(as_of=date(2021, 12, 31))
+    office = governed("433100")  # 湘西州
+    visible = EscalationNotice.objects.visible_to(office)
+    assert visible.exists()
+    assert set(visible.values_list("unit__region__code", flat=True)) == {"433100"}
+    client.force_login(office)
+    listed = client.get("/admin/supervision/escalationnotice/").context["cl"].result_count
+    assert listed == visible.count() < EscalationNotice.objects.count()
