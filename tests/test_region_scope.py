@@ -14,11 +14,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from regions.models import Region
-from supervision.models import EscalationNotice
+from supervision.choices import PeriodKind
+from supervision.models import AssessmentPeriod, EscalationNotice
 from supervision.services import notices_propose
 from tasks.models import Plan, Task
 from units.models import Unit
-from units.roles import LEADER_GROUP
+from units.roles import LEADER_GROUP, OFFICE_GROUP
 
 from .conftest import (
     HUNAN,
@@ -199,3 +200,19 @@ def test_governed_office_sees_only_its_governments_notices(client, plans):
     client.force_login(office)
     listed = client.get("/admin/supervision/escalationnotice/").context["cl"].result_count
     assert listed == visible.count() < EscalationNotice.objects.count()
+
+
+def test_governed_office_score_table_lists_its_governments_units_only(client, plans):
+    AssessmentPeriod.objects.create(
+        name="2021年度",
+        kind=PeriodKind.YEAR,
+        starts_on=date(2021, 1, 1),
+        ends_on=date(2021, 12, 31),
+    )
+    client.force_login(governed("431103"))  # 冷水滩区
+    rows = client.get("/supervision/scores/").context["rows"]
+    assert rows
+    assert {score.unit.region.code for score in rows} == {"431103"}
+    client.force_login(make_user(group=OFFICE_GROUP, is_staff=True))
+    everyone = client.get("/supervision/scores/").context["rows"]
+    assert len({score.unit.region.code for score in everyone}) > 1
