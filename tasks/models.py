@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from units.choices import UnitRole
-from units.roles import government_region_ids, sees_all_tasks
+from units.roles import government_region_ids, is_office, sees_all_tasks
 
 from .choices import TaskStatus
 
@@ -243,6 +243,15 @@ class TaskQuerySet(models.QuerySet):
             region_ids = government_region_ids(user)
             return self if region_ids is None else self.in_regions(region_ids)
         return self.filter(task_units__unit__memberships__user=user).distinct()
+
+    def managed_by(self, user):
+        """Tasks `user` may edit as the office: every task for a system-wide office, a
+        governed office's own and subordinate governments' plans' tasks. Upstream tasks
+        handed down to its units stay read-only to it (the upstream office edits them)."""
+        if not user.is_authenticated or not is_office(user):
+            return self.none()
+        region_ids = government_region_ids(user)
+        return self if region_ids is None else self.filter(plan__region_id__in=region_ids)
 
     def in_regions(self, region_ids):
         """Tasks of these governments: their plans' tasks, and tasks handed down to their

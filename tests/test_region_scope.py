@@ -216,3 +216,24 @@ def test_governed_office_score_table_lists_its_governments_units_only(client, pl
     client.force_login(make_user(group=OFFICE_GROUP, is_staff=True))
     everyone = client.get("/supervision/scores/").context["rows"]
     assert len({score.unit.region.code for score in everyone}) > 1
+
+
+def test_city_office_reads_but_does_not_edit_a_handed_down_upstream_task(client, plans):
+    office = governed("430300")
+    hunan_task = plans[HUNAN].tasks.get(number=5)
+    hand_down(hunan_task, Unit.objects.get(name="市行政审批局", region=region("430300")))
+    client.force_login(office)
+    assert client.get(f"/api/tasks/{hunan_task.pk}/").status_code == 200
+    response = client.patch(
+        f"/api/tasks/{hunan_task.pk}/", {"title": "改写"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    page = client.get(f"/admin/tasks/task/{hunan_task.pk}/change/")
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    own = plans[XIANGTAN].tasks.get(number=1)
+    page = client.get(f"/admin/tasks/task/{own.pk}/change/")
+    assert page.context["has_change_permission"] is True
+    hunan_task.refresh_from_db()
+    assert hunan_task.title != "改写"
+    assert list(Task.objects.managed_by(office)) == list(plans[XIANGTAN].tasks.order_by("pk"))

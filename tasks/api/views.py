@@ -117,11 +117,10 @@ class TaskViewSet(viewsets.ModelViewSet):
         return renderers
 
     def get_queryset(self):
-        return (
-            Task.objects.visible_to(self.request.user)
-            .with_api_relations()
-            .order_by("plan_id", "number")
-        )
+        tasks = Task.objects.visible_to(self.request.user)
+        if self.action in ("update", "partial_update", "destroy"):
+            tasks = tasks.managed_by(self.request.user)  # upstream tasks: read-only
+        return tasks.with_api_relations().order_by("plan_id", "number")
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
