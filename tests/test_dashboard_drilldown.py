@@ -148,3 +148,17 @@ def test_drill_down_query_count_is_constant(
     # subtree for the filter and the region with its parents for the breadcrumb
     with django_assert_max_num_queries(19):
         assert client.get(url).status_code == 200
+
+
+def test_drill_down_page_keeps_the_region_and_leads_back_up(client, plans, office_user):
+    client.force_login(office_user)
+    xiangxi = region_id("433100")
+    page = client.get(f"/dashboard/?as_of={AS_OF}&region={xiangxi}")
+    html = page.content.decode()
+    assert f'<input type="hidden" name="region" value="{xiangxi}">' in html
+    trail = [name for name, _link in page.context["region_trail"]]
+    assert trail == ["湖南省", "湘西州"]
+    assert f"region={region_id('430000')}" in page.context["region_trail"][0][1]
+    counties = {row["name"] for row in page.context["figures"]["by_region"]}
+    assert "吉首市" in counties
+    assert page.context["figures"]["totals"]["total"] == 40
