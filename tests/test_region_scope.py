@@ -16,7 +16,8 @@ from django.urls import reverse
 from regions.models import Region
 from supervision.choices import PeriodKind
 from supervision.models import AssessmentPeriod, EscalationNotice
-from supervision.services import notices_propose
+from supervision.selectors import unacknowledged_overdue
+from supervision.services import notices_propose, plan_publish
 from tasks.models import Plan, Task
 from units.models import Unit
 from units.roles import LEADER_GROUP, OFFICE_GROUP
@@ -237,3 +238,14 @@ def test_city_office_reads_but_does_not_edit_a_handed_down_upstream_task(client,
     hunan_task.refresh_from_db()
     assert hunan_task.title != "改写"
     assert list(Task.objects.managed_by(office)) == list(plans[XIANGTAN].tasks.order_by("pk"))
+
+
+def test_unacknowledged_list_of_a_governed_office_holds_its_tasks_only(plans, office_user):
+    for source in (HUNAN, XIANGTAN):
+        plan_publish(plan=plans[source], user=office_user)
+    later = date(2030, 1, 1)
+    everyone = unacknowledged_overdue(later)
+    assert {item.task.plan.source_file for item in everyone} == {HUNAN, XIANGTAN}
+    office = governed("430300")
+    own = unacknowledged_overdue(later, tasks=Task.objects.visible_to(office))
+    assert own and {item.task.plan.source_file for item in own} == {XIANGTAN}

@@ -2,8 +2,9 @@
 
 Every changelist, change view, delete and action of the scoped admins starts from the
 queryset methods that decide who sees what (`Task.objects.visible_to`, `Plan.objects.
-managed_by`, `Unit.objects.managed_by`), so another region's row is a 404 (Django's
-"doesn't exist") and never appears in a list, a chooser or an autocomplete.
+managed_by`, `Unit.objects.managed_by`), so another region's row is not found (the
+admin's "doesn't exist" redirect, a 404 on history pages) and never appears in a list,
+a chooser or an autocomplete.
 """
 
 from django.contrib.admin.utils import unquote
