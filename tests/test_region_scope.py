@@ -11,6 +11,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from regions.models import Region
@@ -249,3 +251,20 @@ def test_unacknowledged_list_of_a_governed_office_holds_its_tasks_only(plans, of
     office = governed("430300")
     own = unacknowledged_overdue(later, tasks=Task.objects.visible_to(office))
     assert own and {item.task.plan.source_file for item in own} == {XIANGTAN}
+
+
+@pytest.mark.parametrize("url", ["/", "/api/tasks/", "/admin/tasks/task/"])
+def test_governed_lists_cost_the_same_queries_with_more_handed_down_tasks(
+    client, plans, url, django_assert_max_num_queries
+):
+    office = governed("430000")
+    client.force_login(office)
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    units = list(Unit.objects.filter(region__parent__code="430000").order_by("pk")[:5])
+    for number in range(1, 21):  # 湖北's 襄阳 tasks handed to 湖南 units: now visible too
+        hand_down(plans[XIANGYANG].tasks.get(number=number), units[number % len(units)])
+    assert Task.objects.visible_to(office).count() == 132 + 20
+    with django_assert_max_num_queries(len(first)):
+        assert client.get(url).status_code == 200
