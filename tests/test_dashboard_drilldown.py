@@ -162,3 +162,11 @@ def test_drill_down_page_keeps_the_region_and_leads_back_up(client, plans, offic
     counties = {row["name"] for row in page.context["figures"]["by_region"]}
     assert "吉首市" in counties
     assert page.context["figures"]["totals"]["total"] == 40
+
+
+def test_portal_list_behind_a_drill_down_number_keeps_the_region(client, plans, office_user):
+    client.force_login(office_user)
+    xiangxi = region_id("433100")
+    page = client.get(f"/?region={xiangxi}")
+    assert page.context["page"].paginator.count == 40
+    assert f'<input type="hidden" name="region" value="{xiangxi}">' in page.content.decode()
