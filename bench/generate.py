@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deadlines.choices import DeadlineSource
 from deadlines.models import Deadline
+from regions.models import Region
 from tasks.choices import TaskStatus
 from tasks.models import Plan, ProgressReport, Task, TaskUnit
 from units.choices import UnitRole
@@ -41,14 +42,18 @@ def generate_dataset(
 
     Deadlines fall between 2020 and 2022 (5% ongoing); a third of the tasks due
     are completed, some on time and some late; each task has one or two lead
-    units and `reports_per_task` progress reports.
+    units and `reports_per_task` progress reports. Plans and units are spread over
+    the shipped regions (行政区划) in turn, so region-scoped offices and the drill-down
+    have governments at every level to work on.
     """
     rng = random.Random(seed)
     plans = plans or max(1, tasks // 1000)
     suffix = rng.randrange(10**8)
+    region_ids = list(Region.objects.order_by("pk").values_list("pk", flat=True)) or [None]
     plan_rows = Plan.objects.bulk_create(
         Plan(
             title=f"合成方案{index + 1}",
+            region_id=region_ids[index % len(region_ids)],
             issuer=ISSUERS[index % len(ISSUERS)],
             year=2020 + index % 3,
             source_file=f"synthetic-{suffix}-{index}.txt",
@@ -58,7 +63,14 @@ def generate_dataset(
         for index in range(plans)
     )
     unit_rows = Unit.objects.bulk_create(
-        (Unit(name=f"合成单位{suffix}-{index + 1}") for index in range(units)), batch_size=BATCH
+        (
+            Unit(
+                name=f"合成单位{suffix}-{index + 1}",
+                region_id=region_ids[index % len(region_ids)],
+            )
+            for index in range(units)
+        ),
+        batch_size=BATCH,
     )
     task_rows, deadline_rows, link_rows, due_dates = [], [], [], []
     per_plan = {}

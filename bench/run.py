@@ -34,6 +34,18 @@ URLS = {
     "api": f"/api/dashboard/?as_of={AS_OF}",
     "bulletin_xlsx": f"/dashboard/bulletin.xlsx?as_of={AS_OF}",
 }
+# Region-scoped (issue 12): the drill-down from the province to its cities, as the leader
+# above; and a city office (UserGovernment 湘潭市) on its own dashboard, API and task list.
+PROVINCE, CITY = "430000", "430300"
+DRILL_DOWN_URLS = {
+    "drill_down": "/dashboard/?as_of={as_of}&region={province}",
+    "api_drill_down": "/api/dashboard/?as_of={as_of}&region={province}",
+}
+CITY_OFFICE_URLS = {
+    "city_office_dashboard": "/dashboard/?as_of={as_of}",
+    "city_office_api": "/api/dashboard/?as_of={as_of}",
+    "city_office_tasks": "/api/tasks/?as_of={as_of}&overdue=true",
+}
 
 
 def postgres_available(settings_dict) -> bool:
@@ -106,7 +118,9 @@ def run_size(args, tasks: int) -> dict:
     from django.test import Client
 
     from bench.generate import generate_dataset
-    from units.roles import LEADER_GROUP
+    from regions.models import Region
+    from units.models import UserGovernment
+    from units.roles import LEADER_GROUP, OFFICE_GROUP
 
     settings_dict = connection.settings_dict
     original_name = settings_dict["NAME"]
@@ -145,6 +159,19 @@ def run_size(args, tasks: int) -> dict:
         for name, url in URLS.items():
             runs = args.runs if name != "bulletin_xlsx" else max(3, args.runs // 5)
             result["urls"][name] = {"url": url, **measure(client, url, runs)}
+        province = Region.objects.get(code=PROVINCE).pk
+        for name, template in DRILL_DOWN_URLS.items():
+            url = template.format(as_of=AS_OF, province=province)
+            result["urls"][name] = {"url": url, **measure(client, url, args.runs)}
+        office, _ = get_user_model().objects.get_or_create(username="bench-city-office")
+        office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+        UserGovernment.objects.update_or_create(
+            user=office, defaults={"region": Region.objects.get(code=CITY)}
+        )
+        client.force_login(office)
+        for name, template in CITY_OFFICE_URLS.items():
+            url = template.format(as_of=AS_OF)
+            result["urls"][name] = {"url": url, **measure(client, url, args.runs)}
         return result
     finally:
         if args.keep:
@@ -220,11 +247,11 @@ def main():
         path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"\n{result['vendor']} {tasks:,} tasks ({result['dataset']}) → {path.name}")
         print(
-            f"{'url':<15}{'median':>9}{'p95':>9}{'queries':>9}{'bare SQL':>10}{'ratio':>7}{'peak KB':>9}"
+            f"{'url':<23}{'median':>9}{'p95':>9}{'queries':>9}{'bare SQL':>10}{'ratio':>7}{'peak KB':>9}"
         )
         for name, row in result["urls"].items():
             print(
-                f"{name:<15}{row['median_ms']:>9}{row['p95_ms']:>9}{row['queries']:>9}"
+                f"{name:<23}{row['median_ms']:>9}{row['p95_ms']:>9}{row['queries']:>9}"
                 f"{row['bare_sql_median_ms']:>10}{row['ratio_page_to_sql']!s:>7}"
                 f"{row['peak_python_memory_kb']:>9}"
             )

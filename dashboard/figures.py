@@ -19,6 +19,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db.models import (
+    Case,
     Count,
     DateField,
     Exists,
@@ -26,13 +27,17 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import NullIf
 from django.utils import timezone
 
+from regions.models import Region
 from tasks.filtersets import TaskFilterSet
 from tasks.models import (
     DUE_SOON_DAYS,
@@ -47,11 +52,12 @@ from tasks.models import (
 )
 from units.choices import UnitRole
 from units.models import Unit, unit_full_name
+from units.roles import government_of
 
 # The portal's task list (issue 4), driven by TaskFilterSet: every number links there.
 TASK_LIST_URL = "/"
 # What a dashboard may be filtered by; each is a TaskFilterSet parameter.
-FILTER_PARAMS = ("plan", "issuer", "lead_unit")
+FILTER_PARAMS = ("plan", "issuer", "lead_unit", "region")
 # Ties are broken by unit id, not name: the grouped query then needs no unit names.
 UNIT_SORTS = {
     "overdue": ("-overdue", F("on_time_rate").asc(nulls_last=True), "unit_id"),
@@ -175,6 +181,9 @@ def query_scope(query: DashboardQuery) -> str:
     if "lead_unit" in query.filters:
         name = Unit.objects.filter(pk=query.filters["lead_unit"]).values_list("name", flat=True)
         parts.append(f"牵头单位:{name.first() or query.filters['lead_unit']}")
+    if "region" in query.filters:
+        name = Region.objects.filter(pk=query.filters["region"]).values_list("name", flat=True)
+        parts.append(f"政府:{name.first() or query.filters['region']}(含下级)")
     return ";".join(parts) or "全部方案"
 
 
@@ -441,10 +450,156 @@ def _days_since(moment, as_of: date):
     return (as_of - timezone.localdate(moment)).days
 
 
+def _child_regions(parent_id) -> tuple[list[dict], dict]:
+    """The governments directly below `parent_id` (the top-level ones for None), and
+    {id of each region in their subtrees: the child it lies in}. One query (the tree is
+    at most three deep below a parent)."""
+    below = Q()
+    if parent_id is not None:
+        below = (
+            Q(parent_id=parent_id)
+            | Q(parent__parent_id=parent_id)
+            | Q(parent__parent__parent_id=parent_id)
+        )
+    rows = Region.objects.filter(below).values_list(
+        "pk",
+        "parent_id",
+        "parent__parent_id",
+        "parent__parent__parent_id",
+        "code",
+        "name",
+        "short_name",
+        "level",
+    )
+    children, child_of = [], {}
+    for pk, parent, grandparent, great, code, name, short_name, level in rows:
+        chain = [pk, parent, grandparent, great, None]
+        depth = chain.index(parent_id, 1)  # chain[depth - 1]: the child it lies in
+        child_of[pk] = chain[depth - 1]
+        if depth == 1:
+            children.append(
+                {"region_id": pk, "code": code, "name": short_name or name, "level": level}
+            )
+    children.sort(key=lambda child: (child["code"] or "", child["region_id"]))
+    return children, child_of
+
+
+def _child_case(field: str, child_of: dict):
+    """CASE mapping a region id column to the child government it lies in (else NULL)."""
+    members = {}
+    for region_id, child_id in child_of.items():
+        members.setdefault(child_id, []).append(region_id)
+    return Case(
+        *(When(**{f"{field}__in": ids}, then=Value(child)) for child, ids in members.items()),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _region_counts(as_of: date, prefix: str = "") -> dict:
+    """Tasks, completed, overdue and the on-time rate's parts, as in the 红黑榜 (by_unit)."""
+    done = completed_by_q(as_of, prefix)
+    dated = Q(
+        **{f"{prefix}deadline__is_ongoing": False, f"{prefix}deadline__due_on__isnull": False}
+    )
+    assessed = dated & (Q(**{f"{prefix}deadline__due_on__lt": as_of}) | done)
+    on_time = dated & done & Q(**{f"{prefix}completed_on__lte": F(f"{prefix}deadline__due_on")})
+    task = f"{prefix}id" if prefix else "pk"
+    distinct = bool(prefix)  # a task handed to several units of one child counts once
+    return {
+        "total": Count(task, distinct=distinct),
+        "completed": Count(task, filter=done, distinct=distinct),
+        "overdue": Count(task, filter=overdue_q(as_of, prefix), distinct=distinct),
+        "assessed": Count(task, filter=assessed, distinct=distinct),
+        "on_time": Count(task, filter=on_time, distinct=distinct),
+    }
+
+
+REGION_FIGURES = ("total", "completed", "overdue", "assessed", "on_time")
+
+
+def by_region(tasks, query: DashboardQuery, *, parent=None) -> list[dict]:
+    """下级政府: per government directly below `parent` (a Region, or None for the top),
+    its tasks, completed, overdue and on-time rate, in three queries at any size.
+
+    A government's tasks are those the `region` filter gives for it (its own and its
+    subordinates' plans, and tasks handed down to their units), so every number links to
+    the task list it counts. Counted as the tasks of its plans, plus the tasks of other
+    plans (upstream, or a sibling's) that have one of its units.
+    """
+    children, child_of = _child_regions(parent.pk if parent is not None else None)
+    if not children:
+        return []
+    figures = {child["region_id"]: dict.fromkeys(REGION_FIGURES, 0) for child in children}
+    own = (
+        tasks.filter(plan__region_id__in=child_of)
+        .order_by()
+        .values(child=_child_case("plan__region_id", child_of))
+        .annotate(**_region_counts(query.as_of))
+    )
+    links = TaskUnit.objects.filter(unit__region_id__in=child_of)
+    if tasks.query.has_filters():
+        links = links.filter(task__in=tasks.values("pk"))
+    handed_down = (
+        links.alias(
+            unit_child=_child_case("unit__region_id", child_of),
+            plan_child=_child_case("task__plan__region_id", child_of),
+        )
+        .filter(Q(plan_child__isnull=True) | ~Q(plan_child=F("unit_child")))
+        .order_by()
+        .values(child=F("unit_child"))
+        .annotate(**_region_counts(query.as_of, "task__"))
+    )
+    for rows in (own, handed_down):
+        for row in rows:
+            for key in REGION_FIGURES:
+                figures[row["child"]][key] += row[key]
+    for child in children:
+        region_id = child["region_id"]
+        child.update(figures[region_id])
+        assessed = child["assessed"]
+        child["on_time_rate"] = child["on_time"] * 100.0 / assessed if assessed else None
+        child["links"] = {
+            "dashboard": f"?{query.querystring(region=region_id)}",
+            "total": query.link(region=region_id),
+            "completed": query.link(region=region_id, completed=True),
+            "overdue": query.link(region=region_id, overdue=True),
+        }
+    return children
+
+
+def drill_down_parent(query: DashboardQuery, user):
+    """The government whose 下级政府 the dashboard lists: the `region` filter's, else the
+    viewer's own (`UserGovernment`), else None (the top-level governments)."""
+    if "region" not in query.filters:
+        return government_of(user)
+    regions = Region.objects.select_related("parent__parent")
+    return regions.filter(pk=query.filters["region"]).first()
+
+
+def region_trail(region) -> list:
+    """The region and the governments above it, top first (for the drill-down's breadcrumb;
+    `drill_down_parent` fetched them along)."""
+    trail = []
+    while region is not None:
+        trail.insert(0, region)
+        region = region.parent if region.parent_id else None
+    return trail
+
+
 def dashboard_figures(
-    tasks, query: DashboardQuery, *, unit_sort="overdue", unit_limit=None, overdue_limit=None
+    tasks,
+    query: DashboardQuery,
+    *,
+    unit_sort="overdue",
+    unit_limit=None,
+    overdue_limit=None,
+    region_parent=None,
 ) -> dict:
-    """Everything the dashboard page and API show, in a fixed number of queries."""
+    """Everything the dashboard page and API show, in a fixed number of queries.
+
+    `by_region` lists the governments directly below `region_parent` (None: the top).
+    """
     overdue = overdue_tasks(tasks, query, limit=overdue_limit)
     counts = plan_month_counts(tasks, query.as_of)
     plans = by_plan(tasks, query, counts=counts)
@@ -454,5 +609,6 @@ def dashboard_figures(
         "by_plan": plans,
         "by_unit": by_unit(tasks, query, sort=unit_sort, limit=unit_limit),
         "by_month": by_month(tasks, query, counts=counts),
+        "by_region": by_region(tasks, query, parent=region_parent),
         "overdue": overdue,
     }

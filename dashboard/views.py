@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from tasks.models import Plan, Task, TaskUnit
 from units.choices import UnitRole
 from units.models import Unit, unit_full_name
+from units.roles import is_governed
 
 from . import charts
 from .bulletin import bulletin_bytes, bulletin_figures, bulletin_filename
@@ -21,6 +22,8 @@ from .figures import (
     by_unit,
     dashboard_figures,
     dashboard_query,
+    drill_down_parent,
+    region_trail,
     totals_links,
 )
 from .permissions import can_view_dashboard
@@ -73,14 +76,20 @@ def select_options(choices, selected) -> str:
     return mark_safe("".join(tags))  # noqa: S308 - every part escaped above
 
 
-def filter_options(query) -> dict:
-    """The plan / issuer / lead-unit filters' options: three queries at any size."""
-    lead_unit_ids = TaskUnit.objects.filter(role=UnitRole.LEAD).values("unit_id")
+def filter_options(query, user) -> dict:
+    """The plan / issuer / lead-unit filters' options: three queries at any size.
+
+    A governed office (`UserGovernment`) is offered only what it may see: the plans and
+    lead units of its visible tasks, never another region's names.
+    """
+    lead_links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+    plans = Plan.objects.all()
+    if is_governed(user):
+        lead_links = lead_links.filter(task__in=Task.objects.visible_to(user).values("pk"))
+        plans = plans.visible_to(user)
+    lead_unit_ids = lead_links.values("unit_id")
     issuers = (
-        Plan.objects.exclude(issuer="")
-        .order_by("issuer")
-        .values_list("issuer", flat=True)
-        .distinct()
+        plans.exclude(issuer="").order_by("issuer").values_list("issuer", flat=True).distinct()
     )
     units = [
         (pk, unit_full_name(name, short_name or region_name))
@@ -90,7 +99,7 @@ def filter_options(query) -> dict:
     ]
     return {
         "plans": select_options(
-            Plan.objects.order_by("-year", "title").values_list("id", "title"),
+            plans.order_by("-year", "title").values_list("id", "title"),
             query.filters.get("plan"),
         ),
         "issuers": select_options(
@@ -105,12 +114,14 @@ def dashboard(request, query, tasks):
     sort = request.GET.get("sort") if request.GET.get("sort") in UNIT_SORTS else "overdue"
     all_units = request.GET.get("units") == "all"
     all_overdue = request.GET.get("overdue_rows") == "all"
+    region = drill_down_parent(query, request.user)
     figures = dashboard_figures(
         tasks,
         query,
         unit_sort=sort,
         unit_limit=None if all_units else PAGE_ROWS + 1,
         overdue_limit=None if all_overdue else PAGE_ROWS + 1,
+        region_parent=region,
     )
     more_units = not all_units and len(figures["by_unit"]) > PAGE_ROWS
     more_overdue = not all_overdue and len(figures["overdue"]) > PAGE_ROWS
@@ -132,7 +143,13 @@ def dashboard(request, query, tasks):
         "plan_chart": charts.both(charts.status_by_plan, figures["by_plan"]),
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
-        "options": filter_options(query),
+        "options": filter_options(query, request.user),
+        "region": region,
+        "region_trail": [
+            (step.display_name, f"?{query.querystring(region=step.pk)}")
+            for step in region_trail(region)
+        ],
+        "region_top": f"?{query.querystring(region='')}",
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from tasks.admin.actions import action_with_form, posted
 from tasks.admin.common import chinese_date
+from units.admin_scope import GovernmentScopedAdminMixin
 
 from .choices import ExtensionStatus
 from .models import Deadline, DeadlineExtension, Milestone
@@ -22,7 +23,8 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(SimpleHistoryAdmin):
+class DeadlineAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
+    government_scope = "task"
     list_display = ("task", "due_on", "text", "source", "is_ongoing")
     list_filter = ("source", "is_ongoing", "task__plan")
     search_fields = ("task__title", "text")
@@ -32,7 +34,8 @@ class DeadlineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "deadline__task"
     list_display = ("due_on", "text", "deadline")
     list_filter = ("deadline__task__plan",)
     search_fields = ("text",)
@@ -53,7 +56,8 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(admin.ModelAdmin):
+class DeadlineExtensionAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "deadline__task"
     """Pending 延期申请 are approved or rejected here, only through the services."""
 
     list_display = (

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from units.admin_scope import GovernmentScopedAdminMixin
+
 from .models import ReminderLog
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "unit"
     list_display = ("sent_on", "unit", "task_count", "recipients")
     list_filter = ("sent_on",)
     search_fields = ("unit__name", "recipients")

@@ -115,18 +115,21 @@ class ReminderRun:
     failed: list[tuple[Unit, str]] = field(default_factory=list)
 
 
-def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS) -> ReminderRun:
+def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS, region_ids=None) -> ReminderRun:
     """E-mail each unit's users their digest, at most once per unit per day.
 
     The log row is written in the same transaction as the e-mail is sent: a failed
     send rolls it back, so the next run retries; a second run the same day skips.
     One unit's failure (a refused address, a mail server hiccup) does not keep the
-    other units from their digests; it is returned in `failed`.
+    other units from their digests; it is returned in `failed`. `region_ids` limits the
+    run to the units of those governments.
     """
     run = ReminderRun()
     units = Unit.objects.filter(
         memberships__user__is_active=True, memberships__user__email__gt=""
     ).distinct()
+    if region_ids is not None:  # one government's units and those below it
+        units = units.filter(region_id__in=region_ids)
     for unit in units:
         if ReminderLog.objects.filter(unit=unit, sent_on=as_of).exists():
             continue

@@ -33,7 +33,9 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
     """
     entries = []
     previous_progress = None
-    for report in task.reports.select_related("unit__region", "author").order_by("created_at", "pk"):
+    for report in task.reports.select_related("unit__region", "author").order_by(
+        "created_at", "pk"
+    ):
         # A report lowering the percentage is marked: progress should not fall silently.
         lowered = previous_progress is not None and report.progress < previous_progress
         entries.append(

@@ -44,6 +44,7 @@ CARRIED_PARAMS = (
     "due_after",
     "as_of",
     "ordering",
+    "region",
 )
 
 

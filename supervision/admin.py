@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks import rules
+from units.admin_scope import GovernmentScopedAdminMixin
 
 from . import services
 from .choices import NoticeStatus
@@ -22,7 +23,7 @@ from .models import (
 
 
 @admin.register(PublishablePlan)
-class PublishablePlanAdmin(admin.ModelAdmin):
+class PublishablePlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
     """The plans with their 交办 state; the tasks app's own Plan admin stays as it is."""
 
     list_display = ("title", "year", "issuer", "published_at")
@@ -71,7 +72,8 @@ class PublishablePlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanPublication)
-class PlanPublicationAdmin(admin.ModelAdmin):
+class PlanPublicationAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "plan"
     list_display = ("plan", "published_at", "published_by")
     readonly_fields = ("plan", "published_at", "published_by")
 
@@ -80,7 +82,8 @@ class PlanPublicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaskAcknowledgement)
-class TaskAcknowledgementAdmin(admin.ModelAdmin):
+class TaskAcknowledgementAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "task"
     list_display = ("task", "unit", "acknowledged_at", "responsible_person", "phone")
     list_filter = ("unit",)
     search_fields = ("task__title", "unit__name", "responsible_person")
@@ -99,7 +102,8 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationNotice)
-class EscalationNoticeAdmin(SimpleHistoryAdmin):
+class EscalationNoticeAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
+    government_scope = "task"
     list_display = (
         "task",
         "plan",

@@ -7,17 +7,19 @@ from simple_history.models import HistoricalRecords
 
 from tasks.models import Plan, Task
 from units.choices import UnitRole
-from units.roles import sees_all_tasks
+from units.roles import government_region_ids, sees_all_tasks
 
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus, PeriodKind
 
 
 def _for_own_units(queryset, user, **unit_filters):
-    """Everything for office staff and leaders; for a unit user, rows of their own units."""
+    """Everything for office staff and leaders, rows of their governments' units for a
+    governed one (`UserGovernment`); for a unit user, rows of their own units."""
     if not user.is_authenticated:
         return queryset.none()
     if sees_all_tasks(user):
-        return queryset
+        region_ids = government_region_ids(user)
+        return queryset if region_ids is None else queryset.filter(unit__region_id__in=region_ids)
     return queryset.filter(unit__memberships__user=user, **unit_filters).distinct()
 
 

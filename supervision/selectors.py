@@ -21,7 +21,7 @@ def acknowledgement_due_on(publication: PlanPublication, calendar: workdays.Work
     return calendar.add_working_days(published_on, conf.get("SUPERVISION_ACK_WORKING_DAYS"))
 
 
-def pending_acknowledgements(*, unit=None, units=None):
+def pending_acknowledgements(*, unit=None, units=None, tasks=None):
     """Lead-unit links of open tasks in published plans that the unit has not acknowledged."""
     acknowledged = TaskAcknowledgement.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"))
     links = (
@@ -35,6 +35,8 @@ def pending_acknowledgements(*, unit=None, units=None):
         links = links.filter(unit=unit)
     if units is not None:
         links = links.filter(unit__in=units)
+    if tasks is not None:  # e.g. Task.objects.visible_to(user): a governed office's own
+        links = links.filter(task__in=tasks.values("pk"))
     return links
 
 
@@ -60,11 +62,10 @@ def with_due_dates(links) -> list[PendingAcknowledgement]:
     ]
 
 
-def unacknowledged_overdue(as_of: date, *, unit=None) -> list[PendingAcknowledgement]:
-    """Tasks still not acknowledged after N working days (the office's list)."""
-    return [
-        item for item in with_due_dates(pending_acknowledgements(unit=unit)) if item.due_on < as_of
-    ]
+def unacknowledged_overdue(as_of: date, *, unit=None, tasks=None) -> list[PendingAcknowledgement]:
+    """Tasks still not acknowledged after N working days (the office's list), of `tasks`."""
+    links = pending_acknowledgements(unit=unit, tasks=tasks)
+    return [item for item in with_due_dates(links) if item.due_on < as_of]
 
 
 def unacknowledged_for_unit(unit, as_of: date) -> list[PendingAcknowledgement]:

@@ -17,6 +17,7 @@ from tasks.models import Plan, ProgressReport, Task, TaskUnit
 from tasks.services import report_submit
 from units.choices import UnitRole
 from units.models import Unit
+from units.roles import government_region_ids, sees_all_tasks
 
 from . import workdays
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
@@ -76,8 +77,11 @@ def _start_on(task: Task) -> date:
 
 
 @transaction.atomic
-def notices_propose(*, as_of: date) -> list[EscalationNotice]:
+def notices_propose(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
     """Propose today's notices; the office confirms them (`notice_issue`).
+
+    `region_ids`: only the tasks of these governments (`Task.objects.in_regions`), for a
+    region's office running it for its own province or city.
 
     Idempotent: a (task, unit, colour) already noticed since the task was last completed is
     not proposed again, so running twice a day proposes nothing new, and a reopened task
@@ -101,6 +105,8 @@ def notices_propose(*, as_of: date) -> list[EscalationNotice]:
             )
         )
     )
+    if region_ids is not None:
+        tasks = tasks.in_regions(region_ids)
     overdue_ids = set(Task.objects.overdue(as_of).values_list("pk", flat=True))
     last_completed = dict(
         Task.history.filter(status=TaskStatus.COMPLETED)
@@ -400,6 +406,16 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
         tied = index and score.total == scores[index - 1].total
         score.rank = scores[index - 1].rank if tied else index + 1
     return scores
+
+
+def scores_for_viewer(scores: list[UnitScore], user) -> list[UnitScore]:
+    """The score rows a governed office or leader is shown: its governments' units only
+    (ranks stay those of the whole table). Everyone else gets the rows unchanged."""
+    region_ids = government_region_ids(user) if sees_all_tasks(user) else None
+    if region_ids is None:
+        return scores
+    region_ids = set(region_ids)
+    return [score for score in scores if score.unit.region_id in region_ids]
 
 
 @transaction.atomic

@@ -22,7 +22,13 @@ from . import conf, selectors
 from .choices import NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
 from .models import AssessmentPeriod, EscalationNotice, TaskAcknowledgement
-from .services import assessment_compute, notice_answer, rule_legend, task_acknowledge
+from .services import (
+    assessment_compute,
+    notice_answer,
+    rule_legend,
+    scores_for_viewer,
+    task_acknowledge,
+)
 
 ANSWERED_SHOWN = 20
 
@@ -198,7 +204,9 @@ def unacknowledged(request):
         raise PermissionDenied
     today = timezone.localdate()
     context = {
-        "items": selectors.unacknowledged_overdue(today),
+        "items": selectors.unacknowledged_overdue(
+            today, tasks=Task.objects.visible_to(request.user)
+        ),
         "today": today,
         "working_days": conf.get("SUPERVISION_ACK_WORKING_DAYS"),
     }
@@ -219,7 +227,7 @@ def _scores_for(request):
         period = get_object_or_404(periods, pk=period_id)
     else:
         period = periods.first()
-    scores = assessment_compute(period=period) if period else []
+    scores = scores_for_viewer(assessment_compute(period=period) if period else [], request.user)
     legend = rule_legend(scores)
     ranked = len(scores)
     if not sees_all:

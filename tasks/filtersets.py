@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.utils import timezone
 
+from regions.models import Region
 from units.choices import UnitRole
 
 from .choices import TaskStatus
@@ -141,6 +142,7 @@ class TaskFilterSet(django_filters.FilterSet):
         choices=UnitRole.choices, method="filter_role", label="我单位的角色"
     )
     due_soon = BooleanFilter(method="filter_due_soon", label=f"{DUE_SOON_DAYS}天内到期")
+    region = IdFilter(method="filter_region", label="政府(行政区划,含下级)")
 
     class Meta:
         model = Task
@@ -205,6 +207,12 @@ class TaskFilterSet(django_filters.FilterSet):
             return queryset.none()
         links = Task.units.through.objects.filter(role=value, unit__memberships__user=user)
         return queryset.filter(pk__in=links.values("task_id"))
+
+    def filter_region(self, queryset, name, value):
+        """Tasks of a government and those below it: their plans' tasks and the tasks
+        handed down to their units (`Task.objects.in_regions`, as region-scoped roles)."""
+        region_ids = Region.objects.subtree_ids(Region(pk=value))  # [] for an unknown id
+        return queryset.in_regions(region_ids)
 
     def filter_due_soon(self, queryset, name, value):
         due_soon = Task.objects.due_soon(self.as_of_date())

@@ -49,6 +49,32 @@ def regional_plans(imported_plans):
     return imported_plans
 
 
+@pytest.fixture
+def plans(regional_plans):
+    """The five plans, every unit in its own government (region-scope tests).
+
+    The importer resolves units per government, so this is the import itself; a name
+    used by plans of two governments (市行政审批局 in 湘潭 and 襄阳) is two units.
+    """
+    return regional_plans
+
+
+def governed(code: str, group: str = OFFICE_GROUP):
+    """An office user (or leader) of the government with this GB/T 2260 code."""
+    from regions.models import Region
+    from units.models import UserGovernment
+
+    user = make_user(group=group, is_staff=True)
+    UserGovernment.objects.create(user=user, region=Region.objects.get(code=code))
+    return user
+
+
+def hand_down(task, unit):
+    """An upstream task assigned to a unit of a lower government (交办到下级)."""
+    position = task.task_units.filter(role=UnitRole.LEAD).count()
+    return TaskUnit.objects.create(task=task, unit=unit, role=UnitRole.LEAD, position=position)
+
+
 def make_user(*, group: str | None = None, units=(), is_staff=False, username=None):
     user = get_user_model().objects.create_user(
         username=username or f"user{next(_sequence)}", password="pw-for-tests-1", is_staff=is_staff

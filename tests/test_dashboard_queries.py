@@ -38,10 +38,12 @@ def test_query_count_does_not_grow_with_tasks(leader_user, client, url, django_a
 def test_dashboard_page_query_budget(leader_user, client, django_assert_max_num_queries):
     client.force_login(leader_user)
     generate_dataset(tasks=50, units=10, reports_per_task=2, plans=3)
-    # session, user, groups, overdue list + its lead-unit prefetch, counts per plan and month
+    # session, user, groups (with the government), overdue list + its lead-unit prefetch, counts per plan and month
     # (summed for by_plan, by_month and totals) + the plans' names,
     # by_unit (table, also the chart) + its units' last reports,
     # filter choices: plans, issuers, lead units,
-    # the latest published assessment period and its stored scores (supervision ranking)
-    with django_assert_max_num_queries(14):
+    # the latest published assessment period and its stored scores (supervision ranking),
+    # and 下级政府: the regions below, the counts by the child governments' plans and by
+    # their units
+    with django_assert_max_num_queries(16):
         assert client.get("/dashboard/?as_of=2021-05-01").status_code == 200

@@ -11,7 +11,10 @@ every pattern:
 - a user of unit 乙 never gets 200 on a URL naming one of 甲's objects, never sees
   甲's secret text on any page, list, API answer or Excel download, and cannot write
   to 甲's objects with any method;
-- unit users never get into the admin.
+- unit users never get into the admin;
+- an office of another region (襄阳市, while 甲's plan and units are 湘潭市's) gets no
+  200 on a URL naming any of 甲's objects (the plan and units included) and never sees
+  甲's secrets; the office of 湖南省 (湘潭市's province) sees all of them.
 
 A new URL whose parameter the crawler cannot fill fails `test_every_url_pattern_is_crawled`
 until its kind is added to PARAM_KINDS / NAME_KINDS below.
@@ -31,6 +34,7 @@ from django.utils import timezone
 
 from deadlines.models import DeadlineExtension, Milestone
 from deadlines.services import extension_request
+from regions.models import Region
 from supervision.choices import NoticeColour, NoticeStatus, PeriodKind
 from supervision.models import (
     AssessmentPeriod,
@@ -41,14 +45,22 @@ from supervision.models import (
 from supervision.services import plan_publish, task_acknowledge
 from tasks.models import ProgressReport, Section, TaskUnit
 from tasks.services import report_submit
-from units.models import UnitAlias, UnitMembership
+from units.models import UnitAlias, UnitMembership, UserGovernment
 from units.roles import LEADER_GROUP, OFFICE_GROUP
 
 from .conftest import make_plan, make_task, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "own_unit", "other_unit", "leader", "office")
+ROLES = (
+    "anonymous",
+    "own_unit",
+    "other_unit",
+    "leader",
+    "office",
+    "other_region_office",
+    "province_office",
+)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 # Text only unit 甲 (and the office and leaders) may read. If it shows up anywhere for
@@ -154,8 +166,9 @@ def world(settings, tmp_path):
     """Units 甲 and 乙 in one plan, and one object of every kind that belongs to 甲."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     office = make_user(group=OFFICE_GROUP, is_staff=True)
-    jia, yi = make_unit("甲单位"), make_unit("乙单位")
-    plan = make_plan(title="共同方案")
+    xiangtan, xiangyang = Region.objects.get(code="430300"), Region.objects.get(code="420600")
+    jia, yi = make_unit("甲单位", region=xiangtan), make_unit("乙单位", region=xiangtan)
+    plan = make_plan(title="共同方案", region=xiangtan)
     section = Section.objects.create(plan=plan, numeral="一", title="共同部分", level=1, position=0)
     task = make_task(plan=plan, lead_units=[jia], due_on=date(2030, 6, 30), section=section)
     task.title = SECRET_TASK
@@ -214,18 +227,28 @@ def world(settings, tmp_path):
         "publication": publication,
         "user": own,
     }
+    # 襄阳's own plan: its office has something to see, just nothing of 湘潭's.
+    bing = make_unit("丙单位", region=xiangyang)
+    make_task(plan=make_plan(title="襄阳方案", region=xiangyang), lead_units=[bing])
+    other_region_office = make_user(group=OFFICE_GROUP, is_staff=True)
+    UserGovernment.objects.create(user=other_region_office, region=xiangyang)
+    province_office = make_user(group=OFFICE_GROUP, is_staff=True)
+    UserGovernment.objects.create(user=province_office, region=Region.objects.get(code="430000"))
     users = {
         "anonymous": None,
         "own_unit": own,
         "other_unit": other,
         "leader": make_user(group=LEADER_GROUP, is_staff=True),
         "office": office,
+        "other_region_office": other_region_office,
+        "province_office": province_office,
     }
     return {"objects": objects, "users": users}
 
 
-def fill(name, params, text, world):
-    """URL kwargs for a pattern, and whether they name one of 甲's objects."""
+def fill(name, params, text, world, shared=SHARED_KINDS):
+    """URL kwargs for a pattern, and whether they name one of 甲's objects (other than
+    the `shared` kinds every signed-in user may read)."""
     objects = world["objects"]
     kwargs, names_private_object = {}, False
     for param in params:
@@ -254,7 +277,7 @@ def fill(name, params, text, world):
         assert kind is not None, f"{name}: cannot fill <{param}>; add it to PARAM_KINDS"
         if kind in objects:
             kwargs[param] = str(objects[kind].pk)
-            names_private_object = names_private_object or kind not in SHARED_KINDS
+            names_private_object = names_private_object or kind not in shared
         elif kind == "admin_path":
             kwargs[param] = "no-such-page/"
         elif kind == "format":
@@ -278,10 +301,10 @@ def fill(name, params, text, world):
     return kwargs, names_private_object
 
 
-def crawl_targets(world):
+def crawl_targets(world, shared=SHARED_KINDS):
     targets = []
     for name, params, text in url_patterns():
-        kwargs, private = fill(name, params, text, world)
+        kwargs, private = fill(name, params, text, world, shared)
         url = None
         if isinstance(kwargs, list):
             url = reverse(name, args=kwargs)
@@ -344,29 +367,33 @@ def test_every_url_pattern_is_crawled(world):
 def test_crawling_every_url_as_each_role_never_errors_or_leaks(client, world, role):
     logged_in(client, world, role)
     problems = []
-    for name, url, private, _text in crawl_targets(world):
+    # Another region's office may not even read 甲's plan, sections or units.
+    shared = frozenset() if role == "other_region_office" else SHARED_KINDS
+    for name, url, private, _text in crawl_targets(world, shared):
         response = client.get(url)
         status = response.status_code
         if status >= 500:
             problems.append(f"{status} {url} ({name})")
             continue
-        if role in {"anonymous", "other_unit"} and status == 200:
+        if role in {"anonymous", "other_unit", "other_region_office"} and status == 200:
             leaked = [secret for secret in SECRETS if secret in body_text(response)]
             if leaked:
                 problems.append(f"{url} ({name}) shows {leaked}")
         if role == "anonymous" and status == 200 and name not in PUBLIC:
             problems.append(f"anonymous got 200 on {url} ({name})")
-        if role == "other_unit" and private and status == 200:
-            problems.append(f"unit 乙 got 200 on 甲's object: {url} ({name})")
+        if role in {"other_unit", "other_region_office"} and private and status == 200:
+            problems.append(f"{role} got 200 on 甲's object: {url} ({name})")
         if role in {"own_unit", "other_unit"} and name.startswith("admin:"):
             if status == 200 and name != "admin:login":
                 problems.append(f"unit user got into the admin: {url} ({name})")
     assert not problems, "\n".join(problems)
 
 
-def test_the_crawler_can_see_a_leak(client, world):
-    """The same walk as unit 甲 finds 甲's secrets: the leak check is not blind."""
-    logged_in(client, world, "own_unit")
+@pytest.mark.parametrize("role", ["own_unit", "province_office"])
+def test_the_crawler_can_see_a_leak(client, world, role):
+    """The same walk as unit 甲 (or 湖南省's office, whose province 甲 is in) finds 甲's
+    secrets: the leak check is not blind."""
+    logged_in(client, world, role)
     seen = set()
     for _name, url, _private, _text in crawl_targets(world):
         response = client.get(url)
@@ -375,8 +402,11 @@ def test_the_crawler_can_see_a_leak(client, world):
     assert seen == set(SECRETS)
 
 
-def test_other_unit_cannot_write_to_any_url_naming_another_units_object(client, world):
-    logged_in(client, world, "other_unit")
+@pytest.mark.parametrize("role", ["other_unit", "other_region_office"])
+def test_cannot_write_to_any_url_naming_another_units_object(client, world, role):
+    """Unit 乙, and the office of another region, change nothing of 甲's by any method."""
+    logged_in(client, world, role)
+    shared = frozenset() if role == "other_region_office" else SHARED_KINDS
     task = world["objects"]["task"]
     before = {
         "reports": ProgressReport.objects.filter(task=task).count(),
@@ -386,7 +416,7 @@ def test_other_unit_cannot_write_to_any_url_naming_another_units_object(client, 
         "task": (task.title, task.status, task.progress, task.version),
     }
     problems = []
-    for name, url, private, _text in crawl_targets(world):
+    for name, url, private, _text in crawl_targets(world, shared):
         if not private:
             continue
         for method in ("post", "put", "patch", "delete"):
@@ -398,7 +428,19 @@ def test_other_unit_cannot_write_to_any_url_naming_another_units_object(client, 
             redirected_to_admin_login = status == 302 and response["Location"].startswith(
                 "/admin/login/"
             )
-            if status not in {400, 403, 404, 405} and not redirected_to_admin_login:
+            # The admin answers a row outside the user's scope with "does not exist"
+            # and a redirect to its index; its catch-all redirects to the change page,
+            # which is crawled on its own.
+            not_found_in_admin = (
+                role == "other_region_office"
+                and status == 302
+                and response["Location"] in {"/admin/", f"{url}change/"}
+            )
+            if (
+                status not in {400, 403, 404, 405}
+                and not redirected_to_admin_login
+                and not not_found_in_admin
+            ):
                 problems.append(f"{method.upper()} {url} ({name}) → {status}")
     task.refresh_from_db()
     after = {

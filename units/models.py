@@ -39,6 +39,16 @@ class UnitQuerySet(models.QuerySet):
             unit = alias.unit if alias else None
         return unit
 
+    def managed_by(self, user):
+        """Units `user` may list and edit in the admin: every unit for a system-wide office,
+        a governed office's units of its government and the governments below it."""
+        from .roles import government_region_ids, sees_all_tasks
+
+        if not user.is_authenticated or not sees_all_tasks(user):
+            return self.none()
+        region_ids = government_region_ids(user)
+        return self if region_ids is None else self.filter(region_id__in=region_ids)
+
 
 class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
     """Units always come with their government: every page shows `full_name`.

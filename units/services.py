@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from tasks.importer import is_collective_unit_name, normalise_unit_name
 
 from .forms import UnitUserForm
-from .models import Unit, UnitAlias, UnitMembership
+from .models import Unit, UnitAlias, UnitMembership, UserGovernment
 from .roles import LEADER_GROUP, OFFICE_GROUP
 
 
@@ -356,3 +356,81 @@ def system_account_add(*, username: str, role: str, name: str = "") -> str:
     user.groups.set([Group.objects.get(name=SYSTEM_ROLES[role])])
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def region_resolve(text: str):
+    """The region named by a GB/T 2260 code, a name or a short name, else a clear error."""
+    from regions.models import Region
+
+    region = Region.objects.find(text)
+    if region is None:
+        raise ValidationError(
+            f"未知的行政区划:“{text}”(请填写六位区划代码或名称,如 430300 或 湘潭市)"
+        )
+    return region
+
+
+@transaction.atomic
+def user_government_set(*, user, region_text: str | None):
+    """Set the government (region) an office user, leader or system account works for;
+    an empty `region_text` removes it (the user then sees every government). Returns it."""
+    if not region_text:
+        UserGovernment.objects.filter(user=user).delete()
+        return None
+    region = region_resolve(region_text)
+    UserGovernment.objects.update_or_create(user=user, defaults={"region": region})
+    return region
+
+
+OFFICE_ROLES = {"office": OFFICE_GROUP, "leader": LEADER_GROUP}
+
+
+@dataclass
+class OfficeUserAdded:
+    user: object
+    region: object
+    created: bool
+    password: str  # generated, shown once; "" when given or unchanged
+
+
+@transaction.atomic
+def office_user_add(
+    *,
+    username: str,
+    role: str,
+    region_text: str | None,
+    password: str | None = None,
+    name: str = "",
+) -> OfficeUserAdded:
+    """Create or update an office user (优化办) or leader (领导) of a government.
+
+    With `region_text` they see that government and those below it; without, every
+    government (a system-wide office). Nothing is written when the region is unknown.
+    """
+    if role not in OFFICE_ROLES:
+        raise ValidationError(f"角色应为 {' 或 '.join(OFFICE_ROLES)}:{role}")
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("请填写用户名")
+    region = region_resolve(region_text) if region_text else None
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username)
+    if not created and user.unit_memberships.exists():
+        raise ValidationError(f"用户 {username} 是单位用户,不能同时作为{OFFICE_ROLES[role]}账号")
+    generated = ""
+    if password:
+        password_validation.validate_password(password, user)
+        user.set_password(password)
+    elif created:
+        generated = _generated_password()
+        user.set_password(generated)
+    if name:
+        user.first_name = name[:150]
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=OFFICE_ROLES[role]))
+    if region is None:
+        UserGovernment.objects.filter(user=user).delete()
+    else:
+        UserGovernment.objects.update_or_create(user=user, defaults={"region": region})
+    return OfficeUserAdded(user=user, region=region, created=created, password=generated)

@@ -88,6 +88,32 @@ class OverdueTaskSerializer(RowSerializer):
     last_report_at = serializers.DateTimeField(allow_null=True, label="最近报送时间")
 
 
+class RegionSerializer(DescribedSerializer):
+    id = serializers.IntegerField(label="区划ID")
+    code = serializers.CharField(allow_null=True, label="区划代码")
+    name = serializers.CharField(source="display_name", label="名称")
+    level = serializers.CharField(label="层级")
+
+
+class RegionFiguresSerializer(RowSerializer):
+    """One government below the dashboard's region (下级政府), its tasks counted as the
+    `region` filter counts them: every number has its task list in `links`."""
+
+    region_id = serializers.IntegerField(label="区划ID")
+    code = serializers.CharField(allow_null=True, label="区划代码")
+    name = serializers.CharField(label="政府")
+    level = serializers.CharField(label="层级")
+    total = serializers.IntegerField(label="任务数")
+    completed = serializers.IntegerField(label="已销号")
+    overdue = serializers.IntegerField(label="已逾期")
+    assessed = serializers.IntegerField(label="已考核任务数")
+    on_time = serializers.IntegerField(label="按期完成")
+    on_time_rate = serializers.FloatField(allow_null=True, label="按期完成率(%)")
+    links = serializers.DictField(
+        child=serializers.CharField(), label="链接(dashboard 为下钻看板,其余为任务清单)"
+    )
+
+
 class DashboardSerializer(DescribedSerializer):
     as_of = serializers.DateField(label="统计日期")
     filters = serializers.DictField(label="筛选条件")
@@ -95,5 +121,7 @@ class DashboardSerializer(DescribedSerializer):
     by_unit = UnitFiguresSerializer(many=True, label="各牵头单位")
     by_plan = PlanFiguresSerializer(many=True, label="各方案")
     by_month = MonthFiguresSerializer(many=True, label="按月到期与销号")
+    region = RegionSerializer(allow_null=True, label="看板所在政府(为空时为全部)")
+    by_region = RegionFiguresSerializer(many=True, label="下级政府")
     overdue = OverdueTaskSerializer(many=True, label="逾期任务")
     overdue_link = serializers.CharField(label="逾期任务清单链接")

@@ -4,7 +4,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.figures import FILTER_PARAMS, DashboardQueryError, dashboard_figures, dashboard_query
+from dashboard.figures import (
+    FILTER_PARAMS,
+    DashboardQueryError,
+    dashboard_figures,
+    dashboard_query,
+    drill_down_parent,
+)
 from dashboard.permissions import CanViewDashboard
 from tasks.api.filtering import reject_unknown_params
 from tasks.models import Task
@@ -16,7 +22,7 @@ OVERDUE_ROWS = 500
 
 
 class DashboardView(APIView):
-    """The dashboard's figures as JSON: `?as_of=YYYY-MM-DD&plan=&issuer=&lead_unit=`."""
+    """The dashboard's figures as JSON: `?as_of=YYYY-MM-DD&plan=&issuer=&lead_unit=&region=`."""
 
     permission_classes = [CanViewDashboard]
 
@@ -27,6 +33,11 @@ class DashboardView(APIView):
             OpenApiParameter("plan", OpenApiTypes.INT, description="方案"),
             OpenApiParameter("issuer", OpenApiTypes.STR, description="发文机关(政府层级)"),
             OpenApiParameter("lead_unit", OpenApiTypes.INT, description="牵头单位"),
+            OpenApiParameter(
+                "region",
+                OpenApiTypes.INT,
+                description="政府(行政区划ID,含下级);by_region 列出其直属下级政府",
+            ),
         ],
         responses=DashboardSerializer,
     )
@@ -38,7 +49,9 @@ class DashboardView(APIView):
             )
         except DashboardQueryError as error:
             raise ValidationError(str(error)) from error
-        figures = dashboard_figures(tasks, query, overdue_limit=OVERDUE_ROWS)
+        region = drill_down_parent(query, request.user)
+        figures = dashboard_figures(tasks, query, overdue_limit=OVERDUE_ROWS, region_parent=region)
+        figures["region"] = region
         figures["filters"] = query.filters
         figures["overdue_link"] = query.link(overdue=True)
         return Response(DashboardSerializer(figures).data)

@@ -19,8 +19,8 @@ from supervision.models import (
 )
 from supervision.timeline import task_events
 from tasks import rules
-from tasks.models import Task
-from units.roles import sees_all_tasks
+from tasks.models import Plan, Task
+from units.roles import is_governed, sees_all_tasks
 
 from .serializers import (
     AssessmentScoreSerializer,
@@ -76,7 +76,10 @@ class PlanPublicationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = PlanPublicationFilterSet
 
     def get_queryset(self):
-        return PlanPublication.objects.select_related("plan").order_by("-published_at", "id")
+        publications = PlanPublication.objects.select_related("plan")
+        if is_governed(self.request.user):  # another region's plans are not its business
+            publications = publications.filter(plan__in=Plan.objects.visible_to(self.request.user))
+        return publications.order_by("-published_at", "id")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "calendar": workdays.calendar()}

@@ -3,15 +3,15 @@
 from django import template
 
 from supervision.models import AssessmentPeriod
-from supervision.services import assessment_compute
+from supervision.services import assessment_compute, scores_for_viewer
 
 register = template.Library()
 
 DASHBOARD_RANKING_ROWS = 10
 
 
-@register.inclusion_tag("supervision/_ranking.html")
-def assessment_ranking():
+@register.inclusion_tag("supervision/_ranking.html", takes_context=True)
+def assessment_ranking(context):
     """The latest published (frozen) 考评 ranking, best and worst units with the breakdown.
 
     Only published periods: their scores are stored, so this costs two queries whatever
@@ -19,6 +19,9 @@ def assessment_ranking():
     """
     period = AssessmentPeriod.objects.filter(published_at__isnull=False).first()
     rows = assessment_compute(period=period) if period else []
+    request = context.get("request")
+    if request is not None:
+        rows = scores_for_viewer(rows, request.user)
     if len(rows) > 2 * DASHBOARD_RANKING_ROWS:
         half = DASHBOARD_RANKING_ROWS
         shown, hidden = rows[:half] + rows[-half:], len(rows) - 2 * half

@@ -5,11 +5,17 @@ from django.db.models import Q
 
 from units.choices import UnitRole
 from units.models import Unit
+from units.roles import is_governed
 
 from ..choices import TaskStatus
 from ..filtersets import TaskFilterSet
-from ..models import Plan, Section, TaskUnit
+from ..models import Plan, Section, Task, TaskUnit
 from .common import lookups_once
+
+
+def visible_plans(user):
+    """Every plan for a system-wide office; a governed one's own and those it works on."""
+    return Plan.objects.visible_to(user) if is_governed(user) else Plan.objects.all()
 
 
 class TaskFilterSetFilter(admin.SimpleListFilter):
@@ -30,7 +36,7 @@ class PlanListFilter(TaskFilterSetFilter):
     parameter_name = "plan"
 
     def lookups(self, request, model_admin):
-        plans = Plan.objects.only("pk", "title", "year")
+        plans = visible_plans(request.user).only("pk", "title", "year")
         return lookups_once(request, "plan", lambda: [(plan.pk, plan.title) for plan in plans])
 
 
@@ -42,10 +48,11 @@ class SectionListFilter(TaskFilterSetFilter):
 
     def lookups(self, request, model_admin):
         plan_id, section_id = request.GET.get("plan", ""), request.GET.get("section", "")
+        sections = Section.objects.filter(plan__in=visible_plans(request.user))
         if plan_id.isdigit():
-            sections = Section.objects.filter(plan=plan_id)
+            sections = sections.filter(plan=plan_id)
         elif section_id.isdigit():
-            sections = Section.objects.filter(plan__sections=section_id)
+            sections = sections.filter(plan__sections=section_id)
         else:
             return []  # without output Django drops the filter, so it stays meaningful
         return lookups_once(
@@ -64,10 +71,14 @@ class UnitRoleListFilter(TaskFilterSetFilter):
 
     def lookups(self, request, model_admin):
         links = TaskUnit.objects.filter(role=self.role)
+        if is_governed(request.user):  # no other region's unit names in the list
+            links = links.filter(task__in=Task.objects.visible_to(request.user).values("pk"))
         plan_id = request.GET.get("plan", "")
         if plan_id.isdigit():
             links = links.filter(task__plan=plan_id)
         chosen = Q(pk=self.value()) if (self.value() or "").isdigit() else Q(pk__in=[])
+        if is_governed(request.user):
+            chosen &= Q(pk__in=Unit.objects.managed_by(request.user).values("pk"))
         units = Unit.objects.filter(Q(pk__in=links.values("unit")) | chosen).order_by("name")
         return lookups_once(
             request,

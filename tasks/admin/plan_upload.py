@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from ops.choices import ImportVia
 from ops.services import plan_import_logged
 from regions.models import Region
+from units.admin_scope import GovernmentScopedAdminMixin
 
 from .. import rules
 from ..importer import (
@@ -145,7 +146,7 @@ LEDGER_SESSION_KEY = "ledger_upload"
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "doc_number",

@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 
+from units.admin_scope import GovernmentScopedAdminMixin
+
 from ..models import ProgressReport, Section
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "task"
     list_display = ("task", "unit", "author", "status", "progress", "created_at")
     list_filter = ("status",)
     search_fields = ("text", "task__title", "unit__name")
@@ -15,7 +18,8 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
+    government_scope = "plan"
     list_display = ("__str__", "plan", "level", "position")
     list_filter = ("plan", "level")
     search_fields = ("title",)

@@ -14,7 +14,9 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from deadlines.models import Deadline, Milestone
 from deadlines.services import deadline_extend, deadline_set
+from units.admin_scope import GovernmentScopedAdminMixin, GovernmentScopedChoicesMixin
 from units.choices import UnitRole
+from units.roles import is_governed
 
 from ..filtersets import TaskFilterSet
 from ..ledger import ledger_response
@@ -41,7 +43,7 @@ from .filters import (
 )
 
 
-class TaskUnitInline(admin.TabularInline):
+class TaskUnitInline(GovernmentScopedChoicesMixin, admin.TabularInline):
     model = TaskUnit
     fields = ("role", "unit", "position", "from_document")
     autocomplete_fields = ("unit",)
@@ -144,7 +146,7 @@ class ChoiceLabelHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "flag",
         "plan_title",
@@ -247,6 +249,20 @@ class TaskAdmin(SimpleHistoryAdmin):
             "is_nav_sidebar_enabled": False,
         }
         return super().changelist_view(request, extra_context)
+
+    def has_change_permission(self, request, obj=None):
+        # A governed office reads the upstream tasks handed down to its units; their
+        # plan's office edits them (Task.objects.managed_by).
+        if obj is not None and is_governed(request.user):
+            if not Task.objects.managed_by(request.user).filter(pk=obj.pk).exists():
+                return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and is_governed(request.user):
+            if not Task.objects.managed_by(request.user).filter(pk=obj.pk).exists():
+                return False
+        return super().has_delete_permission(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The parse check puts the document text beside the parsed fields: it needs width.

@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView
@@ -24,6 +24,7 @@ from tasks.filtersets import (
 from tasks.ledger import XLSX_CONTENT_TYPE, plan_ledger_response
 from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
 from tasks.services import report_submit, task_complete_verify, task_reopen, task_update
+from units.roles import is_governed
 
 from .permissions import OfficeEditsOthersRead
 from .renderers import TaskCSVRenderer
@@ -57,8 +58,13 @@ class PlanViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
     permission_classes = [OfficeEditsOthersRead]
 
     def get_queryset(self):
+        plans = Plan.objects.all()
+        user = self.request.user
+        if is_governed(user):  # its own governments' plans, and reads upstream ones it works on
+            reading = self.request.method in SAFE_METHODS
+            plans = plans.visible_to(user) if reading else plans.managed_by(user)
         return (
-            Plan.objects.annotate(task_count=Count("tasks"))
+            plans.annotate(task_count=Count("tasks"))
             .select_related("region")
             .order_by("-year", "title")
         )
@@ -77,7 +83,12 @@ class SectionViewSet(viewsets.ModelViewSet):
     serializer_class = SectionSerializer
     filterset_class = SectionFilterSet
     permission_classes = [OfficeEditsOthersRead]
-    queryset = Section.objects.order_by("plan_id", "position")
+
+    def get_queryset(self):
+        sections = Section.objects.order_by("plan_id", "position")
+        if is_governed(self.request.user):
+            sections = sections.filter(plan__in=Plan.objects.visible_to(self.request.user))
+        return sections
 
 
 def report_reply(report) -> Response:
@@ -111,11 +122,10 @@ class TaskViewSet(viewsets.ModelViewSet):
         return renderers
 
     def get_queryset(self):
-        return (
-            Task.objects.visible_to(self.request.user)
-            .with_api_relations()
-            .order_by("plan_id", "number")
-        )
+        tasks = Task.objects.visible_to(self.request.user)
+        if self.action in ("update", "partial_update", "destroy"):
+            tasks = tasks.managed_by(self.request.user)  # upstream tasks: read-only
+        return tasks.with_api_relations().order_by("plan_id", "number")
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

@@ -6,7 +6,7 @@ from tasks.api.views import AnnotatedReplyMixin
 from tasks.models import Task
 from units.filtersets import UnitAliasFilterSet, UnitFilterSet, UnitMembershipFilterSet
 from units.models import Unit, UnitAlias, UnitMembership
-from units.roles import sees_all_tasks
+from units.roles import is_governed, sees_all_tasks
 
 from .serializers import UnitAliasSerializer, UnitMembershipSerializer, UnitSerializer
 
@@ -21,7 +21,9 @@ class UnitViewSet(AnnotatedReplyMixin, viewsets.ModelViewSet):
         it may see, each counted over those tasks only (no other units' workload)."""
         user = self.request.user
         if sees_all_tasks(user):
-            units = Unit.objects.annotate(task_count=Count("task_units__task", distinct=True))
+            # A governed office or leader (UserGovernment) sees its own governments' units.
+            units = Unit.objects.managed_by(user) if is_governed(user) else Unit.objects.all()
+            units = units.annotate(task_count=Count("task_units__task", distinct=True))
         else:
             visible = Task.objects.visible_to(user).values("pk")
             units = Unit.objects.annotate(
@@ -40,6 +42,12 @@ class UnitAliasViewSet(viewsets.ModelViewSet):
     permission_classes = [StaffReadsOfficeEdits]
     queryset = UnitAlias.objects.order_by("name")
 
+    def get_queryset(self):
+        aliases = super().get_queryset()
+        if is_governed(self.request.user):
+            aliases = aliases.filter(unit__in=Unit.objects.managed_by(self.request.user))
+        return aliases
+
 
 class UnitMembershipViewSet(viewsets.ModelViewSet):
     """Who works for which unit (with a phone number): office and leaders only."""
@@ -50,3 +58,9 @@ class UnitMembershipViewSet(viewsets.ModelViewSet):
     queryset = UnitMembership.objects.select_related("user", "unit__region").order_by(
         "unit__name", "pk"
     )
+
+    def get_queryset(self):
+        memberships = super().get_queryset()
+        if is_governed(self.request.user):
+            memberships = memberships.filter(unit__in=Unit.objects.managed_by(self.request.user))
+        return memberships

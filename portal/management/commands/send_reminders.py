@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.services import reminders_send
+from regions.models import Region
 from tasks.models import DUE_SOON_DAYS
 
 
@@ -20,6 +21,11 @@ class Command(BaseCommand):
             help=f"提醒多少天内到期的任务(默认{DUE_SOON_DAYS})",
         )
         parser.add_argument("--date", help="统计日期 YYYY-MM-DD(默认今天)")
+        parser.add_argument(
+            "--region",
+            default="",
+            help="只提醒该政府及其下级的单位(六位区划代码或名称);默认全部",
+        )
 
     def handle(self, *args, **options):
         if options["days"] < 0:
@@ -30,7 +36,15 @@ class Command(BaseCommand):
                 as_of = date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError(f"日期格式应为 YYYY-MM-DD:{options['date']}") from exc
-        run = reminders_send(as_of=as_of, days=options["days"])
+        region_ids = None
+        if options["region"]:
+            region = Region.objects.find(options["region"])
+            if region is None:
+                raise CommandError(
+                    f"未知的行政区划:“{options['region']}”(请填写六位区划代码或名称)"
+                )
+            region_ids = Region.objects.subtree_ids(region)
+        run = reminders_send(as_of=as_of, days=options["days"], region_ids=region_ids)
         for log in run.sent:
             self.stdout.write(f"  {log.unit.full_name}:{log.task_count}项 → {log.recipients}")
         self.stdout.write(f"{as_of:%Y-%m-%d} 已向 {len(run.sent)} 个单位发送提醒。")

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from regions.models import Region
 from supervision.services import notices_propose
 
 
@@ -13,8 +14,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of", help="Judge the tasks as of this date (YYYY-MM-DD); default today"
         )
+        parser.add_argument(
+            "--region",
+            default="",
+            help="只为该政府及其下级的任务生成(六位区划代码或名称);默认全部",
+        )
 
-    def handle(self, *args, as_of=None, **options):
+    def handle(self, *args, as_of=None, region="", **options):
+        region_ids = None
+        if region:
+            found = Region.objects.find(region)
+            if found is None:
+                raise CommandError(f"未知的行政区划:“{region}”(请填写六位区划代码或名称)")
+            region_ids = Region.objects.subtree_ids(found)
         if as_of:
             try:
                 day = date.fromisoformat(as_of)
@@ -24,7 +36,7 @@ class Command(BaseCommand):
                 ) from exc
         else:
             day = timezone.localdate()
-        notices = notices_propose(as_of=day)
+        notices = notices_propose(as_of=day, region_ids=region_ids)
         for notice in notices:
             self.stdout.write(f"{notice.get_colour_display()} {notice.task} → {notice.unit}")
         self.stdout.write(
