@@ -23,8 +23,11 @@ load: migrate
 	$(BIN)/python manage.py load_policies
 	$(BIN)/python manage.py create_demo_accounts
 
+# The background worker (exports, issue 14) runs beside the web server and stops with it.
 run: load
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl+C stops both)"
+	@$(BIN)/python manage.py jobs_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -1,13 +1,13 @@
 """The monthly bulletin (月通报): figures for the month to `as_of`, as a workbook."""
 
+from datetime import date, datetime
 from io import BytesIO
 
+import xlsxwriter
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from tasks.models import DUE_SOON_DAYS
-from tasks.spreadsheet_safety import xlsx_append
+from tasks.spreadsheet_safety import xlsx_cell_value
 
 from .figures import (
     DashboardQuery,
@@ -19,7 +19,7 @@ from .figures import (
     totals_of_plans,
 )
 
-HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
+HEADER_FILL = "#EEF2F7"
 
 
 def bulletin_figures(tasks, query: DashboardQuery) -> dict:
@@ -43,36 +43,73 @@ def bulletin_filename(query: DashboardQuery) -> str:
     return f"bulletin-{query.as_of.isoformat()}.xlsx"
 
 
-def _sheet(workbook, title: str, headers: list[str], rows: list[list], widths: list[int]):
-    sheet = workbook.create_sheet(title)
-    xlsx_append(sheet, headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        xlsx_append(sheet, row)
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
-    return sheet
+class _Writer:
+    """Rows into an xlsxwriter workbook in constant-memory mode: each row goes to disk
+    as it is written, so the bulletin's memory does not grow with its 28,000 overdue
+    rows. Strings are always written as text (never as a formula), dates as dates."""
+
+    def __init__(self, out, progress=None, total=None):
+        self.workbook = xlsxwriter.Workbook(
+            out, {"constant_memory": True, "strings_to_formulas": False}
+        )
+        self.bold = self.workbook.add_format({"bold": True})
+        self.title = self.workbook.add_format({"bold": True, "font_size": 14})
+        self.header = self.workbook.add_format(
+            {"bold": True, "bg_color": HEADER_FILL, "text_wrap": True, "valign": "top"}
+        )
+        self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.progress, self.total, self.done = progress, total, 0
+
+    def row(self, sheet, index: int, values, cell_format=None) -> None:
+        for column, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(index, column, xlsx_cell_value(value), cell_format)
+            elif isinstance(value, datetime | date):
+                sheet.write_datetime(index, column, value, self.date)
+            else:
+                sheet.write_number(index, column, value, cell_format)
+
+    def table(self, title: str, headers: list[str], rows, widths: list[int]) -> None:
+        sheet = self.workbook.add_worksheet(title)
+        for index, width in enumerate(widths):
+            sheet.set_column(index, index, width)
+        sheet.freeze_panes(1, 0)
+        self.row(sheet, 0, headers, self.header)
+        for index, values in enumerate(rows, start=1):
+            self.row(sheet, index, values)
+            self.done += 1
+            if self.progress is not None and self.done % 1000 == 0:
+                self.progress(self.done, self.total)
+
+    def close(self) -> None:
+        self.workbook.close()
+        if self.progress is not None:
+            self.progress(self.total or self.done, self.total or self.done)
 
 
 def _task_cells(row: dict) -> list:
     return [row["plan"], row["number"], row["title"], "、".join(row["lead_units"])]
 
 
-def bulletin_workbook(figures: dict) -> Workbook:
+def bulletin_rows(figures: dict) -> int:
+    """The rows the bulletin's three tables hold (what its progress counts)."""
+    return len(figures["by_unit"]) + len(figures["overdue"]) + len(figures["newly_completed"])
+
+
+def bulletin_write_xlsx(out, figures: dict, progress=None) -> None:
+    """Write the bulletin workbook to `out` (a path or binary file); `progress(done, total)`
+    is called every 1,000 rows and at the end."""
     as_of, month_start = figures["as_of"], figures["month_start"]
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "概况"
-    xlsx_append(
-        summary, [f"改革任务推进情况通报({month_start:%Y年%m月%d日}至{as_of:%Y年%m月%d日})"]
-    )
-    summary["A1"].font = Font(bold=True, size=14)
-    xlsx_append(summary, ["统计日期", as_of])
-    xlsx_append(summary, ["统计范围", figures["scope"]])
+    writer = _Writer(out, progress, bulletin_rows(figures))
+    summary = writer.workbook.add_worksheet("概况")
+    summary.set_column(0, 0, 48)
+    summary.set_column(1, 1, 14)
+    heading = f"改革任务推进情况通报({month_start:%Y年%m月%d日}至{as_of:%Y年%m月%d日})"
+    writer.row(summary, 0, [heading], writer.title)
+    writer.row(summary, 1, ["统计日期", as_of])
+    writer.row(summary, 2, ["统计范围", figures["scope"]])
     labels = {
         "total": "任务总数",
         "completed": "已销号",
@@ -81,22 +118,22 @@ def bulletin_workbook(figures: dict) -> Workbook:
         "due_soon": f"{DUE_SOON_DAYS}日内到期",
         "ongoing": "长期坚持",
     }
+    index = 3
     for key, label in labels.items():
-        xlsx_append(summary, [label, figures["totals"][key]])
-    xlsx_append(summary, [])
-    xlsx_append(summary, ["方案", "任务数", "已销号", "已逾期"])
+        writer.row(summary, index, [label, figures["totals"][key]])
+        index += 1
+    index += 1  # an empty row
+    writer.row(summary, index, ["方案", "任务数", "已销号", "已逾期"])
     for plan in figures["by_plan"]:
-        xlsx_append(
-            summary, [plan["plan__title"], plan["total"], plan["completed"], plan["overdue"]]
+        index += 1
+        writer.row(
+            summary, index, [plan["plan__title"], plan["total"], plan["completed"], plan["overdue"]]
         )
-    summary.column_dimensions["A"].width = 48
-    summary.column_dimensions["B"].width = 14
 
-    _sheet(
-        workbook,
+    writer.table(
         "单位情况",
         ["牵头单位", "牵头任务", "已销号", "已逾期", "本月未报送", "按时完成率(%)", "最近报送"],
-        [
+        (
             [
                 unit["unit_full_name"],
                 unit["led"],
@@ -109,14 +146,13 @@ def bulletin_workbook(figures: dict) -> Workbook:
                 else f"{unit['days_since_report']}天前",
             ]
             for unit in figures["by_unit"]
-        ],
+        ),
         [36, 10, 10, 10, 12, 14, 12],
     )
-    _sheet(
-        workbook,
+    writer.table(
         "逾期任务",
         ["方案", "序号", "任务", "牵头单位", "完成时限", "逾期天数", "最近报送"],
-        [
+        (
             [
                 *_task_cells(row),
                 row["due_on"],
@@ -124,28 +160,22 @@ def bulletin_workbook(figures: dict) -> Workbook:
                 timezone.localdate(row["last_report_at"]) if row["last_report_at"] else "从未报送",
             ]
             for row in figures["overdue"]
-        ],
+        ),
         [30, 6, 60, 30, 12, 10, 12],
     )
-    _sheet(
-        workbook,
+    writer.table(
         "本月销号",
         ["方案", "序号", "任务", "牵头单位", "完成时限", "销号日期"],
-        [
+        (
             [*_task_cells(row), row["due_on"], row["completed_on"]]
             for row in figures["newly_completed"]
-        ],
+        ),
         [30, 6, 60, 30, 12, 12],
     )
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if hasattr(cell.value, "isoformat") and not isinstance(cell.value, str):
-                    cell.number_format = "yyyy-mm-dd"
-    return workbook
+    writer.close()
 
 
 def bulletin_bytes(figures: dict) -> bytes:
     buffer = BytesIO()
-    bulletin_workbook(figures).save(buffer)
+    bulletin_write_xlsx(buffer, figures)
     return buffer.getvalue()

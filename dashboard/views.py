@@ -3,12 +3,15 @@
 from functools import wraps
 from html import escape
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
+from jobs.choices import JobKind
+from jobs.services import job_start
 from tasks.models import Plan, Task, TaskUnit
 from units.choices import UnitRole
 from units.models import Unit, unit_full_name
@@ -162,6 +165,17 @@ def bulletin(request, query, tasks):
 
 @dashboard_access
 def bulletin_xlsx(request, query, tasks):
+    """The bulletin as Excel: at once for a small database, else through a background job
+    (at month end every leader asks for it; joined while one runs)."""
+    if tasks.count() > settings.EXPORT_IMMEDIATE_MAX_TASKS or request.GET.get("background"):
+        params = {"as_of": query.as_of.isoformat(), **query.filters}
+        job = job_start(
+            kind=JobKind.BULLETIN,
+            params={"query": params},
+            user=request.user,
+            title=f"月度通报(截至{query.as_of:%Y-%m-%d})",
+        )
+        return redirect(job)
     response = HttpResponse(bulletin_bytes(bulletin_figures(tasks, query)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{bulletin_filename(query)}"'
     return response

@@ -382,3 +382,36 @@ LOGGING = {
         },
     },
 }
+
+# --- Background jobs (issue 14) -----------------------------------------------------
+# Exports and other heavy work run as tasks of Django's tasks framework (the
+# django-tasks backport). Env vars:
+# - TASKS_BACKEND   "db" (default: a table in the project's database, worked by
+#                   `manage.py db_worker`, which `make run` starts) or "rq" (Redis,
+#                   worked by `manage.py rqworker --job-class django_tasks_rq.Job default`,
+#                   for several machines)
+# - REDIS_URL       the Redis server for "rq" (default redis://127.0.0.1:6379/0);
+#                   setting it alone selects "rq"
+# - EXPORT_ROOT     where finished export files are kept (default var/exports)
+# - JOB_FILES_KEEP_DAYS  days a finished export stays downloadable (default 7);
+#                   `manage.py prune_jobs` deletes older ones (run it daily)
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "rq" if REDIS_URL else "db").strip().lower()
+if TASKS_BACKEND not in {"db", "rq"}:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be db or rq; got {TASKS_BACKEND!r}")
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "jobs"]
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", BASE_DIR / "var" / "exports"))
+STORAGES["exports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": EXPORT_ROOT},
+}
+JOB_FILES_KEEP_DAYS = env_int("JOB_FILES_KEEP_DAYS", 7)
+# A list of more tasks than this is exported by a background job with a progress page;
+# smaller ones (one plan) are answered at once.
+EXPORT_IMMEDIATE_MAX_TASKS = env_int("EXPORT_IMMEDIATE_MAX_TASKS", 2000)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("dashboard.api.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("exports/", include("jobs.urls")),
 ]
 
 urlpatterns += [path("", include("ops.urls"))]

@@ -3,6 +3,7 @@
 from io import BytesIO
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,25 +11,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
+from jobs.choices import JobKind
+from jobs.services import job_start
 from tasks.models import Task
 from tasks.services import TaskVersionConflict
-from tasks.spreadsheet_safety import xlsx_append
 from units.models import Unit
 from units.roles import sees_all_tasks
 
 from . import conf, selectors
 from .choices import NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
-from .models import AssessmentPeriod, EscalationNotice, TaskAcknowledgement
-from .services import (
-    assessment_compute,
-    notice_answer,
-    rule_legend,
-    scores_for_viewer,
-    task_acknowledge,
-)
+from .models import EscalationNotice, TaskAcknowledgement
+from .scores_export import scores_for, scores_workbook_for
+from .services import notice_answer, task_acknowledge
 
 ANSWERED_SHOWN = 20
 
@@ -216,24 +212,7 @@ def unacknowledged(request):
 def _scores_for(request):
     """The chosen period, the score rows this user may see (a unit: its own only), the legend
     and how many units were ranked."""
-    sees_all = sees_all_tasks(request.user)
-    periods = AssessmentPeriod.objects.all()
-    if not sees_all:
-        periods = periods.filter(published_at__isnull=False)
-    period_id = request.GET.get("period")
-    if period_id:
-        if not period_id.isdigit():
-            raise Http404
-        period = get_object_or_404(periods, pk=period_id)
-    else:
-        period = periods.first()
-    scores = scores_for_viewer(assessment_compute(period=period) if period else [], request.user)
-    legend = rule_legend(scores)
-    ranked = len(scores)
-    if not sees_all:
-        own = set(_user_units(request.user).values_list("pk", flat=True))
-        scores = [score for score in scores if score.unit.pk in own]
-    return periods, period, scores, legend, ranked
+    return scores_for(user=request.user, period_id=request.GET.get("period"))
 
 
 @login_required
@@ -252,41 +231,19 @@ def scores(request):
 
 @login_required
 def scores_xlsx(request):
-    _, period, rows, legend, ranked = _scores_for(request)
+    """The ranking as Excel: at once for a small database, else through a background job."""
+    periods, period, *_ = _scores_for(request)
     if period is None:
         raise Http404
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "考评排名"
-    xlsx_append(sheet, ["名次", "单位", "总分", *(item["rule"] for item in legend)])
-    for row in rows:
-        xlsx_append(
-            sheet,
-            [
-                row.rank,
-                row.unit.full_name,
-                float(row.total),
-                *(float(i["score"]) for i in row.breakdown),
-            ],
+    if Task.objects.count() > settings.EXPORT_IMMEDIATE_MAX_TASKS or request.GET.get("background"):
+        job = job_start(
+            kind=JobKind.SCORES,
+            params={"period": period.pk},
+            user=request.user,
+            title=f"考评排名-{period.name}",
         )
-    xlsx_append(sheet, [])
-    state = (
-        f"已于{timezone.localtime(period.published_at):%Y-%m-%d}发布,成绩已冻结"
-        if period.is_frozen
-        else "未发布"
-    )
-    xlsx_append(
-        sheet,
-        [
-            f"{period.name}({period.starts_on}至{period.ends_on})基础分{period.base_score},"
-            f"参评单位{ranked}个,{state}"
-        ],
-    )
-    rules_sheet = workbook.create_sheet("计分规则")
-    xlsx_append(rules_sheet, ["规则", "计分项", "每次分值"])
-    for item in legend:
-        xlsx_append(rules_sheet, [item["rule"], item["counts"], float(item["points"])])
-    xlsx_append(rules_sheet, ["总分 = 基础分 + Σ(次数 × 每次分值)"])
+        return redirect(job)
+    workbook, filename = scores_workbook_for(user=request.user, period_id=str(period.pk))
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
@@ -294,7 +251,6 @@ def scores_xlsx(request):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     # The file lands in a year-end 考核 folder: name it by the period (RFC 5987 for Chinese).
-    filename = f"考评排名-{period.name}.xlsx"
     response["Content-Disposition"] = (
         f"attachment; filename=\"scores-{period.pk}.xlsx\"; filename*=UTF-8''{quote(filename)}"
     )

@@ -25,7 +25,7 @@ from ..importer import (
     plan_government_detect,
 )
 from ..importer.source import MAX_DOCUMENT_BYTES
-from ..ledger import LedgerPreview, ledger_apply, ledger_read, ledger_response
+from ..ledger import LedgerPreview, ledger_apply, ledger_export, ledger_read
 from ..models import Plan, Section, Task
 from ..services import known_regions, plan_import_preview, plan_region_of
 from .common import ADMIN_CSS, MAX_UPLOAD_BYTES, chinese_date
@@ -211,7 +211,7 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         plans = list(queryset)
         tasks = Task.objects.filter(plan__in=plans).order_by("plan", "number")
         title = plans[0].title if len(plans) == 1 else "改革任务责任分解表"
-        return ledger_response(title=title, tasks=tasks, filename=f"{title}.xlsx")
+        return ledger_export(user=request.user, title=title, tasks=tasks, filename=f"{title}.xlsx")
 
     def get_urls(self):
         return [

@@ -19,7 +19,7 @@ from units.choices import UnitRole
 from units.roles import is_governed
 
 from ..filtersets import TaskFilterSet
-from ..ledger import ledger_response
+from ..ledger import ledger_export
 from ..models import DUE_SOON_DAYS, Plan, ProgressReport, Task, TaskUnit
 from ..services import (
     TaskVersionConflict,
@@ -461,7 +461,8 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="导出所选任务台账(Excel)", permissions=["view"])
     def export_ledger(self, request, queryset):
-        return ledger_response(
+        return ledger_export(
+            user=request.user,
             title="改革任务责任分解表",
             tasks=queryset.order_by("plan", "number"),
             filename="台账.xlsx",
@@ -486,4 +487,6 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
         plan_id = request.GET.get("plan", "")
         plan = Plan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None
         title = plan.title if plan else "改革任务责任分解表"
-        return ledger_response(title=title, tasks=queryset, filename=f"{title}.xlsx")
+        return ledger_export(
+            user=request.user, title=title, tasks=queryset, filename=f"{title}.xlsx"
+        )

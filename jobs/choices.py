@@ -1,0 +1,14 @@
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class JobKind(models.TextChoices):
+    LEDGER = "ledger", "任务台账"
+    BULLETIN = "bulletin", "月度通报"
+    SCORES = "scores", "考评排名"

@@ -1,0 +1,76 @@
+"""The 考评 ranking a user may see, and its Excel workbook (immediate or from a job)."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from openpyxl import Workbook
+
+from tasks.spreadsheet_safety import xlsx_append
+from units.models import Unit
+from units.roles import sees_all_tasks
+
+from .models import AssessmentPeriod
+from .services import assessment_compute, rule_legend, scores_for_viewer
+
+
+def scores_for(*, user, period_id: str | None):
+    """The periods `user` may choose from, the chosen one (the latest without `period_id`),
+    the score rows `user` may see (a unit: its own only), the legend and how many units
+    were ranked."""
+    sees_all = sees_all_tasks(user)
+    periods = AssessmentPeriod.objects.all()
+    if not sees_all:
+        periods = periods.filter(published_at__isnull=False)
+    if period_id:
+        if not str(period_id).isdigit():
+            raise Http404
+        period = get_object_or_404(periods, pk=period_id)
+    else:
+        period = periods.first()
+    scores = scores_for_viewer(assessment_compute(period=period) if period else [], user)
+    legend = rule_legend(scores)
+    ranked = len(scores)
+    if not sees_all:
+        own = set(Unit.objects.filter(memberships__user=user).values_list("pk", flat=True))
+        scores = [score for score in scores if score.unit.pk in own]
+    return periods, period, scores, legend, ranked
+
+
+def scores_workbook_for(*, user, period_id) -> tuple[Workbook, str]:
+    """The ranking of period `period_id` as `user` may see it, and the file name."""
+    _, period, rows, legend, ranked = scores_for(user=user, period_id=str(period_id))
+    if period is None:
+        raise Http404
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "考评排名"
+    xlsx_append(sheet, ["名次", "单位", "总分", *(item["rule"] for item in legend)])
+    for row in rows:
+        xlsx_append(
+            sheet,
+            [
+                row.rank,
+                row.unit.full_name,
+                float(row.total),
+                *(float(i["score"]) for i in row.breakdown),
+            ],
+        )
+    xlsx_append(sheet, [])
+    state = (
+        f"已于{timezone.localtime(period.published_at):%Y-%m-%d}发布,成绩已冻结"
+        if period.is_frozen
+        else "未发布"
+    )
+    xlsx_append(
+        sheet,
+        [
+            f"{period.name}({period.starts_on}至{period.ends_on})基础分{period.base_score},"
+            f"参评单位{ranked}个,{state}"
+        ],
+    )
+    rules_sheet = workbook.create_sheet("计分规则")
+    xlsx_append(rules_sheet, ["规则", "计分项", "每次分值"])
+    for item in legend:
+        xlsx_append(rules_sheet, [item["rule"], item["counts"], float(item["points"])])
+    xlsx_append(rules_sheet, ["总分 = 基础分 + Σ(次数 × 每次分值)"])
+    return workbook, f"考评排名-{period.name}.xlsx"
