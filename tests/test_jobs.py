@@ -253,3 +253,46 @@ def test_prune_deletes_finished_jobs_and_files_older_than_the_keep_days(
     call_command("prune_jobs", stdout=open("/dev/null", "w"))
     assert list(Job.objects.all()) == [recent]
     assert not storage.exists(old.file.name) and storage.exists(recent.file.name)
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason="Redis is not running on 127.0.0.1:6379")
+def test_bulletin_job_runs_on_the_rq_backend_against_redis(
+    client, leader_user, imported_plans, settings, django_capture_on_commit_callbacks
+):
+    import django_rq
+    from django_tasks_rq import Job as RQJob
+    from rq import SimpleWorker
+
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_TEST_URL}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    queue = django_rq.get_queue("default", job_class=RQJob)
+    queue.empty()
+    client.force_login(leader_user)
+    job = start_bulletin(client, django_capture_on_commit_callbacks)
+    assert job.status == JobStatus.QUEUED
+    assert queue.job_ids == [job.task_result_id]  # on Redis, not in the database table
+
+    # A worker in this process (no fork), so it sees the test's database transaction.
+    worker = SimpleWorker([queue], connection=queue.connection, job_class=RQJob)
+    worker.work(burst=True)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.total == job.done > 0
+    from jobs.tasks import run_job
+
+    assert run_job.get_result(job.task_result_id).return_value == "done"
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert "逾期任务" in sheets_of(b"".join(download.streaming_content))
