@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Prefetch, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max, Prefetch, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from tasks import rules
 from tasks.choices import TaskStatus
@@ -76,8 +77,12 @@ def _start_on(task: Task) -> date:
     return task.plan.issued_on or timezone.localdate(task.created_at)
 
 
+# Notices written per INSERT by `notices_propose` (and their history rows likewise).
+NOTICE_BATCH = 1000
+
+
 @transaction.atomic
-def notices_propose(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
+def notices_propose(*, as_of: date, region_ids=None, user=None) -> list[EscalationNotice]:
     """Propose today's notices; the office confirms them (`notice_issue`).
 
     `region_ids`: only the tasks of these governments (`Task.objects.in_regions`), for a
@@ -87,7 +92,21 @@ def notices_propose(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
     not proposed again, so running twice a day proposes nothing new, and a reopened task
     can be noticed again. Completed tasks get no notices; ongoing (长期坚持) tasks only the
     yellow one for not reporting (see `notice_colour`).
+
+    Written in bulk: one INSERT per NOTICE_BATCH notices and their history rows likewise
+    (django-simple-history's `bulk_create_with_history`); 74,000 notices one row at a
+    time took 557 s.
     """
+    return bulk_create_with_history(
+        notice_proposals(as_of=as_of, region_ids=region_ids),
+        EscalationNotice,
+        batch_size=NOTICE_BATCH,
+        default_user=user,
+    )
+
+
+def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
+    """The notices `notices_propose` would create on `as_of`, validated and not saved."""
     tasks = (
         Task.objects.exclude(status=TaskStatus.COMPLETED)
         .filter(deadline__isnull=False)
@@ -146,8 +165,10 @@ def notices_propose(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
                 reason=proposal.reason,
                 proposed_on=as_of,
             )
-            notice.full_clean()
-            notice.save()
+            # The field rules only: task and unit come from the rows just read, and the
+            # unit is a lead link of the task by construction (what clean() checks with
+            # one query per notice).
+            notice.clean_fields(exclude=["task", "unit"])
             proposed.append(notice)
     return proposed
 
@@ -304,15 +325,21 @@ def _counts_by_kind(period: AssessmentPeriod, today: date) -> dict[str, Counter]
         {row["unit"]: row["n"] for row in on_time}
     )
 
-    # One point per task and calendar month with at least one report from the unit.
+    # One point per task and calendar month with at least one report from the unit:
+    # COUNT(DISTINCT task·month) grouped by unit, in the database.
+    task_month = ExpressionWrapper(
+        F("task_id") * 100000 + ExtractYear("created_at") * 12 + ExtractMonth("created_at"),
+        output_field=BigIntegerField(),
+    )
     report_months = (
         ProgressReport.objects.filter(unit__isnull=False, created_at__date__range=window)
-        .annotate(month=TruncMonth("created_at"))
-        .order_by()  # the model's ordering would otherwise defeat DISTINCT
-        .values_list("unit", "task", "month")
-        .distinct()
+        .order_by()  # the model's ordering would otherwise join the GROUP BY
+        .values("unit")
+        .annotate(n=Count(task_month, distinct=True))
     )
-    counts[AssessmentRuleKind.MONTHLY_REPORT] = Counter(unit for unit, _, _ in report_months)
+    counts[AssessmentRuleKind.MONTHLY_REPORT] = Counter(
+        {row["unit"]: row["n"] for row in report_months}
+    )
 
     notices = (
         EscalationNotice.objects.counted()
@@ -340,20 +367,26 @@ def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
         )
     }
     late = Counter()
-    links = TaskUnit.objects.filter(
-        role=UnitRole.LEAD, task__plan__publication__isnull=False
-    ).select_related("task__plan__publication")
-    due_by_plan = {}
-    for link in links:
-        plan_id = link.task.plan_id
-        if plan_id not in due_by_plan:
-            due_by_plan[plan_id] = acknowledgement_due_on(link.task.plan.publication, calendar)
+    # One due date per published plan; then only the lead links of plans due in the period.
+    due_by_plan = {
+        publication.plan_id: acknowledgement_due_on(publication, calendar)
+        for publication in PlanPublication.objects.all()
+    }
+    in_window = [
+        plan_id
+        for plan_id, due_on in due_by_plan.items()
+        if period.starts_on <= due_on <= period.ends_on
+    ]
+    links = (
+        TaskUnit.objects.filter(role=UnitRole.LEAD, task__plan_id__in=in_window)
+        .order_by()
+        .values_list("task_id", "unit_id", "task__plan_id")
+    )
+    for task_id, unit_id, plan_id in links.iterator(chunk_size=5000):
         due_on = due_by_plan[plan_id]
-        if not (period.starts_on <= due_on <= period.ends_on):
-            continue
-        done_on = acknowledged.get((link.task_id, link.unit_id))
+        done_on = acknowledged.get((task_id, unit_id))
         if (done_on is not None and done_on > due_on) or (done_on is None and due_on < cutoff):
-            late[link.unit_id] += 1
+            late[unit_id] += 1
     return late
 
 
@@ -378,6 +411,7 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
     )
     unit_ids = set(
         TaskUnit.objects.filter(in_period, role=UnitRole.LEAD, unit__is_collective=False)
+        .order_by()  # else DISTINCT runs over the model's ordering: one row per link
         .values_list("unit_id", flat=True)
         .distinct()
     )

@@ -1,0 +1,82 @@
+"""Bulk supervision (issue 14): notices proposed in bulk are exactly those the row-by-row
+path creates, with their history; scores are counted in SQL."""
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+
+from supervision import services
+from supervision.models import AssessmentPeriod, EscalationNotice
+from supervision.services import notice_proposals, notices_propose
+
+AS_OF = date(2021, 12, 31)
+FIELDS = ("task_id", "unit_id", "colour", "reason", "status", "proposed_on")
+
+
+def snapshot() -> list[tuple]:
+    notices = sorted(EscalationNotice.objects.values_list(*FIELDS))
+    history = sorted(EscalationNotice.history.values_list(*FIELDS, "history_type", "history_user"))
+    return notices, history
+
+
+def test_bulk_proposal_creates_the_same_notices_and_history_as_row_by_row(imported_plans):
+    with transaction.atomic():
+        for notice in notice_proposals(as_of=AS_OF):
+            notice.full_clean()  # the former path: every rule, one save (and history) each
+            notice.save()
+        row_by_row = snapshot()
+        transaction.set_rollback(True)
+    assert EscalationNotice.objects.count() == 0
+
+    created = notices_propose(as_of=AS_OF)
+
+    assert snapshot() == row_by_row
+    assert len(created) == len(row_by_row[0]) > 100  # the five plans give a real batch
+    assert all(notice.pk for notice in created)
+    assert {h[-2] for h in row_by_row[1]} == {"+"}
+    assert notices_propose(as_of=AS_OF) == []  # still idempotent
+
+
+def test_bulk_proposal_writes_one_insert_per_batch(
+    imported_plans, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(services, "NOTICE_BATCH", 50)
+    expected = len(notice_proposals(as_of=AS_OF))
+    # Reading (tasks, lead links, overdue ids, completions, earlier notices) and two INSERTs
+    # (notices, history) per batch of 50, plus the savepoint; never one per notice.
+    batches = -(-expected // 50)
+    with django_assert_max_num_queries(10 + 2 * batches):
+        created = notices_propose(as_of=AS_OF)
+    assert len(created) == expected
+
+
+def test_scores_count_report_months_per_task_in_sql(imported_plans, office_user):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tasks.choices import TaskStatus
+    from tasks.models import ProgressReport, Task
+    from units.choices import UnitRole
+
+    period = AssessmentPeriod.objects.create(
+        name="2021年度", starts_on=date(2021, 1, 1), ends_on=date(2021, 12, 31)
+    )
+    task = Task.objects.filter(plan__year=2021, task_units__role=UnitRole.LEAD).first()
+    unit = task.task_units.filter(role=UnitRole.LEAD).first().unit
+    shanghai = ZoneInfo("Asia/Shanghai")
+    # Two reports in March (one month), one on 1 April 00:30 Beijing time (still 31 March
+    # in UTC: the month is the local one), one in 2020 (outside the period).
+    moments = [
+        datetime(2021, 3, 2, 9, tzinfo=shanghai),
+        datetime(2021, 3, 30, 9, tzinfo=shanghai),
+        datetime(2021, 4, 1, 0, 30, tzinfo=shanghai),
+        datetime(2020, 12, 30, 9, tzinfo=shanghai),
+    ]
+    for moment in moments:
+        report = ProgressReport.objects.create(
+            task=task, unit=unit, status=TaskStatus.IN_PROGRESS, progress=10, text="推进中"
+        )
+        ProgressReport.objects.filter(pk=report.pk).update(created_at=moment)
+    counts = services._counts_by_kind(period, date(2022, 1, 10))
+    assert counts["monthly_report"][unit.pk] == 2
