@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from dashboard.cache import figures_changed
 from deadlines.choices import DeadlineSource
 from deadlines.models import Deadline
 from regions.models import Region
@@ -138,4 +139,5 @@ def generate_dataset(
                 report_count += len(ProgressReport.objects.bulk_create(batch))
                 batch = []
         report_count += len(ProgressReport.objects.bulk_create(batch))
+    figures_changed()  # bulk_create sends no signals: cached dashboard figures are stale
     return {"plans": plans, "units": units, "tasks": tasks, "reports": report_count}

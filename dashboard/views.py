@@ -19,6 +19,7 @@ from units.roles import is_governed
 
 from . import charts
 from .bulletin import bulletin_bytes, bulletin_figures, bulletin_filename
+from .cache import cached_figures, query_identity
 from .figures import (
     UNIT_SORTS,
     DashboardQueryError,
@@ -118,20 +119,30 @@ def dashboard(request, query, tasks):
     all_units = request.GET.get("units") == "all"
     all_overdue = request.GET.get("overdue_rows") == "all"
     region = drill_down_parent(query, request.user)
-    figures = dashboard_figures(
-        tasks,
-        query,
-        unit_sort=sort,
-        unit_limit=None if all_units else PAGE_ROWS + 1,
-        overdue_limit=None if all_overdue else PAGE_ROWS + 1,
-        region_parent=region,
+    options = {
+        "unit_sort": sort,
+        "unit_limit": None if all_units else PAGE_ROWS + 1,
+        "overdue_limit": None if all_overdue else PAGE_ROWS + 1,
+    }
+    figures = cached_figures(
+        lambda: dashboard_figures(tasks, query, **options, region_parent=region),
+        "dashboard",
+        query_identity(tasks),
+        query.as_of,
+        options,
+        region.pk if region else None,
     )
     more_units = not all_units and len(figures["by_unit"]) > PAGE_ROWS
     more_overdue = not all_overdue and len(figures["overdue"]) > PAGE_ROWS
     if sort == "overdue":  # the table is already in the chart's order
         chart_units = figures["by_unit"][:CHART_UNITS]
     else:
-        chart_units = by_unit(tasks, query, sort="overdue", limit=CHART_UNITS)
+        chart_units = cached_figures(
+            lambda: by_unit(tasks, query, sort="overdue", limit=CHART_UNITS),
+            "chart-units",
+            query_identity(tasks),
+            query.as_of,
+        )
     context = {
         "query": query,
         "figures": figures,

@@ -415,3 +415,6 @@ JOB_FILES_KEEP_DAYS = env_int("JOB_FILES_KEEP_DAYS", 7)
 # A list of more tasks than this is exported by a background job with a progress page;
 # smaller ones (one plan) are answered at once.
 EXPORT_IMMEDIATE_MAX_TASKS = env_int("EXPORT_IMMEDIATE_MAX_TASKS", 2000)
+# Dashboard and score figures are cached until their inputs change (dashboard/cache.py);
+# this bounds the life of an entry (0 turns the cache off).
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)

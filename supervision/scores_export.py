@@ -5,12 +5,33 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from openpyxl import Workbook
 
+from dashboard.cache import cached_figures
 from tasks.spreadsheet_safety import xlsx_append
 from units.models import Unit
 from units.roles import sees_all_tasks
 
+from . import conf
 from .models import AssessmentPeriod
 from .services import assessment_compute, rule_legend, scores_for_viewer
+
+
+def _scores_of(period: AssessmentPeriod) -> list:
+    """The period's ranking: stored rows for a published period, else computed once and
+    kept (dashboard.cache) until a report, task, notice, acknowledgement, rule or holiday
+    changes — not recomputed on every view."""
+    if period.is_frozen:
+        return assessment_compute(period=period)
+    today = timezone.localdate()
+    return cached_figures(
+        lambda: assessment_compute(period=period, today=today),
+        "scores",
+        period.pk,
+        period.starts_on,
+        period.ends_on,
+        period.base_score,
+        today,
+        conf.get("SUPERVISION_ACK_WORKING_DAYS"),
+    )
 
 
 def scores_for(*, user, period_id: str | None):
@@ -27,7 +48,7 @@ def scores_for(*, user, period_id: str | None):
         period = get_object_or_404(periods, pk=period_id)
     else:
         period = periods.first()
-    scores = scores_for_viewer(assessment_compute(period=period) if period else [], user)
+    scores = scores_for_viewer(_scores_of(period) if period else [], user)
     legend = rule_legend(scores)
     ranked = len(scores)
     if not sees_all:

@@ -145,3 +145,12 @@ def make_unit(name=None, region=None) -> Unit:
 def fast_password_hasher(settings):
     """PBKDF2 costs ~0.3 s per user on the shared CI machine; tests don't need it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: cached dashboard figures of one test's data
+    must never answer another test (the test database is rolled back, the cache is not)."""
+    from django.core.cache import cache
+
+    cache.clear()

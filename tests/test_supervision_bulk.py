@@ -3,12 +3,13 @@ path creates, with their history; scores are counted in SQL."""
 
 from datetime import date
 
-import pytest
 from django.db import transaction
 
 from supervision import services
 from supervision.models import AssessmentPeriod, EscalationNotice
 from supervision.services import notice_proposals, notices_propose
+
+from .test_supervision_assessment import known_data  # noqa: F401  (a fixture)
 
 AS_OF = date(2021, 12, 31)
 FIELDS = ("task_id", "unit_id", "colour", "reason", "status", "proposed_on")
@@ -80,3 +81,43 @@ def test_scores_count_report_months_per_task_in_sql(imported_plans, office_user)
         ProgressReport.objects.filter(pk=report.pk).update(created_at=moment)
     counts = services._counts_by_kind(period, date(2022, 1, 10))
     assert counts["monthly_report"][unit.pk] == 2
+
+
+def test_scores_page_is_served_from_the_cache_until_an_input_changes(
+    client,
+    office_user,
+    known_data,
+    settings,
+    django_assert_max_num_queries,  # noqa: F811
+):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from supervision.choices import NoticeStatus
+    from supervision.services import assessment_compute, notice_issue
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    period, _, unit_b = known_data
+    client.force_login(office_user)
+
+    def totals(response):
+        return {row.unit.name: row.total for row in response.context["rows"]}
+
+    first = client.get("/supervision/scores/", {"period": period.pk})
+    uncached = {s.unit.name: s.total for s in assessment_compute(period=period)}
+    assert totals(first) == uncached == {"甲局": Decimal("107"), "乙局": Decimal("93")}
+    with django_assert_max_num_queries(8):  # session, user, groups, periods: no score query
+        second = client.get("/supervision/scores/", {"period": period.pk})
+    assert totals(second) == uncached
+
+    # Issuing the proposed yellow notice (dated in the period) costs 乙局 three points.
+    proposed = EscalationNotice.objects.filter(status=NoticeStatus.PROPOSED)
+    notice_issue(notices=proposed, user=office_user)
+    proposed.model.objects.filter(unit=unit_b, colour="yellow").update(
+        confirmed_at=timezone.make_aware(timezone.datetime(2020, 8, 1, 10))
+    )
+    # (the .update() above moves the date into the period; the issue already invalidated)
+    third = client.get("/supervision/scores/", {"period": period.pk})
+    assert totals(third) == {s.unit.name: s.total for s in assessment_compute(period=period)}
+    assert totals(third)["乙局"] == Decimal("90")

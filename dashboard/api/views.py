@@ -4,6 +4,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dashboard.cache import cached_figures, query_identity
 from dashboard.figures import (
     FILTER_PARAMS,
     DashboardQueryError,
@@ -50,7 +51,16 @@ class DashboardView(APIView):
         except DashboardQueryError as error:
             raise ValidationError(str(error)) from error
         region = drill_down_parent(query, request.user)
-        figures = dashboard_figures(tasks, query, overdue_limit=OVERDUE_ROWS, region_parent=region)
+        figures = cached_figures(
+            lambda: dashboard_figures(
+                tasks, query, overdue_limit=OVERDUE_ROWS, region_parent=region
+            ),
+            "api-dashboard",
+            query_identity(tasks),
+            query.as_of,
+            region.pk if region else None,
+        )
+        figures = dict(figures)  # the cached dict stays as computed
         figures["region"] = region
         figures["filters"] = query.filters
         figures["overdue_link"] = query.link(overdue=True)

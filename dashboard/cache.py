@@ -1,0 +1,72 @@
+"""Cached figures for the dashboard, the bulletin page and the 考评 scores.
+
+At month end twenty leaders refresh the same dashboard; its figures are computed once
+and served from the cache until the data behind them changes. A cached entry is keyed
+by the figures' *generation* — a token replaced whenever a task, deadline, report,
+unit link, notice or other input is saved or deleted (`figures_changed`, connected to
+those models' signals in `DashboardConfig.ready`) — and by the exact task query (the
+viewer's visible scope and filters, so a region-scoped viewer never gets another
+region's numbers), the date and the options. So a cached number is always the number
+the uncached computation gives for the same data.
+
+Writes that bypass model signals (`QuerySet.update()`, raw SQL) do not replace the
+token; DASHBOARD_CACHE_SECONDS bounds how long such a change can go unseen. Several
+app processes must share the cache (the database cache, `DJANGO_DB_CACHE`, is the
+default in production; or Redis) so that one process's write invalidates every
+process's entries.
+"""
+
+import hashlib
+import pickle
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+GENERATION_KEY = "figures:generation"
+
+
+def figures_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(GENERATION_KEY, generation, timeout=None)
+        generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def _new_generation() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def figures_changed(**kwargs) -> None:
+    """Invalidate every cached figure (a signal receiver: takes and ignores the signal's
+    arguments). A new random token, not a counter: two writers can never produce the
+    same next value. Replaced again after the commit: a view that read the data before
+    the commit may have cached it under the first new token."""
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def figures_key(*parts) -> str:
+    raw = pickle.dumps((figures_generation(), *parts))
+    return "figures:" + hashlib.sha256(raw).hexdigest()
+
+
+def cached_figures(compute, *parts):
+    """`compute()`, or its result cached under the current generation and `parts`."""
+    timeout = settings.DASHBOARD_CACHE_SECONDS
+    if not timeout:
+        return compute()
+    key = figures_key(*parts)
+    result = cache.get(key)
+    if result is None:
+        result = compute()
+        cache.set(key, result, timeout=timeout)
+    return result
+
+
+def query_identity(queryset) -> str:
+    """The SQL of `queryset` with its parameters: equal for exactly the same tasks."""
+    return str(queryset.query)
