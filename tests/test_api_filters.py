@@ -136,7 +136,7 @@ def test_csv_export_of_a_filtered_task_list(imported_plans, api):
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:3] == ["ID", "方案ID", "序号"]
@@ -149,7 +149,7 @@ def test_csv_export_of_a_filtered_task_list(imported_plans, api):
 
 def test_csv_export_is_not_paginated(imported_plans, api):
     response = api.get("/api/tasks/", {"format": "csv", "page_size": 5})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 1 + Task.objects.count()
 
 
@@ -192,5 +192,7 @@ def test_csv_export_shows_status_in_chinese_and_names_the_file(imported_plans, a
     plan = imported_plans[LENGSHUITAN]
     response = api.get("/api/tasks/", {"plan": plan.pk, "format": "csv"})
     assert response["Content-Disposition"] == 'attachment; filename="tasks.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     assert {row["状态"] for row in rows} == {"未开始"}

@@ -102,7 +102,9 @@ def test_task_csv_export_neutralises_cells_that_excel_would_run(client, office_u
     client.force_login(office_user)
     response = client.get("/api/tasks/?format=csv")
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     (row,) = rows
     assert row["任务"] == "'=1+2"
     assert row["任务内容"] == "'-2+3 推进改革"

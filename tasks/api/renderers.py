@@ -54,6 +54,26 @@ def _cell_item(item) -> str:
     return str(item)
 
 
+def task_csv_rows(rows):
+    """The CSV's header and one list of cells per serialized task in `rows`."""
+    yield [label for _, label in TASK_CSV_COLUMNS]
+    for row in rows:
+        yield [_cell(_readable(key, row.get(key))) for key, _ in TASK_CSV_COLUMNS]
+
+
+def task_csv_lines(rows):
+    """Encoded CSV lines (the BOM first) for a streamed response: memory stays that of
+    one line, whatever the number of tasks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff".encode()
+    for cells in task_csv_rows(rows):
+        writer.writerow(cells)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+
+
 class TaskCSVRenderer(BaseRenderer):
     """UTF-8 with a BOM so that Excel on intranet PCs opens the Chinese text correctly."""
 
@@ -72,10 +92,5 @@ class TaskCSVRenderer(BaseRenderer):
             writer.writerow(["错误"])
             writer.writerow([csv_cell_text(str(data["detail"]))])
         else:
-            rows = data if isinstance(data, list) else [data]
-            writer.writerow([label for _, label in TASK_CSV_COLUMNS])
-            for row in rows:
-                writer.writerow(
-                    [_cell(_readable(key, row.get(key))) for key, _ in TASK_CSV_COLUMNS]
-                )
+            writer.writerows(task_csv_rows(data if isinstance(data, list) else [data]))
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
