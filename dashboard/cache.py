@@ -54,13 +54,14 @@ def figures_key(*parts) -> str:
     return "figures:" + hashlib.sha256(raw).hexdigest()
 
 
-def cached_figures(compute, *parts):
-    """`compute()`, or its result cached under the current generation and `parts`."""
+def cached_figures(compute, *parts, refresh: bool = False):
+    """`compute()`, or its result cached under the current generation and `parts`;
+    `refresh` computes and stores it even when cached (a background refresh)."""
     timeout = settings.DASHBOARD_CACHE_SECONDS
     if not timeout:
         return compute()
     key = figures_key(*parts)
-    result = cache.get(key)
+    result = None if refresh else cache.get(key)
     if result is None:
         result = compute()
         cache.set(key, result, timeout=timeout)

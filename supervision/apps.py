@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 def _close_notices(sender, *, task, **kwargs):
@@ -18,3 +19,14 @@ class SupervisionConfig(AppConfig):
         from tasks.signals import task_completed
 
         task_completed.connect(_close_notices, dispatch_uid="supervision_close_notices")
+
+        # Scores depend on the same inputs as the dashboard's figures: a change to any of
+        # them schedules the background recomputation of the open periods' rankings.
+        from dashboard.apps import FIGURE_INPUTS
+
+        from .tasks import scores_changed
+
+        for label in FIGURE_INPUTS:
+            model = self.apps.get_model(label)
+            post_save.connect(scores_changed, sender=model, dispatch_uid=f"scores-{label}")
+            post_delete.connect(scores_changed, sender=model, dispatch_uid=f"scores-{label}-d")

@@ -15,10 +15,10 @@ from .models import AssessmentPeriod
 from .services import assessment_compute, rule_legend, scores_for_viewer
 
 
-def _scores_of(period: AssessmentPeriod) -> list:
+def period_scores(period: AssessmentPeriod, *, refresh: bool = False) -> list:
     """The period's ranking: stored rows for a published period, else computed once and
     kept (dashboard.cache) until a report, task, notice, acknowledgement, rule or holiday
-    changes — not recomputed on every view."""
+    changes — and then recomputed by the `scores_refresh` job, not on every view."""
     if period.is_frozen:
         return assessment_compute(period=period)
     today = timezone.localdate()
@@ -31,6 +31,7 @@ def _scores_of(period: AssessmentPeriod) -> list:
         period.base_score,
         today,
         conf.get("SUPERVISION_ACK_WORKING_DAYS"),
+        refresh=refresh,
     )
 
 
@@ -48,7 +49,7 @@ def scores_for(*, user, period_id: str | None):
         period = get_object_or_404(periods, pk=period_id)
     else:
         period = periods.first()
-    scores = scores_for_viewer(_scores_of(period) if period else [], user)
+    scores = scores_for_viewer(period_scores(period) if period else [], user)
     legend = rule_legend(scores)
     ranked = len(scores)
     if not sees_all:

@@ -121,3 +121,51 @@ def test_scores_page_is_served_from_the_cache_until_an_input_changes(
     third = client.get("/supervision/scores/", {"period": period.pk})
     assert totals(third) == {s.unit.name: s.total for s in assessment_compute(period=period)}
     assert totals(third)["乙局"] == Decimal("90")
+
+
+@pytest.mark.usefixtures("known_data")
+def test_a_change_schedules_one_background_refresh_that_stores_the_new_ranking(
+    client, office_user, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from supervision.choices import NoticeStatus
+    from supervision.services import notice_issue
+    from supervision.tasks import scores_refresh
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    period = AssessmentPeriod.objects.get()
+    client.force_login(office_user)
+    client.get("/supervision/scores/", {"period": period.pk})  # cached: 乙局 93
+
+    # Two changes in one burst: one refresh is scheduled, 30 s later.
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_issue(notices=EscalationNotice.objects.filter(status="proposed"), user=office_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        EscalationNotice.objects.filter(status=NoticeStatus.ISSUED).update(
+            confirmed_at=EscalationNotice.objects.order_by("confirmed_at")
+            .values_list("confirmed_at", flat=True)
+            .first()
+        )
+        EscalationNotice.objects.get(colour="yellow").save()  # a save: the signal fires
+    scheduled = DBTaskResult.objects.filter(task_path=scores_refresh.module_path)
+    assert scheduled.count() == 1 and scheduled.get().run_after is not None
+    scheduled.update(run_after=timezone.now() - timedelta(seconds=1))  # no 30 s wait here
+
+    call_command("jobs_worker", batch=True, stdout=open("/dev/null", "w"))
+    assert scheduled.get().status == "SUCCESSFUL"
+
+    # The page now reads the refreshed ranking from the cache: no score computation.
+    def no_compute(**kwargs):
+        raise AssertionError("computed on view")
+
+    monkeypatch.setattr("supervision.scores_export.assessment_compute", no_compute)
+    page = client.get("/supervision/scores/", {"period": period.pk})
+    totals = {row.unit.name: row.total for row in page.context["rows"]}
+    assert totals["乙局"] == Decimal("90")
