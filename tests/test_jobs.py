@@ -3,6 +3,7 @@ failed with a reason, retried, listed under 我的导出 and pruned after N days
 
 from datetime import date, timedelta
 from io import BytesIO
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -36,8 +37,16 @@ def export_storage(settings, tmp_path):
 
 
 def run_worker():
-    """What `make run`'s worker does, until the queue is empty."""
-    call_command("jobs_worker", batch=True, verbosity=0, stdout=open("/dev/null", "w"))
+    """What `make run`'s worker does, until the queue is empty.
+
+    In this process and inside the test's transaction, so the worker's
+    close_old_connections() is disabled: outside autocommit it would close the test's
+    connection (on PostgreSQL), which a real worker never has.
+    """
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("jobs_worker", batch=True, verbosity=0, stdout=open("/dev/null", "w"))
 
 
 def sheets_of(content: bytes) -> dict:

@@ -10,6 +10,7 @@ from supervision import services
 from supervision.models import AssessmentPeriod, EscalationNotice
 from supervision.services import notice_proposals, notices_propose
 
+from .test_jobs import run_worker
 from .test_supervision_assessment import known_data  # noqa: F401  (a fixture)
 
 AS_OF = date(2021, 12, 31)
@@ -130,7 +131,6 @@ def test_a_change_schedules_one_background_refresh_that_stores_the_new_ranking(
     from datetime import timedelta
     from decimal import Decimal
 
-    from django.core.management import call_command
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
@@ -158,7 +158,7 @@ def test_a_change_schedules_one_background_refresh_that_stores_the_new_ranking(
     assert scheduled.count() == 1 and scheduled.get().run_after is not None
     scheduled.update(run_after=timezone.now() - timedelta(seconds=1))  # no 30 s wait here
 
-    call_command("jobs_worker", batch=True, stdout=open("/dev/null", "w"))
+    run_worker()
     assert scheduled.get().status == "SUCCESSFUL"
 
     # The page now reads the refreshed ranking from the cache: no score computation.
