@@ -34,6 +34,8 @@ from django.utils import timezone
 
 from deadlines.models import DeadlineExtension, Milestone
 from deadlines.services import extension_request
+from jobs.choices import JobKind
+from jobs.models import Job
 from regions.models import Region
 from supervision.choices import NoticeColour, NoticeStatus, PeriodKind
 from supervision.models import (
@@ -82,6 +84,7 @@ PARAM_KINDS = {
     "app_label": "app_label",
     "content_type_id": "content_type",
     "url": "admin_path",  # the admin's catch-all
+    "job_id": "job",
 }
 # `pk` parameters: the kind comes from the URL name (longest prefix of the route name).
 NAME_KINDS = (
@@ -209,7 +212,12 @@ def world(settings, tmp_path):
         ends_on=date(2030, 3, 31),
     )
     score = AssessmentScore.objects.create(period=period, unit=jia, rank=1, total=95)
+    job = Job.objects.create(
+        kind=JobKind.LEDGER, title="甲单位的导出", scope_key="-", params_key="-", user=own
+    )
+    job.requesters.add(own)
     objects = {
+        "job": job,
         "plan": plan,
         "section": section,
         "task": task,
