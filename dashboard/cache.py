@@ -18,6 +18,7 @@ process's entries.
 
 import hashlib
 import pickle
+import threading
 import uuid
 
 from django.conf import settings
@@ -27,12 +28,21 @@ from django.db import transaction
 GENERATION_KEY = "figures:generation"
 
 
+# Changes this process made inside a transaction that has not committed yet: figures
+# read inside that transaction (a test, or code that writes then reads) must not come
+# from entries cached before those changes. Outside transactions only the shared token
+# counts, so every process shares the entries.
+_uncommitted_changes = 0
+
+
 def figures_generation() -> str:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
         cache.add(GENERATION_KEY, generation, timeout=None)
         generation = cache.get(GENERATION_KEY, generation)
+    if transaction.get_connection().in_atomic_block:
+        return f"{generation}:{_uncommitted_changes}"
     return generation
 
 
@@ -42,11 +52,32 @@ def _new_generation() -> None:
 
 def figures_changed(**kwargs) -> None:
     """Invalidate every cached figure (a signal receiver: takes and ignores the signal's
-    arguments). A new random token, not a counter: two writers can never produce the
-    same next value. Replaced again after the commit: a view that read the data before
-    the commit may have cached it under the first new token."""
-    _new_generation()
-    transaction.on_commit(_new_generation)
+    arguments). The shared token is replaced once the change is committed — once per
+    transaction, however many rows it saves (an import saves thousands) — by a new random
+    token, not a counter: two writers can never produce the same next value."""
+    global _uncommitted_changes
+    _uncommitted_changes += 1
+    once_on_commit("figures", _new_generation)
+
+
+# Per thread, as Django's database connections are: what is waiting for this thread's
+# transaction to commit.
+_pending = threading.local()
+
+
+def once_on_commit(name: str, func) -> None:
+    """Run `func` after the current transaction commits (at once outside one), once
+    however many times this is called before the commit: each call only registers a
+    callback that does nothing unless `name` is still pending."""
+    waiting = _pending.__dict__.setdefault("names", set())
+    waiting.add(name)
+
+    def run_if_pending():
+        if name in waiting:
+            waiting.discard(name)
+            func()
+
+    transaction.on_commit(run_if_pending)
 
 
 def figures_key(*parts) -> str:

@@ -12,9 +12,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from dashboard.cache import once_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,4 +50,4 @@ def scores_changed(**kwargs) -> None:
     """Signal receiver: schedule a refresh once the change is committed (only when the
     figures are cached at all)."""
     if settings.DASHBOARD_CACHE_SECONDS:
-        transaction.on_commit(_enqueue_refresh)
+        once_on_commit("scores", _enqueue_refresh)

@@ -126,3 +126,19 @@ def test_with_the_cache_off_nothing_is_stored(client, leader_user, imported_plan
     cache.clear()
     api(client)
     assert [key for key in cache._cache if "figures:" in key and "generation" not in key] == []
+
+
+def test_a_transaction_saving_many_rows_replaces_the_shared_generation_once(
+    imported_plans, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from dashboard import cache as figures_cache
+
+    replaced = []
+    monkeypatch.setattr(figures_cache, "_new_generation", lambda: replaced.append(1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            for task in Task.objects.all()[:50]:
+                task.save()
+    assert len(callbacks) >= 50 and replaced == [1]
