@@ -13,6 +13,7 @@ import io
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import xlsxwriter
@@ -27,11 +28,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from units.choices import UnitRole
+from units.models import unit_full_name
 from units.roles import is_governed, sees_all_tasks
 
 from .choices import TaskStatus
 from .importer.units import find_unit_bracket
-from .models import ProgressReport, Task
+from .models import ProgressReport, Task, TaskUnit
 from .services import TaskVersionConflict, report_submit
 from .spreadsheet_safety import xlsx_append, xlsx_cell_value
 
@@ -150,27 +153,68 @@ LEDGER_CHUNK = 1000
 
 
 def ledger_chunks(task_ids: list[int], chunk: int | None = None):
-    """The tasks of `task_ids` with what a row needs, `chunk` at a time, order kept."""
+    """Ledger rows (cell values) for `task_ids` in that order, read `chunk` tasks at a
+    time with two queries per chunk and no model instances: rows of plain values cost a
+    fraction of prefetched objects at 100,000 tasks."""
     chunk = chunk or LEDGER_CHUNK
+    latest = ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk")
     for start in range(0, len(task_ids), chunk):
         ids = task_ids[start : start + chunk]
-        position = {task_id: index for index, task_id in enumerate(ids)}
-        yield sorted(
-            _ledger_queryset(Task.objects.filter(pk__in=ids).order_by()),
-            key=lambda task: position[task.pk],
-        )
+        tasks = {
+            row["pk"]: row
+            for row in Task.objects.filter(pk__in=ids)
+            .order_by()
+            .annotate(latest_report_text=Subquery(latest.values("text")[:1]))
+            .values(
+                "pk",
+                "number",
+                "title",
+                "body",
+                "status",
+                "deadline__due_on",
+                "deadline__is_ongoing",
+                "latest_report_text",
+                "plan__region_id",
+            )
+        }
+        units = {task_id: ([], []) for task_id in ids}
+        for task_id, role, name, region_id, short_name, region_name in (
+            TaskUnit.objects.filter(task_id__in=ids)
+            .order_by("task_id", "role", "position")
+            .values_list(
+                "task_id",
+                "role",
+                "unit__name",
+                "unit__region_id",
+                "unit__region__short_name",
+                "unit__region__name",
+            )
+        ):
+            if task_id not in tasks:
+                continue
+            # As `_unit_label`: the plan's own government's units by name, others in full.
+            if region_id != tasks[task_id]["plan__region_id"]:
+                name = unit_full_name(name, short_name or region_name)
+            units[task_id][0 if role == UnitRole.LEAD else 1].append(name)
+        yield [_row_values(tasks[task_id], *units[task_id]) for task_id in ids if task_id in tasks]
 
 
-def ledger_values(task) -> list:
+def _row_values(task: dict, leads: list[str], responsible: list[str]) -> list:
     """One ledger row, as the cells hold it (None for an empty cell)."""
+    if task["deadline__is_ongoing"]:
+        due = ONGOING_TEXT
+    elif task["deadline__due_on"]:
+        due = f"{task['deadline__due_on']:%Y年%m月%d日}"
+    else:
+        due = ""
     values = [
-        task.number,
-        work_text(task),
-        "、".join(unit.name for unit in task.lead_units),
-        "、".join(unit.name for unit in task.responsible_units),
-        format_due(task),
-        task.latest_report_text,
-        task.get_status_display(),
+        task["number"],
+        work_text(SimpleNamespace(body=task["body"], title=task["title"])),
+        "、".join(leads),
+        "、".join(responsible),
+        due,
+        task["latest_report_text"],
+        TaskStatus(task["status"]).label,
     ]
     return [xlsx_cell_value(value) or None for value in values]
 
@@ -209,9 +253,9 @@ def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) ->
 
     row = FIRST_DATA_ROW - 1
     total = len(task_ids)
-    for tasks in ledger_chunks(task_ids):
-        for task in tasks:
-            for column, value in enumerate(ledger_values(task)):
+    for rows in ledger_chunks(task_ids):
+        for values in rows:
+            for column, value in enumerate(values):
                 cell_format = center if column in (0, 4, 6) else wrap
                 if value is None:
                     sheet.write_blank(row, column, None, cell_format)
