@@ -83,6 +83,7 @@ BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/reform_bench
 bench: install
 	DATABASE_URL= $(BIN)/python bench/run.py $(BENCH_ARGS) --tasks $(BENCH_SQLITE_TASKS)
 	DATABASE_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py $(BENCH_ARGS) --if-available --tasks $(BENCH_TASKS)
+	DATABASE_URL= $(BIN)/python bench/exports.py --tasks 10000
 	# Plan upload preview (issue 13): 100 and 1,000 tasks, same query count, < 3 s.
 	$(BIN)/python bench/upload_preview.py --tasks 100 1000
 	$(BIN)/python bench/upload_preview.py --tasks 1000 --format xlsx
