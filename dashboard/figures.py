@@ -50,7 +50,6 @@ from tasks.models import (
     overdue_q,
     plan_issued_by_q,
 )
-from units.choices import UnitRole
 from units.models import Unit, unit_full_name
 from units.roles import government_of
 
@@ -298,7 +297,7 @@ def by_unit(
     since then.
     """
     as_of = query.as_of
-    links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+    links = TaskUnit.objects.accountable()
     if tasks.query.has_filters():
         links = links.filter(task__in=tasks.values("pk"))
     if "lead_unit" in query.filters:

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from tasks.choices import TaskStatus
 from tasks.models import TaskUnit
-from units.choices import UnitRole
 
 from . import conf, workdays
 from .choices import NoticeStatus
@@ -25,7 +24,8 @@ def pending_acknowledgements(*, unit=None, units=None, tasks=None):
     """Lead-unit links of open tasks in published plans that the unit has not acknowledged."""
     acknowledged = TaskAcknowledgement.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"))
     links = (
-        TaskUnit.objects.filter(role=UnitRole.LEAD, task__plan__publication__isnull=False)
+        TaskUnit.objects.accountable()
+        .filter(task__plan__publication__isnull=False)
         .exclude(task__status=TaskStatus.COMPLETED)
         .exclude(Exists(acknowledged))
         .select_related("unit__region", "task__plan__publication", "task__deadline")

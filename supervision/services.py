@@ -52,8 +52,8 @@ def task_acknowledge(
     """签收: a lead unit confirms a published task; repeating it only updates the contact."""
     if not PlanPublication.objects.filter(plan_id=task.plan_id).exists():
         raise ValidationError("该方案尚未交办,无需签收")
-    if not task.task_units.filter(unit=unit, role=UnitRole.LEAD).exists():
-        raise ValidationError("只有牵头单位签收任务")
+    if not task.task_units.accountable().filter(unit=unit).exists():
+        raise ValidationError("只有牵头单位或承办单位签收任务")
     if unit.pk not in rules.user_unit_ids(user) and not rules.can_manage(user):
         raise PermissionDenied("您不属于该单位")
     acknowledgement = TaskAcknowledgement.objects.filter(task=task, unit=unit).first()
@@ -309,8 +309,8 @@ def _counts_by_kind(period: AssessmentPeriod, today: date) -> dict[str, Counter]
     counts: dict[str, Counter] = {}
 
     on_time = (
-        TaskUnit.objects.filter(
-            role=UnitRole.LEAD,
+        TaskUnit.objects.accountable()
+        .filter(
             task__status=TaskStatus.COMPLETED,
             task__completed_on__range=window,
         )
@@ -367,7 +367,8 @@ def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
         )
     }
     late = Counter()
-    # One due date per published plan; then only the lead links of plans due in the period.
+    # One due date per published plan; then only the lead and handed-down member links
+    # (`accountable`) of plans due in the period.
     due_by_plan = {
         publication.plan_id: acknowledgement_due_on(publication, calendar)
         for publication in PlanPublication.objects.all()
@@ -378,7 +379,8 @@ def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
         if period.starts_on <= due_on <= period.ends_on
     ]
     links = (
-        TaskUnit.objects.filter(role=UnitRole.LEAD, task__plan_id__in=in_window)
+        TaskUnit.objects.accountable()
+        .filter(task__plan_id__in=in_window)
         .order_by()
         .values_list("task_id", "unit_id", "task__plan_id")
     )
@@ -410,7 +412,8 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
         task__deadline__due_on__range=(period.starts_on, period.ends_on)
     )
     unit_ids = set(
-        TaskUnit.objects.filter(in_period, role=UnitRole.LEAD, unit__is_collective=False)
+        TaskUnit.objects.accountable()
+        .filter(in_period, unit__is_collective=False)
         .order_by()  # else DISTINCT runs over the model's ordering: one row per link
         .values_list("unit_id", flat=True)
         .distinct()

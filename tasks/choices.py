@@ -9,3 +9,11 @@ class TaskStatus(models.TextChoices):
     COMPLETION_REQUESTED = "completion_requested", "申请销号"
     BLOCKED = "blocked", "受阻"
     COMPLETED = "completed", "已销号"
+
+
+class TaskLinkStatus(models.TextChoices):
+    """A downstream task's link to the upstream task it implements: proposed, then decided."""
+
+    PROPOSED = "proposed", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已否决"

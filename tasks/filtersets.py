@@ -181,7 +181,10 @@ class TaskFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=links.values("task_id"))
 
     def filter_lead_unit(self, queryset, name, value):
-        return self._with_unit(queryset, value, UnitRole.LEAD)
+        # Lead units and the members a collective was handed down to (承办): the units
+        # the dashboard's per-unit table counts (`TaskUnit.objects.accountable()`).
+        links = Task.units.through.objects.accountable().filter(unit_id=value)
+        return queryset.filter(pk__in=links.values("task_id"))
 
     def filter_responsible_unit(self, queryset, name, value):
         return self._with_unit(queryset, value, UnitRole.RESPONSIBLE)

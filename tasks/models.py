@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from units.choices import UnitRole
 from units.roles import government_region_ids, is_office, sees_all_tasks
 
-from .choices import TaskStatus
+from .choices import TaskLinkStatus, TaskStatus
 
 
 class PlanQuerySet(models.QuerySet):
@@ -67,6 +67,15 @@ class Plan(models.Model):
         related_name="plans",
         verbose_name="发文政府",
         help_text="制定方案的政府(行政区划);文中“市××局”等单位名称按此区划理解",
+    )
+    upstream = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="downstream_plans",
+        verbose_name="上级方案",
+        help_text="本方案贯彻落实的上级方案,如湘潭市方案依据的湖南省方案",
     )
     issued_on = models.DateField(
         "成文日期",
@@ -496,6 +505,21 @@ class Task(models.Model):
         return not completed_in_time
 
 
+def accountable_link_q(prefix: str = "") -> Q:
+    """Links of units answerable for a task: its lead units and the members a collective
+    name was handed down to (承办); a collective name that has been handed down counts
+    through its members, not itself."""
+    return (
+        Q(**{f"{prefix}role": UnitRole.LEAD}) | Q(**{f"{prefix}collective_link__isnull": False})
+    ) & Q(**{f"{prefix}is_fanned_out": False})
+
+
+class TaskUnitQuerySet(models.QuerySet):
+    def accountable(self):
+        """Lead units and handed-down members (see `accountable_link_q`)."""
+        return self.filter(accountable_link_q())
+
+
 class TaskUnit(models.Model):
     """A unit named on a task, with its role and its place in the document's list."""
 
@@ -525,7 +549,22 @@ class TaskUnit(models.Model):
         default=True,
         help_text="由文件导入;手工添加的单位在重新导入时保留",
     )
+    collective_link = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="member_links",
+        verbose_name="交办自",
+        help_text="由集合名称(如“各市州人民政府”)分解交办给本成员单位时,指向该集合名称",
+    )
+    is_fanned_out = models.BooleanField(
+        "已分解交办",
+        default=False,
+        help_text="集合名称已分解到各成员单位承办;统计与考评只计成员单位",
+    )
 
+    objects = TaskUnitQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -645,3 +684,83 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.task} @ {timezone.localtime(self.created_at):%Y-%m-%d}"
+
+
+class TaskLinkQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(status=TaskLinkStatus.CONFIRMED)
+
+
+class TaskLink(models.Model):
+    """A downstream plan's task implementing (贯彻落实) a task of the plan it implements.
+
+    The system proposes links by text similarity (`tasks.links.task_links_propose`);
+    the office confirms or rejects each. Only confirmed links are shown as downstream work.
+    """
+
+    upstream = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="downstream_links",
+        verbose_name="上级任务",
+    )
+    downstream = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="upstream_links",
+        verbose_name="落实任务",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=TaskLinkStatus.choices,
+        default=TaskLinkStatus.PROPOSED,
+    )
+    similarity = models.PositiveSmallIntegerField(
+        "相似度",
+        default=0,
+        help_text="系统建议时两任务文字的相似度(0–100)",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认人",
+    )
+    decided_at = models.DateTimeField(
+        "确认时间",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        "创建时间",
+        auto_now_add=True,
+    )
+
+    objects = TaskLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "上下级任务关联"
+        verbose_name_plural = "上下级任务关联"
+        ordering = ("downstream__plan", "downstream__number", "-similarity")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("upstream", "downstream"),
+                name="%(app_label)s_%(class)s_unique_upstream_downstream",
+            ),
+            models.CheckConstraint(
+                condition=Q(similarity__lte=100),
+                name="%(app_label)s_%(class)s_similarity_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.downstream} → {self.upstream}"
+
+    def clean(self):
+        if self.upstream_id and self.downstream_id:
+            upstream_plan_id = self.downstream.plan.upstream_id
+            if upstream_plan_id is None or self.upstream.plan_id != upstream_plan_id:
+                raise ValidationError({"upstream": "上级任务须属于本方案的上级方案"})

@@ -458,11 +458,21 @@ def report_submit(
             return already.get()
         raise
     report.save()
-    task.status = status
-    task.progress = progress
+    if not _reports_for_own_part(task, report.unit):
+        task.status = status
+        task.progress = progress
     task._change_reason = "进展报告"
     task.save()
     return report
+
+
+def _reports_for_own_part(task: Task, unit) -> bool:
+    """A member a collective was handed down to (承办) reports its own part: its status is
+    its latest report (`tasks.assignments.task_rollups`), not the task's status."""
+    if unit is None:
+        return False
+    links = [link for link in task.task_units.all() if link.unit_id == unit.pk]
+    return bool(links) and all(link.collective_link_id is not None for link in links)
 
 
 @transaction.atomic
