@@ -6,4 +6,4 @@ delegate to `TaskFilterSet`, so "overdue" and "lead unit" have one definition.
 The modules register their model admins when imported here.
 """
 
-from . import plan_upload, reports, task_admin  # noqa: F401
+from . import plan_upload, reports, task_admin, task_links  # noqa: F401

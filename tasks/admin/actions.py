@@ -41,6 +41,28 @@ class DeadlineForm(forms.Form):
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class CollectiveForm(forms.Form):
+    """Which collective name (各市州人民政府…) of the selected tasks to hand down."""
+
+    collective = forms.ModelChoiceField(
+        queryset=Unit.objects.none(),
+        label="集合名称",
+        help_text="分解到该名称在方案所属政府下的各成员单位,各自签收、报送,分别统计",
+    )
+
+    def __init__(self, *args, tasks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collective"].queryset = (
+            Unit.objects.filter(
+                is_collective=True,
+                task_units__task__in=tasks,
+                task_units__is_fanned_out=False,
+            )
+            .select_related("region")
+            .distinct()
+        )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -26,6 +26,7 @@ from ..importer import (
 )
 from ..importer.source import MAX_DOCUMENT_BYTES
 from ..ledger import LedgerPreview, ledger_apply, ledger_export, ledger_read
+from ..links import task_links_propose
 from ..models import Plan, Section, Task
 from ..services import known_regions, plan_import_preview, plan_region_of
 from .common import ADMIN_CSS, MAX_UPLOAD_BYTES, chinese_date
@@ -173,6 +174,7 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "doc_number",
         "issuer",
         "region",
+        "upstream",
         "issued_on",
         "year",
         "source_file",
@@ -183,7 +185,8 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "source_text",
     )
     inlines = (SectionInline,)
-    actions = ("export_ledger",)
+    actions = ("export_ledger", "propose_task_links")
+    autocomplete_fields = ("upstream",)
     change_list_template = "admin/tasks/plan/change_list.html"
 
     class Media:
@@ -212,6 +215,29 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         tasks = Task.objects.filter(plan__in=plans).order_by("plan", "number")
         title = plans[0].title if len(plans) == 1 else "改革任务责任分解表"
         return ledger_export(user=request.user, title=title, tasks=tasks, filename=f"{title}.xlsx")
+
+    @admin.action(description="建议与上级方案的任务关联", permissions=["change"])
+    def propose_task_links(self, request, queryset):
+        for plan in queryset.select_related("upstream"):
+            try:
+                proposed = task_links_propose(plan=plan, user=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                text = ";".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, text, messages.ERROR)
+                continue
+            link = reverse("admin:tasks_tasklink_changelist") + (
+                f"?downstream__plan__id__exact={plan.pk}&status__exact=proposed"
+            )
+            self.message_user(
+                request,
+                format_html(
+                    '“{}”新增 {} 条关联建议,<a href="{}">逐条确认或否决</a>。',
+                    plan.title,
+                    len(proposed),
+                    link,
+                ),
+                messages.SUCCESS,
+            )
 
     def get_urls(self):
         return [

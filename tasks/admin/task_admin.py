@@ -18,8 +18,10 @@ from units.admin_scope import GovernmentScopedAdminMixin, GovernmentScopedChoice
 from units.choices import UnitRole
 from units.roles import is_governed
 
+from ..assignments import task_rollups, tasks_fan_out
 from ..filtersets import TaskFilterSet
 from ..ledger import ledger_export
+from ..links import downstream_rollup
 from ..models import DUE_SOON_DAYS, Plan, ProgressReport, Task, TaskUnit
 from ..services import (
     TaskVersionConflict,
@@ -28,7 +30,15 @@ from ..services import (
     task_reopen,
     task_warnings_clear,
 )
-from .actions import DeadlineForm, LeadUnitForm, ReasonForm, action_with_form, posted, run_for_each
+from .actions import (
+    CollectiveForm,
+    DeadlineForm,
+    LeadUnitForm,
+    ReasonForm,
+    action_with_form,
+    posted,
+    run_for_each,
+)
 from .common import ADMIN_CSS, chinese_date, task_flag
 from .filters import (
     DueDateRangeFilter,
@@ -185,16 +195,20 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
         "version",
         "created_at",
         "updated_at",
+        "handdown_display",
+        "downstream_display",
     )
     fieldsets = (
         (None, {"fields": ("plan", "section", "number", "title", "body", "expected_version")}),
         ("解析核对(左:解析结果;右:文件原文)", {"fields": ("parse_check",)}),
         ("状态(通过批量操作或进展报告变更)", {"fields": ("status", "progress", "completed_on")}),
+        ("分解交办与下级落实", {"fields": ("handdown_display", "downstream_display")}),
         ("其他", {"fields": ("warnings_display", "version", "created_at", "updated_at")}),
     )
     inlines = (TaskUnitInline, DeadlineInline, ProgressReportInline)
     actions = (
         "assign_lead_unit",
+        "hand_down",
         "set_deadline",
         "mark_completed",
         "reopen",
@@ -313,6 +327,73 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
             return "—"
         return chinese_date(timezone.localtime(task.last_report_at).date())
 
+    @admin.display(description="分解交办(承办单位)")
+    def handdown_display(self, task):
+        if task.pk is None:
+            return "—"
+        rollups = task_rollups(task, timezone.localdate())
+        if not rollups:
+            return "无(可在任务列表用“分解交办集合名称”操作)"
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong>:{} 个成员,已报送 {},已完成 {},逾期 {}</p>"
+            '<ul class="plain">{}</ul>',
+            (
+                (
+                    rollup.link.unit.full_name,
+                    rollup.total,
+                    rollup.reported,
+                    rollup.completed,
+                    rollup.overdue,
+                    format_html_join(
+                        "",
+                        "<li>{}:{}({}%){}</li>",
+                        (
+                            (
+                                member.unit.full_name,
+                                member.status_label,
+                                member.progress,
+                                ",逾期" if member.is_overdue else "",
+                            )
+                            for member in rollup.members
+                        ),
+                    ),
+                )
+                for rollup in rollups
+            ),
+        )
+
+    @admin.display(description="下级落实任务")
+    def downstream_display(self, task):
+        if task.pk is None:
+            return "—"
+        rollup = downstream_rollup(task)
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{} {}. {}</a>:{}</li>',
+            (
+                (
+                    reverse("admin:tasks_task_change", args=[t.pk]),
+                    t.plan.title,
+                    t.number,
+                    t.title,
+                    t.get_status_display(),
+                )
+                for t in rollup["tasks"]
+            ),
+        )
+        link = reverse("admin:tasks_tasklink_changelist") + f"?upstream__id__exact={task.pk}"
+        return format_html(
+            '<p>已确认 {} 项,已销号 {},逾期 {};待确认建议 {} 项(<a href="{}">确认或否决</a>)</p>'
+            '<ul class="plain">{}</ul>',
+            rollup["total"],
+            rollup["completed"],
+            rollup["overdue"],
+            rollup["proposed"],
+            link,
+            rows,
+        )
+
     @admin.display(description="导入提示")
     def warnings_display(self, task):
         return ";".join(task.warnings) or "无"
@@ -389,6 +470,37 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
             queryset,
             action="assign_lead_unit",
             title="指定牵头单位",
+            form=form,
+            run=run,
+        )
+
+    @admin.action(description="分解交办集合名称(如各市州人民政府)", permissions=["change"])
+    def hand_down(self, request, queryset):
+        def run(data):
+            collective = data["collective"]
+            try:
+                created = tasks_fan_out(
+                    tasks=list(queryset.select_related("plan__region")),
+                    collective=collective,
+                    user=request.user,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                text = ";".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"未分解交办:{text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"已将“{collective.name}”分解交办,新增 {len(created)} 个承办单位。",
+                    messages.SUCCESS,
+                )
+
+        form = CollectiveForm(posted(request), tasks=queryset)
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            action="hand_down",
+            title="分解交办集合名称",
             form=form,
             run=run,
         )
