@@ -18,9 +18,11 @@ from deadlines.choices import DeadlineSource, ExtensionStatus
 from deadlines.services import extension_request
 from supervision import selectors
 from tasks import rules
+from tasks.assignments import task_rollups
 from tasks.attachments import attachment_content_type
 from tasks.choices import TaskStatus
 from tasks.filtersets import TaskFilterSet
+from tasks.links import downstream_rollup
 from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
 from units.choices import UnitRole
@@ -130,6 +132,10 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         "pending_extension": (
             deadline.extensions.filter(status=ExtensionStatus.PENDING).first() if deadline else None
         ),
+        # 交办 to a collective: every member's standing for the office and leaders; a
+        # member unit sees the counts and its own row.
+        "rollups": _rollups_for(task, unit_ids),
+        "downstream": _downstream_for(task, user),
         "can_report": can_report,
         "can_request_completion": can_report and rules.can_request_completion(user, task),
         "can_extend": can_extend,
@@ -137,6 +143,29 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         "extension_form": extension_form or (ExtensionForm() if can_extend else None),
     }
     return render(request, "portal/task_detail.html", context, status=status)
+
+
+def _rollups_for(task, unit_ids):
+    rollups = task_rollups(task, timezone.localdate())
+    for rollup in rollups:
+        rollup.shown = [
+            member for member in rollup.members if unit_ids is None or member.unit.pk in unit_ids
+        ]
+    return rollups
+
+
+def _downstream_for(task, user):
+    """Confirmed downstream tasks the user may read, with the roll-up of all of them."""
+    rollup = downstream_rollup(task)
+    if not rollup["total"]:
+        return None
+    visible = set(
+        Task.objects.visible_to(user)
+        .filter(pk__in=[t.pk for t in rollup["tasks"]])
+        .values_list("pk", flat=True)
+    )
+    rollup["tasks"] = [t for t in rollup["tasks"] if t.pk in visible]
+    return rollup
 
 
 @login_required

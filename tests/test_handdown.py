@@ -192,3 +192,30 @@ def test_only_the_office_hands_down(regional_plans):
             collective=collective("各市州人民政府"),
             user=make_user(),
         )
+
+
+def test_portal_and_api_show_the_roll_up_a_member_sees_only_its_own_row(
+    regional_plans, client, office_user
+):
+    task = hunan_task(regional_plans, 1)
+    tasks_fan_out(tasks=[task], collective=collective("各市州人民政府"), user=office_user)
+    changsha = Unit.objects.get(name="长沙市人民政府", region__name="长沙市")
+    changsha_user = make_user(units=[changsha])
+
+    client.force_login(office_user)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "分解交办:各市州人民政府" in page
+    assert "14 个承办单位:已报送 0,已完成 0" in page
+    assert "株洲市 · 株洲市人民政府" in page
+    answer = client.get(f"/api/tasks/{task.pk}/handdown/").json()
+    (row,) = answer["collectives"]
+    assert (row["members"], row["reported"], row["completed"]) == (14, 0, 0)
+    assert len(row["member_units"]) == 14
+
+    client.force_login(changsha_user)
+    page = client.get(f"/tasks/{task.pk}/")
+    assert page.status_code == 200
+    assert "长沙市 · 长沙市人民政府" in page.content.decode()
+    assert "株洲市 · 株洲市人民政府" not in page.content.decode()
+    (row,) = client.get(f"/api/tasks/{task.pk}/handdown/").json()["collectives"]
+    assert [m["name"] for m in row["member_units"]] == ["长沙市 · 长沙市人民政府"]

@@ -1,5 +1,6 @@
 from django.db.models import Count
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,6 +15,8 @@ from rest_framework.settings import api_settings
 from deadlines.api.serializers import DeadlineExtensionSerializer, ExtensionRequestSerializer
 from deadlines.models import DeadlineExtension
 from deadlines.services import extension_request
+from tasks import rules
+from tasks.assignments import task_rollups
 from tasks.choices import TaskStatus
 from tasks.filtersets import (
     PlanFilterSet,
@@ -23,9 +26,10 @@ from tasks.filtersets import (
     TaskUnitFilterSet,
 )
 from tasks.ledger import XLSX_CONTENT_TYPE, plan_ledger_response
+from tasks.links import downstream_rollup
 from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
 from tasks.services import report_submit, task_complete_verify, task_reopen, task_update
-from units.roles import is_governed
+from units.roles import is_governed, sees_all_tasks
 
 from .permissions import OfficeEditsOthersRead
 from .renderers import TaskCSVRenderer, task_csv_lines
@@ -231,6 +235,52 @@ class TaskViewSet(viewsets.ModelViewSet):
             attachment=values.get("attachment"),
         )
         return report_reply(report)
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="分解交办汇总与下级落实任务",
+        description=(
+            "`collectives`:任务中已分解交办的集合名称,各含成员数、已报送、已完成、逾期"
+            "及成员单位的状态(单位用户只列本单位);`downstream`:已确认的下级落实任务。"
+        ),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def handdown(self, request, pk=None, format=None):  # format: the router's .json suffix
+        task = self.get_object()
+        own = None if sees_all_tasks(request.user) else rules.user_unit_ids(request.user)
+        collectives = []
+        for rollup in task_rollups(task, timezone.localdate()):
+            row = rollup.as_dict()
+            if own is not None:
+                row["member_units"] = [m for m in row["member_units"] if m["unit"] in own]
+            collectives.append(row)
+        downstream = downstream_rollup(task)
+        visible = set(
+            Task.objects.visible_to(request.user)
+            .filter(pk__in=[t.pk for t in downstream["tasks"]])
+            .values_list("pk", flat=True)
+        )
+        return Response(
+            {
+                "collectives": collectives,
+                "downstream": {
+                    "total": downstream["total"],
+                    "completed": downstream["completed"],
+                    "overdue": downstream["overdue"],
+                    "tasks": [
+                        {
+                            "id": t.pk,
+                            "plan": t.plan_id,
+                            "number": t.number,
+                            "title": t.title,
+                            "status": t.status,
+                        }
+                        for t in downstream["tasks"]
+                        if t.pk in visible
+                    ],
+                },
+            }
+        )
 
     @extend_schema(
         request=CompletionRequestSerializer,
