@@ -251,8 +251,12 @@ def task_rollups(task: Task, as_of: date) -> list[CollectiveRollup]:
     """The hand-down roll-up of each collective name on `task` (empty when none); 2 queries.
 
     A member is done when its latest report asks for 销号 or the task is 销号; it is
-    overdue when the task's deadline passed before `as_of` and it is not done.
+    overdue when the task's deadline passed before `as_of` and it is not done. No query
+    when the task's links are prefetched and none was handed down.
     """
+    prefetched = getattr(task, "_prefetched_objects_cache", {}).get("task_units")
+    if prefetched is not None and not any(link.is_fanned_out for link in prefetched):
+        return []
     links = list(
         TaskUnit.objects.filter(task=task)
         .filter(Q(is_fanned_out=True) | Q(collective_link__isnull=False))

@@ -111,16 +111,16 @@ def task_links_decide(*, links, status: str, user) -> int:
 def downstream_rollup(task: Task) -> dict:
     """An upstream task's confirmed downstream tasks and how they stand (for its pages)."""
     links = list(
-        task.downstream_links.confirmed()
+        task.downstream_links.exclude(status=TaskLinkStatus.REJECTED)
         .select_related("downstream__plan", "downstream__deadline")
         .order_by("downstream__plan__title", "downstream__number")
     )
-    tasks = [link.downstream for link in links]
+    tasks = [link.downstream for link in links if link.status == TaskLinkStatus.CONFIRMED]
     today = timezone.localdate()
     return {
         "tasks": tasks,
         "total": len(tasks),
         "completed": sum(1 for t in tasks if t.status == TaskStatus.COMPLETED),
         "overdue": sum(1 for t in tasks if t.is_overdue(today)),
-        "proposed": task.downstream_links.filter(status=TaskLinkStatus.PROPOSED).count(),
+        "proposed": sum(1 for link in links if link.status == TaskLinkStatus.PROPOSED),
     }

@@ -115,10 +115,10 @@ def test_each_member_reports_on_its_own_and_the_task_rolls_them_up(regional_plan
     # A member's report is its own status, not the whole task's (省政务局 leads it).
     assert task.status == TaskStatus.NOT_STARTED
 
-    (rollup,) = task_rollups(task, as_of=date(2021, 12, 1))
+    (rollup,) = task_rollups(Task.objects.get(pk=task.pk), as_of=date(2021, 12, 1))
     assert (rollup.total, rollup.reported, rollup.completed, rollup.overdue) == (14, 2, 1, 0)
     # The deadline (2021年底) has passed: the 13 members not done are overdue.
-    (rollup,) = task_rollups(task, as_of=date(2022, 1, 10))
+    (rollup,) = task_rollups(Task.objects.get(pk=task.pk), as_of=date(2022, 1, 10))
     assert (rollup.total, rollup.reported, rollup.completed, rollup.overdue) == (14, 2, 1, 13)
     states = {member.unit.region.name: member for member in rollup.members}
     assert states["长沙市"].status == TaskStatus.IN_PROGRESS
