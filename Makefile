@@ -21,6 +21,7 @@ migrate: install
 
 load: migrate
 	$(BIN)/python manage.py load_policies
+	$(BIN)/python manage.py prepare_demo
 	$(BIN)/python manage.py create_demo_accounts
 
 # The background worker (exports, issue 14) runs beside the web server and stops with it.

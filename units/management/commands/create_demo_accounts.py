@@ -5,7 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from units.models import Unit, UnitMembership
+from regions.models import Region
+from units.models import Unit, UnitMembership, UserGovernment
 from units.roles import LEADER_GROUP, OFFICE_GROUP
 
 # (username, password, display name, group, is_staff, unit names)
@@ -16,6 +17,21 @@ DEMO_ACCOUNTS = [
     ("xxspj", "unit-demo-2026", "州行政审批服务局演示账号", None, False, ["州行政审批服务局"]),
     ("lstfgj", "unit-demo-2026", "区发改局演示账号", None, False, ["区发改局"]),
     ("xtspj", "unit-demo-2026", "湘潭市行政审批局演示账号", None, False, ["湘潭市 · 市行政审批局"]),
+    # 承办: a city government 湖南省's 各市州人民政府 was handed down to (manage.py prepare_demo).
+    (
+        "cszf",
+        "unit-demo-2026",
+        "长沙市人民政府演示账号",
+        None,
+        False,
+        ["长沙市 · 长沙市人民政府"],
+    ),
+]
+
+# (username, password, display name, government's region code): office staff of one government.
+GOVERNMENT_OFFICES = [
+    ("hnoffice", "office-demo-2026", "湖南省优化办演示账号", "430000"),
+    ("xtoffice", "office-demo-2026", "湘潭市优化办演示账号", "430300"),
 ]
 
 
@@ -44,3 +60,14 @@ class Command(BaseCommand):
                 units.append(unit.full_name)
             role = group_name or ("单位用户:" + "、".join(units))
             self.stdout.write(f"  {username} / {password} / {role}")
+        office = Group.objects.get(name=OFFICE_GROUP)
+        for username, password, name, code in GOVERNMENT_OFFICES:
+            region = Region.objects.get(code=code)
+            user, _ = User.objects.get_or_create(username=username)
+            user.first_name = name
+            user.is_staff = True
+            user.set_password(password)
+            user.save()
+            user.groups.add(office)
+            UserGovernment.objects.update_or_create(user=user, defaults={"region": region})
+            self.stdout.write(f"  {username} / {password} / {OFFICE_GROUP}({region.name})")
