@@ -219,3 +219,39 @@ def test_portal_and_api_show_the_roll_up_a_member_sees_only_its_own_row(
     assert "株洲市 · 株洲市人民政府" not in page.content.decode()
     (row,) = client.get(f"/api/tasks/{task.pk}/handdown/").json()["collectives"]
     assert [m["name"] for m in row["member_units"]] == ["长沙市 · 长沙市人民政府"]
+
+
+def test_members_wait_for_acknowledgement_and_are_ranked_in_the_assessment(
+    regional_plans, office_user
+):
+    from supervision.models import AssessmentPeriod
+    from supervision.selectors import pending_acknowledgements
+    from supervision.services import assessment_compute
+
+    plan = regional_plans[HUNAN]
+    shizhou = collective("各市州人民政府")
+    tasks = list(plan.tasks.filter(task_units__unit=shizhou))
+    tasks_fan_out(tasks=tasks, collective=shizhou, user=office_user)
+    plan_publish(plan=plan, user=office_user)
+    changsha = Unit.objects.get(name="长沙市人民政府", region__name="长沙市")
+
+    assert pending_acknowledgements(unit=changsha).count() == 55
+    assert not pending_acknowledgements(unit=shizhou).exists()
+
+    period = AssessmentPeriod.objects.create(
+        name="2021年度", kind="year", starts_on=date(2021, 1, 1), ends_on=date(2021, 12, 31)
+    )
+    ranked = {score.unit.pk for score in assessment_compute(period=period, today=date(2022, 1, 5))}
+    assert changsha.pk in ranked
+    assert shizhou.pk not in ranked
+    assert (
+        len(
+            ranked
+            & set(
+                TaskUnit.objects.filter(collective_link__isnull=False).values_list(
+                    "unit", flat=True
+                )
+            )
+        )
+        == 14
+    )
