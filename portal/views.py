@@ -146,7 +146,8 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
 
 
 def _rollups_for(task, unit_ids):
-    rollups = task_rollups(task, timezone.localdate())
+    # _visible_task() loads the task with_api_relations(): every link is prefetched.
+    rollups = task_rollups(task, timezone.localdate(), all_links_prefetched=True)
     for rollup in rollups:
         rollup.shown = [
             member for member in rollup.members if unit_ids is None or member.unit.pk in unit_ids

@@ -247,15 +247,15 @@ class CollectiveRollup:
         }
 
 
-def task_rollups(task: Task, as_of: date) -> list[CollectiveRollup]:
+def task_rollups(task: Task, as_of: date, *, all_links_prefetched=False) -> list[CollectiveRollup]:
     """The hand-down roll-up of each collective name on `task` (empty when none); 2 queries.
 
     A member is done when its latest report asks for 销号 or the task is 销号; it is
     overdue when the task's deadline passed before `as_of` and it is not done. No query
-    when the task's links are prefetched and none was handed down.
+    when none was handed down and `all_links_prefetched` says `task.task_units.all()` holds
+    every link (`Task.objects.with_api_relations()`; the admin prefetches only the leads).
     """
-    prefetched = getattr(task, "_prefetched_objects_cache", {}).get("task_units")
-    if prefetched is not None and not any(link.is_fanned_out for link in prefetched):
+    if all_links_prefetched and not any(link.is_fanned_out for link in task.task_units.all()):
         return []
     links = list(
         TaskUnit.objects.filter(task=task)
