@@ -123,6 +123,17 @@ class Plan(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        # Walking up from the chosen upstream plan must never come back to this plan.
+        upstream, seen = self.upstream, set()
+        while upstream is not None and upstream.pk not in seen:
+            if self.pk is not None and upstream.pk == self.pk:
+                raise ValidationError(
+                    {"upstream": f"上级方案“{self.upstream}”不能是本方案或其下级方案"}
+                )
+            seen.add(upstream.pk)
+            upstream = upstream.upstream
+
 
 def same_plan_errors(*, plan_id, field: str, related, message: str) -> dict[str, str]:
     """A heading or task may only hang under a heading of its own plan (admin and API)."""

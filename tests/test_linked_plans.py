@@ -95,3 +95,13 @@ def test_only_the_office_decides_links(xiangtan_implements_hunan):
     proposed = task_links_propose(plan=xiangtan_implements_hunan)
     with pytest.raises(PermissionDenied):
         task_links_decide(links=proposed, status=TaskLinkStatus.CONFIRMED, user=make_user())
+
+
+def test_a_plan_cannot_implement_itself_or_its_own_downstream_plan(xiangtan_implements_hunan):
+    hunan = xiangtan_implements_hunan.upstream
+    hunan.upstream = xiangtan_implements_hunan
+    with pytest.raises(ValidationError, match="不能是本方案或其下级方案"):
+        hunan.full_clean()
+    xiangtan_implements_hunan.upstream = xiangtan_implements_hunan
+    with pytest.raises(ValidationError, match="不能是本方案或其下级方案"):
+        xiangtan_implements_hunan.full_clean()
