@@ -13,7 +13,6 @@ from django.utils.safestring import mark_safe
 from jobs.choices import JobKind
 from jobs.services import job_start
 from tasks.models import Plan, Task, TaskUnit
-from units.choices import UnitRole
 from units.models import Unit, unit_full_name
 from units.roles import is_governed
 
@@ -86,7 +85,8 @@ def filter_options(query, user) -> dict:
     A governed office (`UserGovernment`) is offered only what it may see: the plans and
     lead units of its visible tasks, never another region's names.
     """
-    lead_links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+    # Lead units and handed-down members (承办): the units the per-unit table counts.
+    lead_links = TaskUnit.objects.accountable()
     plans = Plan.objects.all()
     if is_governed(user):
         lead_links = lead_links.filter(task__in=Task.objects.visible_to(user).values("pk"))

@@ -71,6 +71,9 @@ class UnitRoleListFilter(TaskFilterSetFilter):
 
     def lookups(self, request, model_admin):
         links = TaskUnit.objects.filter(role=self.role)
+        if self.role == UnitRole.LEAD:
+            # The lead_unit filter also finds handed-down members (承办): offer them too.
+            links = TaskUnit.objects.accountable()
         if is_governed(request.user):  # no other region's unit names in the list
             links = links.filter(task__in=Task.objects.visible_to(request.user).values("pk"))
         plan_id = request.GET.get("plan", "")
