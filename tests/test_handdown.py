@@ -255,3 +255,15 @@ def test_members_wait_for_acknowledgement_and_are_ranked_in_the_assessment(
         )
         == 14
     )
+
+
+def test_provincial_departments_are_the_members_of_shengzhi_xiangguan_bumen(
+    regional_plans, office_user
+):
+    task = hunan_task(regional_plans, 12)  # (省直相关部门按职责分工负责)
+    created = tasks_fan_out(tasks=[task], collective=collective("省直相关部门"), user=office_user)
+
+    names = {link.unit.name for link in created}
+    assert {"省政务局", "省司法厅", "省市场监管局", "省发展改革委"} <= names
+    assert all(link.unit.region.code == "430000" for link in created)
+    assert not any(link.unit.is_collective or link.unit.name.endswith("政府") for link in created)
