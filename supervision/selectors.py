@@ -21,7 +21,8 @@ def acknowledgement_due_on(publication: PlanPublication, calendar: workdays.Work
 
 
 def pending_acknowledgements(*, unit=None, units=None, tasks=None):
-    """Lead-unit links of open tasks in published plans that the unit has not acknowledged."""
+    """Lead and handed-down member (承办) links of open tasks in published plans not yet
+    acknowledged."""
     acknowledged = TaskAcknowledgement.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"))
     links = (
         TaskUnit.objects.accountable()

@@ -49,7 +49,8 @@ def plan_publish(*, plan: Plan, user) -> PlanPublication:
 def task_acknowledge(
     *, task: Task, unit: Unit, user, responsible_person: str = "", phone: str = ""
 ) -> TaskAcknowledgement:
-    """签收: a lead unit confirms a published task; repeating it only updates the contact."""
+    """签收: a lead unit (or a handed-down member) confirms a published task; repeating it
+    only updates the contact."""
     if not PlanPublication.objects.filter(plan_id=task.plan_id).exists():
         raise ValidationError("该方案尚未交办,无需签收")
     if not task.task_units.accountable().filter(unit=unit).exists():
