@@ -229,7 +229,11 @@ class TaskUnitSerializer(DescribedModelSerializer):
             "role",
             "position",
             "from_document",
+            "collective_link",
+            "is_fanned_out",
         )
+        # 交办 to a collective goes through the admin action (tasks.assignments), not here.
+        read_only_fields = ("collective_link", "is_fanned_out")
         extra_kwargs = {
             "position": {"max_value": 1000},
             "from_document": {"default": False},
