@@ -64,6 +64,12 @@ def test_cities_and_prefectures_of_a_province_are_the_members_of_its_shimz_gover
     assert len(counties) == 8
     assert {r.level for r in counties} == {RegionLevel.COUNTY}
     assert member_regions("省直相关部门", hunan) is None
+    # 各市州、县市区人民政府: the cities and every county under them that is known.
+    both = member_regions("各市州、县市区人民政府", hunan)
+    assert {r.level for r in both} == {RegionLevel.CITY, RegionLevel.COUNTY}
+    assert len([r for r in both if r.level == RegionLevel.CITY]) == 14
+    # A county's plan has no cities under it: no members, so handing down is refused.
+    assert member_regions("各市州人民政府", Region.objects.get(code="431103")) == []
 
 
 def test_handing_down_gives_each_of_the_14_cities_its_own_assignment(regional_plans, office_user):
