@@ -43,7 +43,10 @@ def test_hand_down_to_a_region_without_members_shows_the_reason(
     imported_plans, client, office_user
 ):
     client.force_login(office_user)
-    task = Task.objects.get(plan=imported_plans[HUNAN], number=1)  # plan without a government
+    plan = imported_plans[HUNAN]
+    plan.region = None  # a plan whose government nobody confirmed
+    plan.save(update_fields=["region"])
+    task = Task.objects.get(plan=plan, number=1)
     shizhou = Unit.objects.filter(name="各市州人民政府").distinct().get()
 
     response = client.post(

@@ -138,7 +138,7 @@ def test_members_acknowledge_and_the_dashboard_counts_members_not_the_label(
 ):
     plan = regional_plans[HUNAN]
     shizhou = collective("各市州人民政府")
-    tasks = list(plan.tasks.filter(task_units__unit=shizhou))
+    tasks = list(plan.tasks.filter(task_units__unit=shizhou).distinct())
     assert len(tasks) == 55
     tasks_fan_out(tasks=tasks, collective=shizhou, user=office_user)
     plan_publish(plan=plan, user=office_user)
@@ -147,12 +147,13 @@ def test_members_acknowledge_and_the_dashboard_counts_members_not_the_label(
 
     query = DashboardQuery(as_of=date(2022, 1, 10), filters={"plan": plan.pk})
     rows = {row["unit_id"]: row for row in by_unit(plan.tasks.all(), query)}
-    assert rows[changsha.pk]["led"] == 55
-    assert rows[changsha.pk]["overdue"] == 55
+    # The 55 handed down, and task 3, which 长沙市人民政府 leads (长沙市、岳阳市、郴州市人民政府牵头).
+    assert rows[changsha.pk]["led"] == 56
+    assert rows[changsha.pk]["overdue"] == 56
     assert shizhou.pk not in rows
     # The number links to the list it counts.
     listed = TaskFilterSet({"lead_unit": changsha.pk}, queryset=Task.objects.all()).qs
-    assert listed.count() == 55
+    assert listed.count() == 56
 
 
 def test_handing_down_to_a_region_without_members_writes_nothing(db, office_user):
@@ -184,7 +185,10 @@ def test_a_failure_on_one_task_undoes_the_others(regional_plans, office_user):
 
 
 def test_a_plan_without_a_government_cannot_be_handed_down(imported_plans, office_user):
-    task = Task.objects.get(plan=imported_plans[HUNAN], number=1)
+    plan = imported_plans[HUNAN]
+    plan.region = None
+    plan.save(update_fields=["region"])
+    task = Task.objects.get(plan=plan, number=1)
     with pytest.raises(ValidationError, match="未设定发文政府"):
         tasks_fan_out(tasks=[task], collective=collective("各市州人民政府"), user=office_user)
 
@@ -221,8 +225,13 @@ def test_portal_and_api_show_the_roll_up_a_member_sees_only_its_own_row(
     client.force_login(changsha_user)
     page = client.get(f"/tasks/{task.pk}/")
     assert page.status_code == 200
-    assert "长沙市 · 长沙市人民政府" in page.content.decode()
-    assert "株洲市 · 株洲市人民政府" not in page.content.decode()
+    # The roll-up's table lists only its own row (the task's unit list names every member).
+    rollup = (
+        page.content.decode().partition("分解交办:各市州人民政府")[2].partition("</section>")[0]
+    )
+    assert "14 个承办单位" in rollup
+    assert "长沙市 · 长沙市人民政府" in rollup
+    assert "株洲市 · 株洲市人民政府" not in rollup
     (row,) = client.get(f"/api/tasks/{task.pk}/handdown/").json()["collectives"]
     assert [m["name"] for m in row["member_units"]] == ["长沙市 · 长沙市人民政府"]
 
@@ -236,12 +245,13 @@ def test_members_wait_for_acknowledgement_and_are_ranked_in_the_assessment(
 
     plan = regional_plans[HUNAN]
     shizhou = collective("各市州人民政府")
-    tasks = list(plan.tasks.filter(task_units__unit=shizhou))
+    tasks = list(plan.tasks.filter(task_units__unit=shizhou).distinct())
     tasks_fan_out(tasks=tasks, collective=shizhou, user=office_user)
     plan_publish(plan=plan, user=office_user)
     changsha = Unit.objects.get(name="长沙市人民政府", region__name="长沙市")
 
-    assert pending_acknowledgements(unit=changsha).count() == 55
+    # 55 handed down, and task 3, which it leads.
+    assert pending_acknowledgements(unit=changsha).count() == 56
     assert not pending_acknowledgements(unit=shizhou).exists()
 
     period = AssessmentPeriod.objects.create(
