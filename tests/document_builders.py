@@ -5,6 +5,7 @@ The .docx has one paragraph per line of the text, a running header and footer an
 `— N —` page numbers; the .xlsx is a 责任分解表 written from a parsed plan.
 """
 
+import concurrent.futures
 import html
 import io
 import os
@@ -59,6 +60,32 @@ def pdf_from_text(text: str, *, header: str = "内部资料 注意保存") -> by
       body {{ font-family: "WenQuanYi Micro Hei", sans-serif; font-size: 15pt; line-height: 1.6; }}
       p {{ margin: 0; text-indent: 2em; text-align: justify; }}
     </style></head><body>{paragraphs}</body></html>"""
+    return pdf_from_html(
+        page,
+        format="A4",
+        display_header_footer=True,
+        header_template=(
+            f'<div style="font-size:9pt;width:100%;text-align:center">{html.escape(header)}</div>'
+        ),
+        footer_template=(
+            '<div style="font-size:10pt;width:100%;text-align:center">'
+            '— <span class="pageNumber"></span> —</div>'
+        ),
+        margin={"top": "28mm", "bottom": "28mm", "left": "28mm", "right": "26mm"},
+    )
+
+
+def pdf_from_html(page: str, **options) -> bytes:
+    """Chromium's print-to-PDF of an HTML page (`options` are Playwright's `page.pdf`'s).
+
+    Runs in a thread of its own: Playwright's sync API refuses to start where an event
+    loop runs, and the browser tests (pytest-playwright) leave one running in this thread.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_to_pdf, page, options).result()
+
+
+def _print_to_pdf(page: str, options: dict) -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -66,18 +93,7 @@ def pdf_from_text(text: str, *, header: str = "内部资料 注意保存") -> by
         try:
             tab = browser.new_page()
             tab.set_content(page)
-            return tab.pdf(
-                format="A4",
-                display_header_footer=True,
-                header_template=(
-                    f'<div style="font-size:9pt;width:100%;text-align:center">{html.escape(header)}</div>'
-                ),
-                footer_template=(
-                    '<div style="font-size:10pt;width:100%;text-align:center">'
-                    '— <span class="pageNumber"></span> —</div>'
-                ),
-                margin={"top": "28mm", "bottom": "28mm", "left": "28mm", "right": "26mm"},
-            )
+            return tab.pdf(**options)
         finally:
             browser.close()
 

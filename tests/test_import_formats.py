@@ -257,25 +257,18 @@ def test_attachment_table_completes_the_narrative_tasks_and_wins_for_units():
 
 
 def test_scanned_pdf_without_text_is_refused(printed_pdfs):
-    from playwright.sync_api import sync_playwright
+    from .document_builders import pdf_from_html
 
-    from .document_builders import CHROMIUM
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.set_content('<div style="width:400px;height:600px;background:#333"></div>')
-        data = page.pdf(format="A4")
-        browser.close()
+    data = pdf_from_html(
+        '<div style="width:400px;height:600px;background:#333"></div>', format="A4"
+    )
 
     with pytest.raises(DocumentError, match="扫描件,没有可提取的文字"):
         extract_source(data, "scan.pdf")
 
 
 def test_pdf_task_table_is_read_as_a_table_with_wrapped_cells(printed_pdfs):
-    from playwright.sync_api import sync_playwright
-
-    from .document_builders import CHROMIUM
+    from .document_builders import pdf_from_html
 
     rows = [
         ("1", "推行“一件事一次办”,实现企业开办一日办结", "县政务服务中心", "县市场监管局、县税务局", "2023年6月底"),
@@ -290,12 +283,7 @@ def test_pdf_task_table_is_read_as_a_table_with_wrapped_cells(printed_pdfs):
         "<tr><th>序号</th><th>重点任务</th><th>牵头单位</th><th>责任单位</th><th>完成时限</th></tr>"
         f"{cells}</table></body></html>"
     )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        tab = browser.new_page()
-        tab.set_content(page)
-        data = tab.pdf(format="A4")
-        browser.close()
+    data = pdf_from_html(page, format="A4")
 
     plan = from_bytes(data, "清单.pdf")
 

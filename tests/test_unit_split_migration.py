@@ -36,6 +36,17 @@ from .conftest import FIXTURE_REGIONS, POLICIES_DIR, XIANGTAN, XIANGYANG, make_u
 PREVIOUS_VERSION = [("units", "0005_user_government")]
 
 
+@pytest.fixture(autouse=True)
+def shipped_regions(transactional_db):
+    """The regions migration regions/0002 ships, reloaded when an earlier live-server test
+    flushed them: the upgrade reads each plan's government from them."""
+    from regions.models import Region
+    from regions.services import regions_load
+
+    if not Region.objects.exists():
+        regions_load(path=settings.REGION_FIXTURE)
+
+
 def import_like_the_previous_version():
     """The five plans without governments: units deduplicated by name across plans."""
     with open(settings.UNIT_ALIAS_FIXTURE, encoding="utf-8") as handle:
