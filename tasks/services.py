@@ -159,6 +159,24 @@ class _UnitResolver:
         return orphan
 
 
+def _import_start(*, parsed, source_file: str, dry_run: bool, region):
+    """The plan already imported from `source_file` (or None) and the result to fill in:
+    the document's warnings, and the government given, kept, or read from the document."""
+    plan = Plan.objects.filter(source_file=source_file).first()
+    result = PlanImportResult(
+        source_file=source_file,
+        title=parsed.title,
+        outcome="created" if plan is None else "updated",
+        dry_run=dry_run,
+        tasks_total=len(parsed.tasks),
+        warnings=list(parsed.warnings),
+    )
+    for task in parsed.tasks:
+        result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
+    result.region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
+    return plan, result
+
+
 @transaction.atomic
 def plan_import(
     *,
@@ -181,20 +199,10 @@ def plan_import(
     """
     source_text = source_text.replace("\x00", "")
     digest = content_hash(source_text)
-    plan = Plan.objects.filter(source_file=source_file).first()
-    result = PlanImportResult(
-        source_file=source_file,
-        title=parsed.title,
-        outcome="created" if plan is None else "updated",
-        dry_run=dry_run,
-        tasks_total=len(parsed.tasks),
-        warnings=list(parsed.warnings),
+    plan, result = _import_start(
+        parsed=parsed, source_file=source_file, dry_run=dry_run, region=region
     )
-    for task in parsed.tasks:
-        result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
-
-    region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
-    result.region = region
+    region = result.region
     if (
         plan is not None
         and plan.content_hash == digest
@@ -595,19 +603,10 @@ def plan_import_preview(
     from units.models import UnitAlias
 
     source_text = source_text.replace("\x00", "")
-    plan = Plan.objects.filter(source_file=source_file).first()
-    result = PlanImportResult(
-        source_file=source_file,
-        title=parsed.title,
-        outcome="created" if plan is None else "updated",
-        dry_run=True,
-        tasks_total=len(parsed.tasks),
-        warnings=list(parsed.warnings),
+    plan, result = _import_start(
+        parsed=parsed, source_file=source_file, dry_run=True, region=region
     )
-    for task in parsed.tasks:
-        result.warnings.extend(f"任务{task.number}:{w}" for w in task.warnings)
-    region = region or (plan.region if plan is not None else None) or plan_region_of(parsed)
-    result.region = region
+    region = result.region
     if plan is not None:
         result.plan_id = plan.pk
         same_region = plan.region_id == (region.pk if region else None)
