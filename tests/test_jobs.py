@@ -284,7 +284,6 @@ def test_bulletin_job_runs_on_the_rq_backend_against_redis(
     from django_tasks_rq import Job as RQJob
     from rq import SimpleWorker
 
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
     settings.RQ_QUEUES = {"default": {"URL": REDIS_TEST_URL}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     queue = django_rq.get_queue("default", job_class=RQJob)
