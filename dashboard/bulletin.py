@@ -165,12 +165,12 @@ def bulletin_write_xlsx(out, figures: dict, progress=None) -> None:
     )
     writer.table(
         "本月销号",
-        ["方案", "序号", "任务", "牵头单位", "完成时限", "销号日期"],
+        ["方案", "序号", "任务", "牵头单位", "完成时限", "销号日期", "逾期办结"],
         (
-            [*_task_cells(row), row["due_on"], row["completed_on"]]
+            [*_task_cells(row), row["due_on"], row["completed_on"], row["late_mark"] or None]
             for row in figures["newly_completed"]
         ),
-        [30, 6, 60, 30, 12, 12],
+        [30, 6, 60, 30, 12, 12, 16],
     )
     writer.close()
 

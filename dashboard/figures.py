@@ -428,6 +428,7 @@ def task_row(task: Task, as_of: date) -> dict:
         "due_on": due_on,
         "days_overdue": (as_of - due_on).days if due_on and due_on < as_of else 0,
         "completed_on": task.completed_on,
+        "late_mark": task.late_mark,
         "last_report_at": task.last_report_at,
         "status": task.get_status_display(),
     }

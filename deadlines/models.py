@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -48,6 +50,17 @@ class Deadline(models.Model):
         "长期坚持",
         default=False,
     )
+    original_due_on = models.DateField(
+        "原定完成时限",
+        null=True,
+        blank=True,
+        help_text="方案确定的完成时限;延期后保留不变,按期与否按此考核",
+    )
+    late_days_on_record = models.PositiveIntegerField(
+        "延期前已逾期天数",
+        default=0,
+        help_text="逾期后才批准的延期不抹去已逾期的天数,计入此处",
+    )
 
     history = HistoricalRecords()
 
@@ -75,6 +88,19 @@ class Deadline(models.Model):
         errors = deadline_errors(is_ongoing=self.is_ongoing, due_on=self.due_on)
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def original_date(self) -> date | None:
+        """The date the plan set, before any extension (None for ongoing tasks)."""
+        return self.original_due_on or self.due_on
+
+    def days_late(self, *, completed_on: date | None, as_of: date) -> int:
+        """Days late on record: those carried from before a late extension, plus the days
+        past the current date up to completion (or up to `as_of` while still open)."""
+        if self.is_ongoing or self.due_on is None:
+            return self.late_days_on_record
+        end = completed_on or as_of
+        return self.late_days_on_record + max(0, (end - self.due_on).days)
 
 
 class Milestone(models.Model):

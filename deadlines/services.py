@@ -18,7 +18,10 @@ def _validate_new_date(deadline: Deadline, new_due_on: date, reason: str) -> Non
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = "请填写延期理由"
-    if deadline.due_on and new_due_on <= deadline.due_on:
+    original = deadline.original_date
+    if original and new_due_on < original:
+        errors["requested_due_on"] = f"延期后的时限不能早于原定完成时限({original:%Y年%m月%d日})"
+    elif deadline.due_on and new_due_on <= deadline.due_on:
         errors["requested_due_on"] = f"新的完成时限须晚于原时限({deadline.due_on:%Y年%m月%d日})"
     if errors:
         raise ValidationError(errors)
@@ -51,7 +54,14 @@ def extension_request(
 
 
 def _apply(extension: DeadlineExtension, user, note: str) -> None:
+    """Move the deadline. Approved on or before the date in force, the move costs nothing;
+    approved after it, the days already late stay on record (`late_days_on_record`)."""
     deadline = Deadline.objects.select_for_update().get(pk=extension.deadline_id)
+    decided_on = timezone.localdate()
+    if deadline.original_due_on is None:
+        deadline.original_due_on = deadline.due_on
+    if deadline.due_on and decided_on > deadline.due_on:
+        deadline.late_days_on_record += (decided_on - deadline.due_on).days
     extension.previous_due_on = deadline.due_on
     extension.status = ExtensionStatus.APPROVED
     extension.decided_by = user
@@ -119,6 +129,7 @@ def deadline_set(*, task: Task, user, new_due_on: date, reason: str) -> Deadline
     deadline = Deadline(
         task=task,
         due_on=new_due_on,
+        original_due_on=new_due_on,
         text=f"{new_due_on:%Y年%m月%d日}前完成",
         source=DeadlineSource.MANUAL,
     )

@@ -10,6 +10,7 @@ progress reports through `report_submit`, all rows or none.
 """
 
 import io
+import re
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -60,6 +61,16 @@ def format_due(task: Task) -> str:
     if deadline.is_ongoing:
         return ONGOING_TEXT
     return f"{deadline.due_on:%Y年%m月%d日}" if deadline.due_on else ""
+
+
+LATE_MARK_RE = re.compile(r"[((]逾期办结\s*\d+\s*天[))]$")
+
+
+def status_text(task: Task) -> str:
+    """The 状态 cell: the status, and `(逾期办结 N 天)` for a task completed late; the
+    mark is read back as the plain status (`LedgerRowForm.clean_status`)."""
+    label = task.get_status_display()
+    return f"{label}({task.late_mark})" if task.completed_late else label
 
 
 def _ledger_queryset(tasks):
@@ -125,7 +136,7 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
             "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
             format_due(task),
             task.latest_report_text,
-            task.get_status_display(),
+            status_text(task),
         ]
         row = xlsx_append(sheet, [value or None for value in values])  # empty cells, not ""
         for column in range(1, len(HEADERS) + 1):
@@ -332,7 +343,7 @@ class LedgerRowForm(forms.Form):
     due = forms.CharField(required=False)
 
     def clean_status(self):
-        label = (self.cleaned_data.get("status") or "").strip()
+        label = LATE_MARK_RE.sub("", (self.cleaned_data.get("status") or "").strip()).strip()
         if not label:
             return ""
         if label in STATUS_BY_LABEL:

@@ -501,6 +501,27 @@ class Task(models.Model):
             return None
         return (deadline.due_on - as_of).days
 
+    def days_late(self, as_of: date | None = None) -> int:
+        """Days late on record (逾期天数), never erased by an extension approved after the
+        deadline: for a completed task up to its 销号 date, else up to `as_of` (today)."""
+        deadline = getattr(self, "deadline", None)
+        if deadline is None:
+            return 0
+        completed_on = self.completed_on if self.status == TaskStatus.COMPLETED else None
+        if self.status == TaskStatus.COMPLETED and completed_on is None:
+            return deadline.late_days_on_record
+        return deadline.days_late(completed_on=completed_on, as_of=as_of or timezone.localdate())
+
+    @property
+    def completed_late(self) -> bool:
+        """Verified complete (销号) after the deadline, or with late days on record."""
+        return self.status == TaskStatus.COMPLETED and self.days_late() > 0
+
+    @property
+    def late_mark(self) -> str:
+        """`逾期办结 N 天` for a task completed late, else empty: shown everywhere it is listed."""
+        return f"逾期办结 {self.days_late()} 天" if self.completed_late else ""
+
     def is_overdue(self, as_of: date) -> bool:
         """Same rule as `TaskQuerySet.overdue`, for one task already in memory."""
         deadline = getattr(self, "deadline", None)

@@ -351,6 +351,8 @@ def _sync_deadline(task: Task, parsed_task: ParsedTask, year_end: date) -> None:
         "source": parsed_deadline.source,
         "is_ongoing": parsed_deadline.is_ongoing,
     }
+    # Until the office moves it (source manual), the document's date is the original one.
+    values["original_due_on"] = values["due_on"]
     deadline = Deadline.objects.filter(task=task).first()
     if deadline is None:
         deadline = Deadline.objects.create(task=task, **values)

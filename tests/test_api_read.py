@@ -85,8 +85,9 @@ def test_task_detail_fields(imported_plans, office_user, client_for):
     data = client_for(office_user).get(f"/api/tasks/{task.pk}/").data
     assert list(data) == [
         "id", "plan", "number", "section", "title", "body", "lead_units", "responsible_units",
-        "due_on", "deadline_text", "deadline_source", "is_ongoing", "milestones", "status",
-        "progress", "warnings", "completed_on", "version", "updated_at",
+        "due_on", "deadline_text", "deadline_source", "is_ongoing", "original_due_on",
+        "milestones", "status", "progress", "warnings", "completed_on", "days_late",
+        "completed_late", "version", "updated_at",
     ]  # fmt: skip
     assert data["plan"] == imported_plans[XIANGXI].pk
     assert data["number"] == 1

@@ -191,6 +191,7 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
         "status",
         "progress",
         "completed_on",
+        "lateness",
         "warnings_display",
         "version",
         "created_at",
@@ -201,7 +202,10 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("plan", "section", "number", "title", "body", "expected_version")}),
         ("解析核对(左:解析结果;右:文件原文)", {"fields": ("parse_check",)}),
-        ("状态(通过批量操作或进展报告变更)", {"fields": ("status", "progress", "completed_on")}),
+        (
+            "状态(通过批量操作或进展报告变更)",
+            {"fields": ("status", "progress", "completed_on", "lateness")},
+        ),
         ("分解交办与下级落实", {"fields": ("handdown_display", "downstream_display")}),
         ("其他", {"fields": ("warnings_display", "version", "created_at", "updated_at")}),
     )
@@ -315,11 +319,28 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
             return "—"
         if deadline.is_ongoing:
             return "长期坚持"
+        late = format_html('<br><strong class="overdue">{}</strong>', task.late_mark)
         return format_html(
-            '{}<br><span class="due-source">{}</span>',
+            '{}<br><span class="due-source">{}</span>{}',
             chinese_date(deadline.due_on),
             deadline.get_source_display(),
+            late if task.completed_late else "",
         )
+
+    @admin.display(description="逾期记录")
+    def lateness(self, task):
+        """Kept for good: an extension approved after the deadline does not erase it."""
+        deadline = getattr(task, "deadline", None)
+        if task.pk is None or deadline is None:
+            return "—"
+        parts = []
+        if deadline.original_date and deadline.original_date != deadline.due_on:
+            parts.append(f"原定完成时限 {chinese_date(deadline.original_date)}")
+        if deadline.late_days_on_record:
+            parts.append(f"延期批准前已逾期 {deadline.late_days_on_record} 天")
+        if task.completed_late:
+            parts.append(task.late_mark)
+        return ";".join(parts) or "无"
 
     @admin.display(description="最近报送", ordering="last_report_at")
     def last_report_display(self, task):

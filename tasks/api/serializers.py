@@ -144,6 +144,11 @@ class TaskSerializer(DescribedModelSerializer):
         source="deadline.is_ongoing", read_only=True, allow_null=True, label="长期坚持"
     )
     milestones = serializers.SerializerMethodField(label="时间节点")
+    original_due_on = serializers.DateField(
+        source="deadline.original_date", read_only=True, allow_null=True, label="原定完成时限"
+    )
+    days_late = serializers.SerializerMethodField(label="逾期天数(含延期前已逾期天数)")
+    completed_late = serializers.BooleanField(read_only=True, label="逾期办结")
 
     class Meta:
         model = Task
@@ -160,17 +165,23 @@ class TaskSerializer(DescribedModelSerializer):
             "deadline_text",
             "deadline_source",
             "is_ongoing",
+            "original_due_on",
             "milestones",
             "status",
             "progress",
             "warnings",
             "completed_on",
+            "days_late",
+            "completed_late",
             "version",
             "updated_at",
         )
 
     def get_section(self, task) -> str | None:
         return task.section.heading if task.section else None
+
+    def get_days_late(self, task) -> int:
+        return task.days_late()
 
     @extend_schema_field(TaskMilestoneSerializer(many=True))
     def get_milestones(self, task):
