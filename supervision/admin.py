@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
@@ -8,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from tasks import rules
 from units.admin_scope import GovernmentScopedAdminMixin
 
-from . import services
+from . import services, workdays
 from .choices import NoticeStatus
 from .models import (
     AssessmentPeriod,
@@ -96,9 +97,30 @@ class TaskAcknowledgementAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    list_display = ("day", "name", "is_workday")
+    """Office overrides of the official calendar (chinese-calendar), day by day."""
+
+    list_display = ("day", "name", "is_workday", "official_display")
     list_filter = ("is_workday",)
     date_hierarchy = "day"
+
+    @admin.display(description="国务院安排")
+    def official_display(self, holiday):
+        official = workdays.official_working_day(holiday.day)
+        if official is None:
+            return "无官方数据(按周末计算)"
+        return "工作日" if official else "休息日"
+
+    def changelist_view(self, request, extra_context=None):
+        first, last = workdays.official_years()
+        this_year = timezone.localdate().year
+        note = (
+            f"工作日按国务院办公厅公布的节假日安排({first}–{last}年)计算;"
+            "此处录入的日期优先于官方安排。"
+        )
+        if this_year + 1 > last:
+            note += f"{last + 1}年起尚无官方数据,仅按周末计算,请在公布后录入节假日和调休上班日。"
+        messages.info(request, note)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(EscalationNotice)

@@ -5,6 +5,8 @@ from django.conf import settings
 DEFAULTS = {
     # A lead unit must acknowledge (签收) a published task within this many working days.
     "SUPERVISION_ACK_WORKING_DAYS": 3,
+    # An issued 督办单 must be answered within this many working days.
+    "SUPERVISION_NOTICE_ANSWER_WORKING_DAYS": 5,
     # Blue notice: due within this many days ...
     "SUPERVISION_BLUE_DUE_WITHIN_DAYS": 7,
     # ... and no report for at least this many days.

@@ -20,6 +20,14 @@ def acknowledgement_due_on(publication: PlanPublication, calendar: workdays.Work
     return calendar.add_working_days(published_on, conf.get("SUPERVISION_ACK_WORKING_DAYS"))
 
 
+def notice_answer_due_on(notice: EscalationNotice, calendar: workdays.WorkCalendar) -> date | None:
+    """Last day to answer an issued notice: N working days after it was issued."""
+    if notice.confirmed_at is None:
+        return None
+    issued_on = timezone.localdate(notice.confirmed_at)
+    return calendar.add_working_days(issued_on, conf.get("SUPERVISION_NOTICE_ANSWER_WORKING_DAYS"))
+
+
 def pending_acknowledgements(*, unit=None, units=None, tasks=None):
     """Lead and handed-down member (承办) links of open tasks in published plans not yet
     acknowledged."""

@@ -19,7 +19,7 @@ from tasks.services import TaskVersionConflict
 from units.models import Unit
 from units.roles import sees_all_tasks
 
-from . import conf, selectors
+from . import conf, selectors, workdays
 from .choices import NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
 from .models import EscalationNotice, TaskAcknowledgement
@@ -56,6 +56,10 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
         .select_related("task__plan", "unit__region")
         .order_by("confirmed_at")
     )
+    if notices:  # the holiday list is read only when there is a notice to date
+        calendar = workdays.calendar()
+        for notice in notices:
+            notice.answer_due_on = selectors.notice_answer_due_on(notice, calendar)
     contact = selectors.last_contact(units=units) if pending else {}
     context = {
         "pending": [
@@ -185,6 +189,8 @@ def notice_print(request, notice_id):
     )
     context = {
         "notice": notice,
+        "answer_due_on": selectors.notice_answer_due_on(notice, workdays.calendar()),
+        "answer_working_days": conf.get("SUPERVISION_NOTICE_ANSWER_WORKING_DAYS"),
         "acknowledgement": TaskAcknowledgement.objects.filter(
             task=notice.task, unit=notice.unit
         ).first(),
