@@ -23,7 +23,7 @@ HEADER_FILL = "#EEF2F7"
 
 
 def bulletin_figures(tasks, query: DashboardQuery) -> dict:
-    """Per unit completed / overdue / not reported this month, the overdue list, and
+    """Per unit completed / overdue / not reported under the reporting rules, the overdue list, and
     the tasks verified complete this month (from the 1st to `as_of`)."""
     month_start = query.as_of.replace(day=1)
     plans = by_plan(tasks, query)
@@ -33,7 +33,7 @@ def bulletin_figures(tasks, query: DashboardQuery) -> dict:
         "scope": query_scope(query),
         "totals": totals_of_plans(plans),
         "by_plan": plans,
-        "by_unit": by_unit(tasks, query, sort="overdue", month_start=month_start),
+        "by_unit": by_unit(tasks, query, sort="overdue", reporting=True),
         "overdue": overdue_tasks(tasks, query),
         "newly_completed": newly_completed(tasks, query, since=month_start),
     }
@@ -132,7 +132,7 @@ def bulletin_write_xlsx(out, figures: dict, progress=None) -> None:
 
     writer.table(
         "单位情况",
-        ["牵头单位", "牵头任务", "已销号", "已逾期", "本月未报送", "按时完成率(%)", "最近报送"],
+        ["牵头单位", "牵头任务", "已销号", "已逾期", "未按期报送", "按时完成率(%)", "最近报送"],
         (
             [
                 unit["unit_full_name"],

@@ -22,7 +22,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -47,8 +46,10 @@ from tasks.models import (
     TaskUnit,
     completed_by_q,
     end_of_day,
+    not_reported_q,
     overdue_q,
     plan_issued_by_q,
+    report_window_start,
 )
 from units.models import Unit, unit_full_name
 from units.roles import government_of
@@ -286,15 +287,15 @@ def by_unit(
     *,
     sort: str = "overdue",
     limit=None,
-    month_start=None,
+    reporting: bool = False,
 ) -> list[dict]:
     """Per lead unit (红黑榜): led, completed, overdue, on-time rate, last report.
 
     On-time rate = of the dated tasks that are due before `as_of` or already
     completed by then ("assessed"), the share completed by their due date; a task
     finished early counts as on time before its date comes. None while no task is
-    assessed. With `month_start`, also counts open led tasks nobody reported on
-    since then.
+    assessed. With `reporting`, also counts open led tasks that missed their latest
+    report under their reporting rule (`not_reported`, see `Task.objects.not_reported`).
     """
     as_of = query.as_of
     links = TaskUnit.objects.accountable()
@@ -314,13 +315,11 @@ def by_unit(
             "task_id", filter=dated & done & Q(task__completed_on__lte=F("task__deadline__due_on"))
         ),
     }
-    if month_start is not None:
-        reported = ProgressReport.objects.filter(
-            task=OuterRef("task_id"),
-            created_at__gte=end_of_day(month_start - timedelta(days=1)),
-            created_at__lt=end_of_day(as_of),
+    if reporting:
+        links = links.alias(report_window_start=report_window_start(as_of, prefix="task__"))
+        annotations["not_reported"] = Count(
+            "task_id", filter=~done & not_reported_q(as_of, task_ref="task_id")
         )
-        annotations["not_reported"] = Count("task_id", filter=~done & ~Q(Exists(reported)))
     # Grouped by unit_id alone: a hash aggregate over one small group per unit. The
     # names come with the last reports in one more query, for the rows kept only
     # (sorting by name needs them in SQL, and groups by them too).
@@ -344,7 +343,13 @@ def by_unit(
     if silence:
         # Ordered here, not in SQL: a correlated subquery inside the grouped query
         # would be grouped by and run once per task row. O(units), not O(tasks).
-        rows.sort(key=lambda row: (row["last_report_at"] is not None, row["last_report_at"] or 0))
+        rows.sort(
+            key=lambda row: (
+                -row.get("not_reported", 0),
+                row["last_report_at"] is not None,
+                row["last_report_at"] or 0,
+            )
+        )
         rows = rows[:limit] if limit is not None else rows
     for row in rows:
         unit_id = row["unit_id"]
@@ -607,7 +612,7 @@ def dashboard_figures(
         "as_of": query.as_of,
         "totals": totals_of_plans(plans),
         "by_plan": plans,
-        "by_unit": by_unit(tasks, query, sort=unit_sort, limit=unit_limit),
+        "by_unit": by_unit(tasks, query, sort=unit_sort, limit=unit_limit, reporting=True),
         "by_month": by_month(tasks, query, counts=counts),
         "by_region": by_region(tasks, query, parent=region_parent),
         "overdue": overdue,

@@ -6,11 +6,10 @@ from datetime import date
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from supervision.selectors import unacknowledged_for_unit
-from tasks.models import DUE_SOON_DAYS, ProgressReport, Task, completed_by_q
+from tasks.models import DUE_SOON_DAYS, Task
 from units.models import Unit
 
 from .models import ReminderLog
@@ -35,7 +34,7 @@ class UnitDigest:
     def subject(self) -> str:
         return (
             f"【改革任务督办】{self.unit.full_name}:逾期{len(self.overdue)}项,"
-            f"即将到期{len(self.due_soon)}项,本月未报送{len(self.unreported)}项"
+            f"即将到期{len(self.due_soon)}项,未按期报送{len(self.unreported)}项"
             + (f",逾期未签收{len(self.unacknowledged)}项" if self.unacknowledged else "")
         )
 
@@ -50,7 +49,7 @@ class UnitDigest:
         sections = (
             ("已逾期", self.overdue, False),
             (f"{days}天内到期", self.due_soon, False),
-            ("本月尚未报送进展", self.unreported, False),
+            ("未按报送周期报送进展", self.unreported, False),
             ("交办后逾期未签收", self.unacknowledged, True),
         )
         for title, tasks, on_supervision_page in sections:
@@ -81,28 +80,18 @@ def _due_text(task: Task, as_of: date) -> str:
 
 
 def unit_digest(unit: Unit, *, as_of: date, days: int = DUE_SOON_DAYS) -> UnitDigest:
-    """The unit's open tasks that need attention; a report this month is by this unit.
-
-    "This month" is from the 1st to `as_of` in local time, so a past date gives that day's
-    digest: reports made later do not count, a task verified complete later is open.
-    """
+    """The unit's open tasks that need attention (open as of `as_of`: a task verified complete
+    later is open); "not reported" follows each task's reporting rule
+    (`Task.objects.not_reported`), counting reports by this unit made by the end of `as_of`."""
     tasks = (
         Task.objects.filter(pk__in=unit.task_units.values("task_id"))
         .select_related("plan", "deadline")
         .order_by("deadline__due_on", "plan_id", "number")
     )
-    # Bounded on both sides: a past `--date` must not count reports made after it.
-    reported_this_month = ProgressReport.objects.filter(
-        task=OuterRef("pk"),
-        unit=unit,
-        created_at__date__gte=as_of.replace(day=1),
-        created_at__date__lte=as_of,
-    )
     return UnitDigest(
         unit=unit,
         overdue=list(tasks.overdue(as_of)),
         due_soon=list(tasks.due_soon(as_of, days)),
-        unreported=list(tasks.exclude(completed_by_q(as_of)).filter(~Exists(reported_this_month))),
         unacknowledged=[pending.task for pending in unacknowledged_for_unit(unit, as_of)],
     )
 

@@ -61,6 +61,7 @@ def task_list(request):
         visible.select_related("plan", "deadline")
         .prefetch_related("task_units__unit")
         .with_urgency(as_of)
+        .with_report_missing(as_of)
     )
     tasks = filterset.qs
     if not request.GET.get("ordering"):

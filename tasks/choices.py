@@ -17,3 +17,12 @@ class TaskLinkStatus(models.TextChoices):
     PROPOSED = "proposed", "待确认"
     CONFIRMED = "confirmed", "已确认"
     REJECTED = "rejected", "已否决"
+
+
+class ReportingCycle(models.TextChoices):
+    """How often the lead units of a plan or task must report progress (报送周期)."""
+
+    MONTHLY = "monthly", "每月"
+    QUARTERLY = "quarterly", "每季度"
+    HALF_YEARLY = "half_yearly", "每半年"
+    NONE = "none", "不要求定期报送"

@@ -14,7 +14,8 @@ from simple_history.models import HistoricalRecords
 from units.choices import UnitRole
 from units.roles import government_region_ids, is_office, sees_all_tasks
 
-from .choices import TaskLinkStatus, TaskStatus
+from .choices import ReportingCycle, TaskLinkStatus, TaskStatus
+from .reporting import ReportingRule
 
 
 class PlanQuerySet(models.QuerySet):
@@ -104,6 +105,30 @@ class Plan(models.Model):
         default=list,
         blank=True,
     )
+    reporting_cycle = models.CharField(
+        "报送周期",
+        max_length=20,
+        choices=ReportingCycle.choices,
+        default=ReportingCycle.MONTHLY,
+        help_text="牵头单位报送进展的周期;任务可单独设定",
+    )
+    reporting_day = models.PositiveSmallIntegerField(
+        "报送日",
+        null=True,
+        blank=True,
+        help_text="每期结束后次月第N日前报送(如“每月5日前报送”填5);空表示每期期末前报送",
+    )
+    reporting_in_working_days = models.BooleanField(
+        "按工作日计",
+        default=False,
+        help_text="勾选表示报送日为次月第N个工作日(如“前5个工作日内报送”)",
+    )
+    reporting_text = models.CharField(
+        "报送要求原文",
+        max_length=200,
+        blank=True,
+        help_text="导入时从文件中识别出的报送要求",
+    )
     imported_at = models.DateTimeField(
         "首次导入时间",
         auto_now_add=True,
@@ -119,6 +144,13 @@ class Plan(models.Model):
         verbose_name = "改革方案"
         verbose_name_plural = "改革方案"
         ordering = ("-year", "title")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reporting_day__isnull=True)
+                | Q(reporting_day__gte=1, reporting_day__lte=31),
+                name="%(app_label)s_%(class)s_reporting_day_1_31",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -133,6 +165,24 @@ class Plan(models.Model):
                 )
             seen.add(upstream.pk)
             upstream = upstream.upstream
+        errors = reporting_rule_errors(self.reporting_cycle, self.reporting_day)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def reporting_rule(self) -> ReportingRule:
+        return ReportingRule(
+            self.reporting_cycle, self.reporting_day, self.reporting_in_working_days
+        )
+
+
+def reporting_rule_errors(cycle: str, day: int | None) -> dict[str, str]:
+    """A reporting day needs a cycle that reports, and lies between 1 and 31."""
+    if day is not None and cycle in ("", ReportingCycle.NONE):
+        return {"reporting_day": "未设定报送周期时不能填写报送日"}
+    if day is not None and not 1 <= day <= 31:
+        return {"reporting_day": "报送日应在1至31之间"}
+    return {}
 
 
 def same_plan_errors(*, plan_id, field: str, related, message: str) -> dict[str, str]:
@@ -260,7 +310,79 @@ def overdue_q(as_of: date, prefix: str = "") -> Q:
     return due & ~completed_by_q(as_of, prefix)
 
 
+RULE_FIELDS = ("reporting_cycle", "reporting_day", "reporting_in_working_days")
+
+
+def reporting_rules_in_use() -> set[ReportingRule]:
+    """Every reporting rule a plan or a task has (one query)."""
+    plans = Plan.objects.order_by().values_list(*RULE_FIELDS).distinct()
+    tasks = Task.objects.exclude(reporting_cycle="").order_by().values_list(*RULE_FIELDS)
+    return {ReportingRule(*row) for row in plans.union(tasks.distinct())}
+
+
+def report_window_start(as_of: date, prefix: str = "", calendar=None) -> models.Case:
+    """Per task, the instant after which a report counts as on time as of `as_of` under the
+    task's reporting rule (its own, else its plan's); NULL when no report is due.
+
+    One CASE over the few rules in use, so lists and aggregates stay one query each.
+    """
+    if calendar is None:
+        from supervision.workdays import calendar as work_calendar
+
+        calendar = work_calendar()
+    whens = []
+    for rule in reporting_rules_in_use():
+        start = rule.window_start(as_of, calendar)
+        if start is None:
+            continue
+        values = (rule.cycle, rule.day, rule.working_days)
+        own = Q(
+            **{f"{prefix}{name}": value for name, value in zip(RULE_FIELDS, values, strict=True)}
+        )
+        inherited = Q(**{f"{prefix}reporting_cycle": ""}) & Q(
+            **{
+                f"{prefix}plan__{name}": value
+                for name, value in zip(RULE_FIELDS, values, strict=True)
+            }
+        )
+        whens.append(models.When(own | inherited, then=models.Value(end_of_day(start))))
+    return models.Case(*whens, default=models.Value(None), output_field=models.DateTimeField())
+
+
+def not_reported_q(
+    as_of: date, *, task_ref: str = "pk", window: str = "report_window_start", unit=None
+) -> Q:
+    """Open tasks owing a report under their rule, none made since `window` (an alias of
+    `report_window_start`) up to the end of `as_of`; with `unit`, reports by that unit."""
+    reports = ProgressReport.objects.filter(
+        task=models.OuterRef(task_ref),
+        created_at__gte=models.OuterRef(window),
+        created_at__lt=end_of_day(as_of),
+    )
+    if unit is not None:
+        reports = reports.filter(unit=unit)
+    return Q(**{f"{window}__isnull": False}) & ~Q(models.Exists(reports))
+
+
 class TaskQuerySet(models.QuerySet):
+    def not_reported(self, as_of: date, *, unit=None, calendar=None):
+        """Tasks open as of `as_of` (a later 销号 does not count) that missed their latest
+        report under their reporting rule (未按期报送)."""
+        return (
+            self.alias(report_window_start=report_window_start(as_of, calendar=calendar))
+            .exclude(completed_by_q(as_of))
+            .filter(not_reported_q(as_of, unit=unit))
+        )
+
+    def with_report_missing(self, as_of: date, *, calendar=None):
+        """Annotate `report_missing`: open and owing a report under its rule (`not_reported`)."""
+        missing = not_reported_q(as_of) & ~Q(status=TaskStatus.COMPLETED)
+        return self.alias(
+            report_window_start=report_window_start(as_of, calendar=calendar)
+        ).annotate(
+            report_missing=models.ExpressionWrapper(missing, output_field=models.BooleanField())
+        )
+
     def visible_to(self, user):
         """Tasks `user` may read: the one definition of "who sees what".
 
@@ -422,6 +544,23 @@ class Task(models.Model):
         null=True,
         blank=True,
     )
+    reporting_cycle = models.CharField(
+        "报送周期",
+        max_length=20,
+        choices=ReportingCycle.choices,
+        blank=True,
+        help_text="空表示按方案的报送周期",
+    )
+    reporting_day = models.PositiveSmallIntegerField(
+        "报送日",
+        null=True,
+        blank=True,
+        help_text="仅在单独设定报送周期时使用,含义同方案",
+    )
+    reporting_in_working_days = models.BooleanField(
+        "报送日按工作日计",
+        default=False,
+    )
     warnings = models.JSONField(
         "导入提示",
         default=list,
@@ -475,8 +614,18 @@ class Task(models.Model):
             related=self.section,
             message=TASK_SECTION_MESSAGE,
         )
+        errors.update(reporting_rule_errors(self.reporting_cycle, self.reporting_day))
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def reporting_rule(self) -> ReportingRule:
+        """The task's own reporting rule, else its plan's."""
+        if self.reporting_cycle:
+            return ReportingRule(
+                self.reporting_cycle, self.reporting_day, self.reporting_in_working_days
+            )
+        return self.plan.reporting_rule
 
     def units_with_role(self, role: str) -> list:
         """Units of one role in document order; uses prefetched task_units when present."""

@@ -23,6 +23,7 @@ from .importer import KnownRegion, is_collective_unit_name, unit_government
 from .importer.document import WARNING_NO_LEAD
 from .importer.government import RegionIndex
 from .importer.parsed import ParsedPlan, ParsedTask
+from .importer.reporting import reporting_rule
 from .models import Plan, ProgressReport, Section, Task, TaskUnit
 from .signals import task_completed
 
@@ -223,6 +224,7 @@ def plan_import(
         "import_warnings": list(parsed.warnings),
         "region": region,
     }
+    plan_fields.update(_reporting_fields(source_text, prefix=""))
     if plan is None:
         plan = Plan.objects.create(source_file=source_file, **plan_fields)
     else:
@@ -248,6 +250,7 @@ def plan_import(
             result.tasks_updated += 1
         _sync_task_units(task, parsed_task, units)
         _sync_deadline(task, parsed_task, year_end)
+        _sync_task_reporting(task, parsed_task)
         deadline = parsed_task.deadline
         if deadline.is_ongoing:
             result.deadlines_ongoing += 1
@@ -340,6 +343,28 @@ def _sync_task_units(task: Task, parsed_task: ParsedTask, units: _UnitResolver) 
         elif link.from_document and link.position != position:
             link.position = position
             link.save(update_fields=["position"])
+
+
+def _reporting_fields(text: str, *, prefix: str) -> dict:
+    """The reporting rule the text states (每月5日前报送 …), as model field values; {} if none."""
+    rule = reporting_rule(text)
+    if rule is None:
+        return {}
+    return {
+        "reporting_cycle": rule.cycle,
+        "reporting_day": rule.day,
+        "reporting_in_working_days": rule.working_days,
+        **({"reporting_text": rule.text} if not prefix else {}),
+    }
+
+
+def _sync_task_reporting(task: Task, parsed_task: ParsedTask) -> None:
+    """A task whose own text states a reporting rule keeps it; others follow the plan."""
+    fields = _reporting_fields(parsed_task.body, prefix="task")
+    if fields and any(getattr(task, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(task, name, value)
+        task.save(update_fields=list(fields))
 
 
 def _sync_deadline(task: Task, parsed_task: ParsedTask, year_end: date) -> None:

@@ -62,13 +62,13 @@ def test_each_unit_gets_one_digest_with_overdue_due_soon_and_unreported(units):
     by_recipient = {message.to[0]: message for message in mail.outbox}
     assert set(by_recipient) == {"scjg@example.gov.cn", "sw@example.gov.cn"}
     market = by_recipient["scjg@example.gov.cn"]
-    assert market.subject == "【改革任务督办】州市场监督管理局:逾期1项,即将到期1项,本月未报送3项"
+    assert market.subject == "【改革任务督办】州市场监督管理局:逾期1项,即将到期1项,未按期报送3项"
     body = market.body
     overdue_part = body.split("【已逾期】")[1].split("【")[0]
     assert "任务1" in overdue_part and "完成时限 2030-05-31,已逾期10天" in overdue_part
     soon_part = body.split("【15天内到期】")[1].split("【")[0]
     assert "任务2" in soon_part and "完成时限 2030-06-20,还剩10天" in soon_part
-    unreported = body.split("【本月尚未报送进展】")[1]
+    unreported = body.split("【未按报送周期报送进展】")[1]
     assert "任务3" in unreported and "任务4" not in unreported  # completed tasks are not nagged
     assert f"/tasks/{units['tasks']['overdue'].pk}/" in body
 
@@ -100,7 +100,7 @@ def test_a_report_this_month_removes_the_task_from_unreported(units):
     )
     call_command("send_reminders", stdout=io.StringIO())  # today: the report is this month
     market = next(m for m in mail.outbox if m.to == ["scjg@example.gov.cn"])
-    assert "任务3" not in market.body.split("【本月尚未报送进展】")[1]
+    assert "任务3" not in market.body.split("【未按报送周期报送进展】")[1]
 
 
 def test_days_option_widens_the_due_soon_window(units):

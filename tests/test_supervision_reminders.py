@@ -35,5 +35,5 @@ def test_unacknowledged_tasks_in_the_digest_point_to_the_acknowledgement_page(se
     assert f"https://gzdb.example.gov.cn{reverse('supervision:home')}" in section
     assert f"/tasks/{task.pk}/" not in section
     # The other sections still link each task to its own page.
-    unreported = message.body.split("【本月尚未报送进展】")[1].split("【")[0]
+    unreported = message.body.split("【未按报送周期报送进展】")[1].split("【")[0]
     assert f"https://gzdb.example.gov.cn/tasks/{task.pk}/" in unreported

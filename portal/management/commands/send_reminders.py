@@ -11,7 +11,7 @@ from tasks.models import DUE_SOON_DAYS
 
 
 class Command(BaseCommand):
-    help = "向各单位用户发送提醒邮件:逾期任务、即将到期任务、本月未报送任务(每单位每天一次)"
+    help = "向各单位用户发送提醒邮件:逾期任务、即将到期任务、未按报送周期报送的任务(每单位每天一次)"
 
     def add_arguments(self, parser):
         parser.add_argument(
