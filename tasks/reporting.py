@@ -8,7 +8,7 @@ to the working day before. Dates are plain Python here; `supervision.workdays` s
 official calendar.
 
 "Not reported" as of a day: no report since the due date before the latest one that has
-passed — a unit that reported after the last due date but before the next is up to date.
+passed (ended) — a unit that reported after the last due date but before the next is up to date.
 """
 
 from dataclasses import dataclass
@@ -85,11 +85,13 @@ class ReportingRule:
         return dates
 
     def window_start(self, as_of: date, calendar) -> date | None:
-        """Reports made after this day count as reporting on time as of `as_of`
-        (the due date before the latest one passed); None when no report is due."""
+        """Reports made after this day count as reporting on time as of `as_of`: the due
+        date before the latest one passed (a due date passes at its end, so on the day
+        itself the report is not yet missing); None when no report is due."""
         if not self.requires_reports:
             return None
-        passed = self.due_dates(date(as_of.year - 2, 1, 1), as_of, calendar)
+        yesterday = as_of - timedelta(days=1)
+        passed = self.due_dates(date(as_of.year - 2, 1, 1), yesterday, calendar)
         if len(passed) < 2:
             return None
         return passed[-2]

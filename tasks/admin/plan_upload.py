@@ -168,6 +168,7 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "imported_at",
         "updated_at",
         "import_warnings",
+        "reporting_text",
     )
     fields = (
         "title",
@@ -177,6 +178,10 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "upstream",
         "issued_on",
         "year",
+        "reporting_cycle",
+        "reporting_day",
+        "reporting_in_working_days",
+        "reporting_text",
         "source_file",
         "content_hash",
         "import_warnings",

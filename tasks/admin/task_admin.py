@@ -201,6 +201,10 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     )
     fieldsets = (
         (None, {"fields": ("plan", "section", "number", "title", "body", "expected_version")}),
+        (
+            "报送周期(空表示按方案)",
+            {"fields": ("reporting_cycle", "reporting_day", "reporting_in_working_days")},
+        ),
         ("解析核对(左:解析结果;右:文件原文)", {"fields": ("parse_check",)}),
         (
             "状态(通过批量操作或进展报告变更)",
