@@ -32,6 +32,12 @@ class AssessmentRuleKind(models.TextChoices):
     NOTICE_YELLOW = "notice_yellow", "黄色督办单数"
     NOTICE_RED = "notice_red", "红色督办单数"
     LATE_ACKNOWLEDGEMENT = "late_acknowledgement", "超时签收任务数"
+    OVERDUE_AT_END = "overdue_at_end", "期末逾期未完成任务数"
+    DAYS_OVERDUE = "days_overdue", "期末逾期天数(合计)"
+    MISSED_REPORT = "missed_report", "未按报送周期报送次数"
+    NOTICE_ANSWERED_LATE = "notice_answered_late", "督办单超时回复数"
+    NOTICE_UNANSWERED = "notice_unanswered", "督办单逾期未回复数"
+    SENT_BACK = "sent_back", "销号申请被退回次数"
 
 
 class PeriodKind(models.TextChoices):

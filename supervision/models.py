@@ -285,6 +285,14 @@ class AssessmentRule(models.Model):
         decimal_places=2,
         help_text="每计一次得(正数)或扣(负数)的分数",
     )
+    cap = models.DecimalField(
+        "封顶分值",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="本项加分或扣分的上限(填正数);空表示不封顶",
+    )
     is_active = models.BooleanField(
         "启用",
         default=True,
@@ -298,11 +306,19 @@ class AssessmentRule(models.Model):
         verbose_name = "考评规则"
         verbose_name_plural = "考评规则"
         ordering = ("position", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cap__isnull=True) | Q(cap__gte=0),
+                name="%(app_label)s_%(class)s_cap_not_negative",
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def clean(self):
+        if self.cap is not None and self.cap < 0:
+            raise ValidationError({"cap": f"规则“{self.name}”的封顶分值不能为负数,请填写正数"})
         # Two active rules for the same thing would count it twice (a clerk adding "红色督办单"
         # without noticing the default one): one active rule per kind.
         if self.is_active and self.kind:
@@ -407,7 +423,7 @@ class AssessmentScore(models.Model):
     breakdown = models.JSONField(
         "分项得分",
         default=list,
-        help_text="[{rule, kind, count, points, score}, …]",
+        help_text="[{rule, kind, count, points, cap, score, items: [{task, label, count}]}, …]",
     )
 
     objects = AssessmentScoreQuerySet.as_manager()

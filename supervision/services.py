@@ -2,13 +2,13 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max, Prefetch, Q
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Max, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -31,7 +31,7 @@ from .models import (
     TaskAcknowledgement,
 )
 from .notice_rules import notice_colour
-from .selectors import acknowledgement_due_on
+from .selectors import acknowledgement_due_on, notice_answer_due_on
 
 
 @transaction.atomic
@@ -277,6 +277,8 @@ class UnitScore:
     total: Decimal
     breakdown: list[dict] = field(default_factory=list)
     rank: int = 0
+    tied: bool = False
+    tie_key: tuple = ()
 
 
 def rule_legend(scores: list[UnitScore]) -> list[dict]:
@@ -303,62 +305,162 @@ NOTICE_KINDS = {
     AssessmentRuleKind.NOTICE_RED: NoticeColour.RED,
 }
 
+# Ties on the total are broken in this order (fewer is better, except on-time completions);
+# units equal on all of them share the rank and are shown as tied (并列).
+TIE_BREAKS = (
+    (AssessmentRuleKind.OVERDUE_AT_END, -1, "期末逾期任务较少"),
+    (AssessmentRuleKind.MISSED_REPORT, -1, "未按期报送次数较少"),
+    (AssessmentRuleKind.NOTICE_RED, -1, "红色督办单较少"),
+    (AssessmentRuleKind.ON_TIME_COMPLETION, 1, "按期完成任务较多"),
+)
+TIE_BREAK_TEXT = (
+    "总分相同时依次比较:" + "、".join(text for _, _, text in TIE_BREAKS) + ";仍相同的并列"
+)
 
-def _counts_by_kind(period: AssessmentPeriod, today: date) -> dict[str, Counter]:
-    """For each rule kind, how many times each unit (by id) scored it in the period."""
-    window = (period.starts_on, period.ends_on)
-    counts: dict[str, Counter] = {}
 
-    on_time = (
-        TaskUnit.objects.accountable()
-        .filter(
-            task__status=TaskStatus.COMPLETED,
-            task__completed_on__range=window,
-        )
-        .filter(
-            Q(task__deadline__is_ongoing=True)
-            | Q(task__completed_on__lte=F("task__deadline__due_on"))
-        )
-        .values("unit")
-        .annotate(n=Count("task", distinct=True))
-    )
-    counts[AssessmentRuleKind.ON_TIME_COMPLETION] = Counter(
-        {row["unit"]: row["n"] for row in on_time}
-    )
+class Tally:
+    """What each unit scored under each kind, task by task: {kind: {unit: {task: count}}}."""
 
-    # One point per task and calendar month with at least one report from the unit:
-    # COUNT(DISTINCT task·month) grouped by unit, in the database.
-    task_month = ExpressionWrapper(
-        F("task_id") * 100000 + ExtractYear("created_at") * 12 + ExtractMonth("created_at"),
-        output_field=BigIntegerField(),
+    def __init__(self):
+        self.items: dict[str, dict[int, Counter]] = {}
+
+    def add(self, kind: str, unit_id: int, task_id: int, count: int = 1) -> None:
+        if count:
+            self.items.setdefault(kind, {}).setdefault(unit_id, Counter())[task_id] += count
+
+    def count(self, kind: str, unit_id: int) -> int:
+        return sum(self.items.get(kind, {}).get(unit_id, Counter()).values())
+
+    def tasks(self, kind: str, unit_id: int) -> Counter:
+        return self.items.get(kind, {}).get(unit_id, Counter())
+
+    def unit_ids(self) -> set[int]:
+        return {unit_id for by_unit in self.items.values() for unit_id in by_unit}
+
+
+def _lead_links():
+    """The links scored: lead units and handed-down members (`TaskUnit.objects.accountable`)."""
+    return TaskUnit.objects.accountable().filter(unit__is_collective=False)
+
+
+def _tally(period: AssessmentPeriod, today: date) -> Tally:
+    """Every counted occurrence in the period, per kind, unit and task."""
+    start, end = period.starts_on, period.ends_on
+    cutoff = min(end, today)
+    calendar = workdays.calendar()
+    tally = Tally()
+
+    # The period's work: tasks of plans for its years, or due in it (by the date in force
+    # or the original one); events (notices, 签收, 退回) count wherever they happen.
+    links = list(
+        _lead_links()
+        .filter(_in_period_q(period))
+        .select_related("task__deadline", "task__plan__publication", "unit")
     )
+    for link in links:
+        task = link.task
+        deadline = getattr(task, "deadline", None)
+        if deadline is None:
+            continue
+        completed_on = task.completed_on if task.status == TaskStatus.COMPLETED else None
+        # On time against the original deadline: an extension counts only when it was
+        # approved before the deadline it moved (no late days on record).
+        if completed_on is not None and start <= completed_on <= end:
+            if deadline.days_late(completed_on=completed_on, as_of=completed_on) == 0:
+                tally.add(AssessmentRuleKind.ON_TIME_COMPLETION, link.unit_id, task.pk)
+        if task.is_overdue(cutoff):
+            tally.add(AssessmentRuleKind.OVERDUE_AT_END, link.unit_id, task.pk)
+            days = deadline.days_late(completed_on=None, as_of=cutoff)
+            tally.add(AssessmentRuleKind.DAYS_OVERDUE, link.unit_id, task.pk, days)
+
+    _tally_missed_reports(tally, links, start, cutoff, calendar)
+    _tally_notices(tally, start, end, cutoff, calendar)
+    for (task_id, unit_id), count in _late_acknowledgements(period, today).items():
+        tally.add(AssessmentRuleKind.LATE_ACKNOWLEDGEMENT, unit_id, task_id, count)
+    _tally_sent_back(tally, start, end)
+
     report_months = (
-        ProgressReport.objects.filter(unit__isnull=False, created_at__date__range=window)
-        .order_by()  # the model's ordering would otherwise join the GROUP BY
-        .values("unit")
-        .annotate(n=Count(task_month, distinct=True))
+        ProgressReport.objects.filter(unit__isnull=False, created_at__date__range=(start, end))
+        .annotate(month=TruncMonth("created_at"))
+        .order_by()  # the model's ordering would otherwise defeat DISTINCT
+        .values_list("unit", "task", "month")
+        .distinct()
     )
-    counts[AssessmentRuleKind.MONTHLY_REPORT] = Counter(
-        {row["unit"]: row["n"] for row in report_months}
+    for unit_id, task_id, _ in report_months:
+        tally.add(AssessmentRuleKind.MONTHLY_REPORT, unit_id, task_id)
+    return tally
+
+
+def _in_period_q(period: AssessmentPeriod) -> Q:
+    window = (period.starts_on, period.ends_on)
+    return (
+        Q(task__plan__year__range=(period.starts_on.year, period.ends_on.year))
+        | Q(task__deadline__due_on__range=window)
+        | Q(task__deadline__original_due_on__range=window)
     )
 
-    notices = (
-        EscalationNotice.objects.counted()
-        .filter(confirmed_at__date__range=window)
-        .values("unit", "colour")
-        .annotate(n=Count("id"))
-    )
-    for kind, colour in NOTICE_KINDS.items():
-        counts[kind] = Counter(
-            {row["unit"]: row["n"] for row in notices if row["colour"] == colour}
-        )
 
-    counts[AssessmentRuleKind.LATE_ACKNOWLEDGEMENT] = _late_acknowledgements(period, today)
-    return counts
+def _tally_missed_reports(tally: Tally, links, start: date, cutoff: date, calendar) -> None:
+    """Each due date of a task's reporting rule in the period (after the task's clock started,
+    while it was open) with no report by the lead unit since the due date before it."""
+    reported: dict[tuple[int, int], list[date]] = {}
+    for unit_id, task_id, at in ProgressReport.objects.filter(
+        unit__isnull=False, created_at__date__lte=cutoff
+    ).values_list("unit_id", "task_id", "created_at"):
+        reported.setdefault((task_id, unit_id), []).append(timezone.localdate(at))
+    for link in links:
+        task = link.task
+        rule = task.reporting_rule
+        if not rule.requires_reports:
+            continue
+        started = _start_on(task)
+        completed_on = task.completed_on if task.status == TaskStatus.COMPLETED else None
+        dates = rule.due_dates(date(start.year - 1, 1, 1), cutoff - timedelta(days=1), calendar)
+        days = sorted(reported.get((task.pk, link.unit_id), []))
+        for previous, due in zip(dates, dates[1:], strict=False):
+            if due < start or due < started or (completed_on and completed_on <= due):
+                continue
+            if not any(previous < day <= due for day in days):
+                tally.add(AssessmentRuleKind.MISSED_REPORT, link.unit_id, task.pk)
+
+
+def _tally_notices(tally: Tally, start: date, end: date, cutoff: date, calendar) -> None:
+    """督办单 received in the period by colour; answered after N working days, or not at all
+    by the period's end (counted in the period their answer fell due)."""
+    for notice in EscalationNotice.objects.counted().filter(confirmed_at__isnull=False):
+        issued_on = timezone.localdate(notice.confirmed_at)
+        if start <= issued_on <= end:
+            kind = next(k for k, colour in NOTICE_KINDS.items() if colour == notice.colour)
+            tally.add(kind, notice.unit_id, notice.task_id)
+        due_on = notice_answer_due_on(notice, calendar)
+        if not (start <= due_on <= end):
+            continue
+        if notice.answered_at is not None:
+            if timezone.localdate(notice.answered_at) > due_on:
+                tally.add(AssessmentRuleKind.NOTICE_ANSWERED_LATE, notice.unit_id, notice.task_id)
+        elif due_on < cutoff:
+            tally.add(AssessmentRuleKind.NOTICE_UNANSWERED, notice.unit_id, notice.task_id)
+
+
+def _tally_sent_back(tally: Tally, start: date, end: date) -> None:
+    """A completion request (申请销号) the office reopened (退回) in the period, per lead unit."""
+    history = Task.history.filter(history_date__date__lte=end).order_by("id", "history_date")
+    previous_status = {}
+    sent_back = Counter()
+    for task_id, status, at in history.values_list("id", "status", "history_date"):
+        was = previous_status.get(task_id)
+        previous_status[task_id] = status
+        if was == TaskStatus.COMPLETION_REQUESTED and status == TaskStatus.IN_PROGRESS:
+            if start <= timezone.localdate(at) <= end:
+                sent_back[task_id] += 1
+    if not sent_back:
+        return
+    for link in _lead_links().filter(task_id__in=sent_back):
+        tally.add(AssessmentRuleKind.SENT_BACK, link.unit_id, link.task_id, sent_back[link.task_id])
 
 
 def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
-    """Acknowledgements due in the period and made late, or still missing by its end."""
+    """(task, unit) acknowledgements due in the period and made late, or still missing."""
     calendar = workdays.calendar()
     cutoff = min(period.ends_on, today)
     acknowledged = {
@@ -389,12 +491,26 @@ def _late_acknowledgements(period: AssessmentPeriod, today: date) -> Counter:
         due_on = due_by_plan[plan_id]
         done_on = acknowledged.get((task_id, unit_id))
         if (done_on is not None and done_on > due_on) or (done_on is None and due_on < cutoff):
-            late[unit_id] += 1
+            late[(task_id, unit_id)] += 1
     return late
 
 
+def _task_labels(task_ids) -> dict[int, str]:
+    return {
+        task.pk: f"{task.plan.title[:24]} 第{task.number}项 {task.title}"
+        for task in Task.objects.filter(pk__in=task_ids).select_related("plan")
+    }
+
+
+def _capped(score: Decimal, cap: Decimal | None) -> Decimal:
+    if cap is None:
+        return score
+    return max(-cap, min(cap, score))
+
+
 def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -> list[UnitScore]:
-    """Rank the period's lead units by base score + Σ(count × points) over the active rules.
+    """Rank the period's lead units by base score + Σ min(cap, count × points) over the active
+    rules; ties broken by `TIE_BREAKS`, then shared (并列).
 
     A published period is frozen: its stored scores are returned and nothing is recomputed.
     """
@@ -405,29 +521,32 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
         ]
     today = today or timezone.localdate()
     rules_in_force = list(AssessmentRule.objects.filter(is_active=True))
-    counts = _counts_by_kind(period, today)
+    tally = _tally(period, today)
     # Assessed: the lead units of the period's work (tasks of plans for its years, or due
     # in it), and any unit that scored in it; a unit with nothing in the period is not
     # ranked at the bottom of a table it has no part in.
-    in_period = Q(task__plan__year__range=(period.starts_on.year, period.ends_on.year)) | Q(
-        task__deadline__due_on__range=(period.starts_on, period.ends_on)
-    )
     unit_ids = set(
-        TaskUnit.objects.accountable()
-        .filter(in_period, unit__is_collective=False)
+        _lead_links()
+        .filter(_in_period_q(period))
         .order_by()  # else DISTINCT runs over the model's ordering: one row per link
         .values_list("unit_id", flat=True)
         .distinct()
     )
-    for counter in counts.values():
-        unit_ids.update(counter)
+    unit_ids.update(tally.unit_ids())
+    counted_tasks = {
+        task_id
+        for rule in rules_in_force
+        for unit_id in unit_ids
+        for task_id in tally.tasks(rule.kind, unit_id)
+    }
+    labels = _task_labels(counted_tasks)
     scores = []
-    for unit in Unit.objects.filter(pk__in=unit_ids):
+    for unit in Unit.objects.filter(pk__in=unit_ids, is_collective=False):
         breakdown = []
         total = period.base_score
         for rule in rules_in_force:
-            count = counts[rule.kind][unit.pk]
-            score = rule.points * count if count else Decimal("0.00")
+            count = tally.count(rule.kind, unit.pk)
+            score = _capped(rule.points * count, rule.cap) if count else Decimal("0.00")
             total += score
             breakdown.append(
                 {
@@ -435,14 +554,28 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
                     "kind": rule.kind,
                     "count": count,
                     "points": str(rule.points),
+                    "cap": None if rule.cap is None else str(rule.cap),
                     "score": str(score),
+                    "items": [
+                        {"task": task_id, "label": labels[task_id], "count": n}
+                        for task_id, n in sorted(tally.tasks(rule.kind, unit.pk).items())
+                    ],
                 }
             )
-        scores.append(UnitScore(unit=unit, total=total, breakdown=breakdown))
-    scores.sort(key=lambda s: (-s.total, s.unit.name))
+        score = UnitScore(unit=unit, total=total, breakdown=breakdown)
+        score.tie_key = tuple(sign * tally.count(kind, unit.pk) for kind, sign, _ in TIE_BREAKS)
+        scores.append(score)
+    scores.sort(key=lambda s: (-s.total, [-value for value in s.tie_key], s.unit.name))
     for index, score in enumerate(scores):
-        tied = index and score.total == scores[index - 1].total
-        score.rank = scores[index - 1].rank if tied else index + 1
+        previous = scores[index - 1] if index else None
+        tied = previous is not None and (score.total, score.tie_key) == (
+            previous.total,
+            previous.tie_key,
+        )
+        score.rank = previous.rank if tied else index + 1
+    ranks = Counter(score.rank for score in scores)
+    for score in scores:
+        score.tied = ranks[score.rank] > 1
     return scores
 
 

@@ -163,10 +163,30 @@ def test_published_period_is_frozen(known_data, office_user):
     assert AssessmentScore.objects.filter(period=period).count() == 2
 
 
-def test_equal_totals_share_a_rank(known_data):
+def test_equal_totals_are_broken_by_the_stated_rules(known_data):
     period, _, _ = known_data
     AssessmentRule.objects.update(is_active=False)
-    assert [s.rank for s in assessment_compute(period=period, today=TODAY)] == [1, 1]
+    scores = assessment_compute(period=period, today=TODAY)
+    # Both at 100: 乙局 has an overdue task at the period end, 甲局 none.
+    assert [(s.unit.name, s.total, s.rank, s.tied) for s in scores] == [
+        ("甲局", Decimal("100"), 1, False),
+        ("乙局", Decimal("100"), 2, False),
+    ]
+
+
+def test_units_equal_on_every_tie_break_share_a_rank(db):
+    AssessmentRule.objects.update(is_active=False)
+    plan = make_plan(issued_on=date(2020, 6, 20))
+    for name in ("丁局", "戊局"):
+        make_task(plan=plan, due_on=date(2020, 12, 31), lead_units=[make_unit(name)])
+    period = AssessmentPeriod.objects.create(
+        name="2020年第三季度",
+        kind=PeriodKind.QUARTER,
+        starts_on=date(2020, 7, 1),
+        ends_on=date(2020, 9, 30),
+    )
+    scores = assessment_compute(period=period, today=TODAY)
+    assert [(s.unit.name, s.rank, s.tied) for s in scores] == [("丁局", 1, True), ("戊局", 1, True)]
 
 
 def test_dashboard_shows_the_latest_published_ranking_with_its_breakdown(

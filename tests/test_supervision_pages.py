@@ -144,7 +144,9 @@ def test_scores_export_to_excel(db, client, leader_user):
     sheet = load_workbook(BytesIO(response.content)).active
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["名次", "单位", "总分"] and "红色督办单" in header
-    assert [cell.value for cell in sheet[2]][:3] == [1, "甲局", 100]
+    # Default rules: the task (due 2020-06-30) is overdue at the year end: -3, and 184 days
+    # overdue × -0.05 = -9.2 (under the cap of 15): 100 - 3 - 9.2.
+    assert [cell.value for cell in sheet[2]][:3] == [1, "甲局", 87.8]
 
 
 @pytest.mark.parametrize(
