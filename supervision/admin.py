@@ -179,8 +179,8 @@ class EscalationNoticeAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(AssessmentRule)
 class AssessmentRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "points", "is_active", "position")
-    list_editable = ("points", "is_active", "position")
+    list_display = ("name", "kind", "points", "cap", "is_active", "position")
+    list_editable = ("points", "cap", "is_active", "position")
 
 
 class AssessmentScoreInline(admin.TabularInline):

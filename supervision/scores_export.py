@@ -12,7 +12,7 @@ from units.roles import sees_all_tasks
 
 from . import conf
 from .models import AssessmentPeriod
-from .services import assessment_compute, rule_legend, scores_for_viewer
+from .services import TIE_BREAK_TEXT, assessment_compute, rule_legend, scores_for_viewer
 
 
 def period_scores(period: AssessmentPeriod, *, refresh: bool = False) -> list:
@@ -66,7 +66,7 @@ def scores_workbook_for(*, user, period_id) -> tuple[Workbook, str]:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "考评排名"
-    xlsx_append(sheet, ["名次", "单位", "总分", *(item["rule"] for item in legend)])
+    xlsx_append(sheet, ["名次", "单位", "总分", *(item["rule"] for item in legend), "并列"])
     for row in rows:
         xlsx_append(
             sheet,
@@ -75,6 +75,7 @@ def scores_workbook_for(*, user, period_id) -> tuple[Workbook, str]:
                 row.unit.full_name,
                 float(row.total),
                 *(float(i["score"]) for i in row.breakdown),
+                "并列" if getattr(row, "tied", False) else None,
             ],
         )
     xlsx_append(sheet, [])
@@ -91,8 +92,28 @@ def scores_workbook_for(*, user, period_id) -> tuple[Workbook, str]:
         ],
     )
     rules_sheet = workbook.create_sheet("计分规则")
-    xlsx_append(rules_sheet, ["规则", "计分项", "每次分值"])
+    xlsx_append(rules_sheet, ["规则", "计分项", "每次分值", "封顶"])
     for item in legend:
-        xlsx_append(rules_sheet, [item["rule"], item["counts"], float(item["points"])])
-    xlsx_append(rules_sheet, ["总分 = 基础分 + Σ(次数 × 每次分值)"])
+        cap = item.get("cap")
+        xlsx_append(
+            rules_sheet,
+            [item["rule"], item["counts"], float(item["points"]), float(cap) if cap else None],
+        )
+    xlsx_append(rules_sheet, ["总分 = 基础分 + Σ min(封顶, 次数 × 每次分值)"])
+    xlsx_append(rules_sheet, [TIE_BREAK_TEXT])
+    items_sheet = workbook.create_sheet("得分明细")
+    xlsx_append(items_sheet, ["单位", "规则", "任务", "次数", "每次分值"])
+    for row in rows:
+        for item in row.breakdown:
+            for entry in item.get("items", []):
+                xlsx_append(
+                    items_sheet,
+                    [
+                        row.unit.full_name,
+                        item["rule"],
+                        entry["label"],
+                        entry["count"],
+                        item["points"],
+                    ],
+                )
     return workbook, f"考评排名-{period.name}.xlsx"

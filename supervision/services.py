@@ -294,6 +294,7 @@ def rule_legend(scores: list[UnitScore]) -> list[dict]:
             "rule": item["rule"],
             "counts": AssessmentRuleKind(item["kind"]).label,
             "points": item["points"],
+            "cap": item.get("cap"),
         }
         for item in scores[0].breakdown
     ]
@@ -515,10 +516,14 @@ def assessment_compute(*, period: AssessmentPeriod, today: date | None = None) -
     A published period is frozen: its stored scores are returned and nothing is recomputed.
     """
     if period.is_frozen:
-        return [
+        stored = [
             UnitScore(unit=row.unit, total=row.total, breakdown=row.breakdown, rank=row.rank)
             for row in period.scores.select_related("unit__region").order_by("rank", "unit__name")
         ]
+        ranks = Counter(score.rank for score in stored)
+        for score in stored:
+            score.tied = ranks[score.rank] > 1
+        return stored
     today = today or timezone.localdate()
     rules_in_force = list(AssessmentRule.objects.filter(is_active=True))
     tally = _tally(period, today)

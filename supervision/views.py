@@ -24,7 +24,7 @@ from .choices import NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
 from .models import EscalationNotice, TaskAcknowledgement
 from .scores_export import scores_for, scores_workbook_for
-from .services import notice_answer, task_acknowledge
+from .services import TIE_BREAK_TEXT, notice_answer, task_acknowledge
 
 ANSWERED_SHOWN = 20
 
@@ -231,6 +231,7 @@ def scores(request):
         "legend": legend,
         "ranked": ranked,
         "sees_all": sees_all_tasks(request.user),
+        "tie_break_text": TIE_BREAK_TEXT,
     }
     return render(request, "supervision/scores.html", context)
 
