@@ -21,6 +21,7 @@ def notice_colour(
     progress: int,
     last_report_on: date | None,
     is_overdue: bool,
+    report_missing: bool | None = None,
 ) -> NoticeProposal | None:
     """The most severe notice a task deserves on `as_of`, or None.
 
@@ -30,7 +31,8 @@ def notice_colour(
 
     A task without a due date (长期坚持, or a deadline not yet set) can be neither overdue
     nor due soon and has no elapsed share, but it must still report: it gets yellow when
-    no report came for over a month.
+    it missed a report under its reporting rule (`report_missing`, given by
+    `notices_propose`), or, when that is not given, when no report came for over a month.
     """
     if is_overdue and due_on is not None:
         days = (as_of - due_on).days
@@ -51,7 +53,13 @@ def notice_colour(
                 NoticeColour.YELLOW,
                 f"时间已过{elapsed}%,进度仅{progress}%,进度明显滞后。",
             )
-    if days_since_report is not None and days_since_report > conf.get(
+    if report_missing is not None:
+        # The task's reporting rule decides (`Task.objects.not_reported`): a quarterly task
+        # is not nagged after a month of quiet, a monthly one by the 5th is on the 6th.
+        if report_missing:
+            since = f"已{days_since_report}天" if days_since_report is not None else ""
+            return NoticeProposal(NoticeColour.YELLOW, f"未按报送周期报送进展({since}未报送)。")
+    elif days_since_report is not None and days_since_report > conf.get(
         "SUPERVISION_YELLOW_NO_REPORT_DAYS"
     ):
         return NoticeProposal(NoticeColour.YELLOW, f"已{days_since_report}天未报送进展。")

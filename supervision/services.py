@@ -78,6 +78,18 @@ def _start_on(task: Task) -> date:
     return task.plan.issued_on or timezone.localdate(task.created_at)
 
 
+def _report_missing(task: Task, as_of: date, unreported_ids: set, calendar, cache: dict) -> bool:
+    """Missed a report under its rule, due after its clock started (publication).
+    `cache` keeps the last due date per rule (few rules, many tasks)."""
+    if task.pk not in unreported_ids:
+        return False
+    rule = task.reporting_rule
+    if rule not in cache:
+        cache[rule] = rule.last_due_passed(as_of, calendar)
+    last_due = cache[rule]
+    return last_due is not None and last_due >= _start_on(task)
+
+
 # Notices written per INSERT by `notices_propose` (and their history rows likewise).
 NOTICE_BATCH = 1000
 
@@ -128,6 +140,11 @@ def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
     if region_ids is not None:
         tasks = tasks.in_regions(region_ids)
     overdue_ids = set(Task.objects.overdue(as_of).values_list("pk", flat=True))
+    calendar = workdays.calendar()
+    unreported_ids = set(
+        Task.objects.not_reported(as_of, calendar=calendar).values_list("pk", flat=True)
+    )
+    last_dues = {}
     last_completed = dict(
         Task.history.filter(status=TaskStatus.COMPLETED)
         .values("id")
@@ -153,6 +170,7 @@ def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
             progress=task.progress,
             last_report_on=timezone.localdate(task.last_report_at) if task.last_report_at else None,
             is_overdue=task.pk in overdue_ids,
+            report_missing=_report_missing(task, as_of, unreported_ids, calendar, last_dues),
         )
         if proposal is None:
             continue

@@ -84,6 +84,13 @@ class ReportingRule:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return dates
 
+    def last_due_passed(self, as_of: date, calendar) -> date | None:
+        """The latest due date that has ended before `as_of`; None when no report is due."""
+        if not self.requires_reports:
+            return None
+        passed = self.due_dates(date(as_of.year - 2, 1, 1), as_of - timedelta(days=1), calendar)
+        return passed[-1] if passed else None
+
     def window_start(self, as_of: date, calendar) -> date | None:
         """Reports made after this day count as reporting on time as of `as_of`: the due
         date before the latest one passed (a due date passes at its end, so on the day

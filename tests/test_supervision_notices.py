@@ -119,8 +119,9 @@ def test_ongoing_task_is_noticed_yellow_a_month_after_publication_without_report
     plan = make_plan(issued_on=date(2020, 1, 1))
     task = make_task(plan=plan, is_ongoing=True, lead_units=[lead])
     PlanPublication.objects.create(plan=plan, published_at=datetime(2020, 6, 1, 9, tzinfo=SHANGHAI))
-    assert propose(date(2020, 7, 1)) == []  # 30 days: not yet "over a month"
-    [notice] = propose(date(2020, 7, 2))
+    # Monthly by the month's end (the default rule): June's report is due Tue 30 June.
+    assert propose(date(2020, 6, 30)) == []
+    [notice] = propose(date(2020, 7, 1))
     assert (notice.task, notice.colour) == (task, NoticeColour.YELLOW)
     assert propose(date(2020, 9, 1)) == []  # still the same yellow: not proposed twice
 
@@ -135,8 +136,9 @@ def test_ongoing_task_reporting_monthly_gets_no_notice(lead):
     ProgressReport.objects.filter(task=task).update(
         created_at=datetime(2020, 6, 28, 9, 0, tzinfo=SHANGHAI)
     )
-    assert propose(date(2020, 7, 28)) == []  # 30 days after the report
-    assert [n.colour for n in propose(date(2020, 7, 29))] == [NoticeColour.YELLOW]
+    # The 28 June report was June's; July's is due Fri 31 July, missed from 1 August.
+    assert propose(date(2020, 7, 31)) == []
+    assert [n.colour for n in propose(date(2020, 8, 1))] == [NoticeColour.YELLOW]
 
 
 def test_proposing_twice_is_idempotent(lead):
