@@ -1,12 +1,13 @@
 """The monthly bulletin (月通报): figures for the month to `as_of`, as a workbook."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import xlsxwriter
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from tasks.models import DUE_SOON_DAYS
+from tasks.models import DUE_SOON_DAYS, end_of_day
 from tasks.spreadsheet_safety import xlsx_cell_value
 
 from .figures import (
@@ -36,7 +37,45 @@ def bulletin_figures(tasks, query: DashboardQuery) -> dict:
         "by_unit": by_unit(tasks, query, sort="overdue", reporting=True),
         "overdue": overdue_tasks(tasks, query),
         "newly_completed": newly_completed(tasks, query, since=month_start),
+        "instructions": month_instructions(tasks, since=month_start, as_of=query.as_of),
     }
+
+
+def month_instructions(tasks, *, since, as_of) -> list[dict]:
+    """领导批示 written from `since` to `as_of` on the bulletin's tasks or their plans, with how
+    many lead units have acknowledged and answered each."""
+    from supervision.models import Instruction
+
+    rows = (
+        Instruction.objects.filter(
+            created_at__gte=end_of_day(since - timedelta(days=1)), created_at__lt=end_of_day(as_of)
+        )
+        .filter(Q(task__in=tasks) | Q(plan__tasks__in=tasks))
+        .distinct()
+        .select_related("task__plan", "plan", "author")
+        .annotate(
+            units=Count("receipts", distinct=True),
+            acknowledged=Count(
+                "receipts", filter=Q(receipts__acknowledged_at__isnull=False), distinct=True
+            ),
+            answered=Count(
+                "receipts", filter=Q(receipts__answered_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("created_at")
+    )
+    return [
+        {
+            "on": timezone.localdate(row.created_at),
+            "target": f"{row.task.plan.title if row.task else row.plan.title}"
+            + (f" 第{row.task.number}项" if row.task else "(全方案)"),
+            "text": row.text,
+            "units": row.units,
+            "acknowledged": row.acknowledged,
+            "answered": row.answered,
+        }
+        for row in rows
+    ]
 
 
 def bulletin_filename(query: DashboardQuery) -> str:
@@ -94,8 +133,13 @@ def _task_cells(row: dict) -> list:
 
 
 def bulletin_rows(figures: dict) -> int:
-    """The rows the bulletin's three tables hold (what its progress counts)."""
-    return len(figures["by_unit"]) + len(figures["overdue"]) + len(figures["newly_completed"])
+    """The rows the bulletin's tables hold (what its progress counts)."""
+    return (
+        len(figures["by_unit"])
+        + len(figures["overdue"])
+        + len(figures["newly_completed"])
+        + len(figures.get("instructions", []))
+    )
 
 
 def bulletin_write_xlsx(out, figures: dict, progress=None) -> None:
@@ -171,6 +215,22 @@ def bulletin_write_xlsx(out, figures: dict, progress=None) -> None:
             for row in figures["newly_completed"]
         ),
         [30, 6, 60, 30, 12, 12, 16],
+    )
+    writer.table(
+        "领导批示",
+        ["日期", "批示对象", "批示内容", "牵头单位数", "已阅", "已答复"],
+        (
+            [
+                row["on"],
+                row["target"],
+                row["text"],
+                row["units"],
+                row["acknowledged"],
+                row["answered"],
+            ]
+            for row in figures.get("instructions", [])
+        ),
+        [12, 40, 60, 12, 8, 8],
     )
     writer.close()
 

@@ -27,7 +27,7 @@ from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
 from units.choices import UnitRole
 from units.models import Unit
-from units.roles import sees_all_tasks
+from units.roles import is_leader, sees_all_tasks
 
 from .forms import ExtensionForm, ReportForm
 from .timeline import task_timeline
@@ -137,6 +137,9 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         # member unit sees the counts and its own row.
         "rollups": _rollups_for(task, unit_ids),
         "downstream": _downstream_for(task, user),
+        "instructions": selectors.task_instructions(task, user),
+        "can_instruct": is_leader(user) or rules.can_manage(user),
+        "my_unit_ids": rules.user_unit_ids(user),
         "can_report": can_report,
         "can_request_completion": can_report and rules.can_request_completion(user, task),
         "can_extend": can_extend,

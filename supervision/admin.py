@@ -17,6 +17,8 @@ from .models import (
     AssessmentScore,
     EscalationNotice,
     Holiday,
+    Instruction,
+    InstructionReceipt,
     PlanPublication,
     PublishablePlan,
     TaskAcknowledgement,
@@ -246,3 +248,31 @@ class AssessmentPeriodAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{period}:{';'.join(exc.messages)}", messages.WARNING)
             else:
                 self.message_user(request, f"{period}:已发布{count}个单位的成绩", messages.SUCCESS)
+
+
+class InstructionReceiptInline(admin.TabularInline):
+    model = InstructionReceipt
+    fields = ("unit", "acknowledged_at", "acknowledged_by", "answer", "answered_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Instruction)
+class InstructionAdmin(admin.ModelAdmin):
+    """领导批示 are written on the task pages; here the office reads them and who answered."""
+
+    list_display = ("created_at", "task", "plan", "author", "text")
+    list_select_related = ("task", "plan", "author")
+    search_fields = ("text", "task__title", "plan__title")
+    readonly_fields = ("task", "plan", "text", "author", "created_at")
+    inlines = (InstructionReceiptInline,)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -441,3 +441,128 @@ class AssessmentScore(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.unit}: {self.total}"
+
+
+class InstructionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every instruction for office staff and leaders; a unit sees those addressed to it."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_tasks(user):
+            return self
+        return self.filter(receipts__unit__memberships__user=user).distinct()
+
+
+class Instruction(models.Model):
+    """领导批示: a leader's instruction on one task or on a whole plan, addressed to the lead
+    units, who acknowledge it and answer it in their next progress report."""
+
+    task = models.ForeignKey(
+        "tasks.Task",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="instructions",
+        verbose_name="任务",
+    )
+    plan = models.ForeignKey(
+        "tasks.Plan",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="instructions",
+        verbose_name="方案",
+    )
+    text = models.TextField(
+        "批示内容",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="批示人",
+    )
+    created_at = models.DateTimeField(
+        "批示时间",
+        auto_now_add=True,
+    )
+
+    objects = InstructionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "领导批示"
+        verbose_name_plural = "领导批示"
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(task__isnull=False, plan__isnull=True)
+                | Q(task__isnull=True, plan__isnull=False),
+                name="%(app_label)s_%(class)s_on_task_or_plan",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task or self.plan}:{self.text[:20]}"
+
+    @property
+    def target(self):
+        return self.task or self.plan
+
+
+class InstructionReceipt(models.Model):
+    """One lead unit's copy of an instruction: acknowledged (已阅) and answered by a report."""
+
+    instruction = models.ForeignKey(
+        Instruction,
+        on_delete=models.CASCADE,
+        related_name="receipts",
+        verbose_name="批示",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="instruction_receipts",
+        verbose_name="牵头单位",
+    )
+    acknowledged_at = models.DateTimeField(
+        "确认时间",
+        null=True,
+        blank=True,
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认人",
+    )
+    answer = models.ForeignKey(
+        "tasks.ProgressReport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instruction_receipts",
+        verbose_name="落实情况报告",
+    )
+    answered_at = models.DateTimeField(
+        "答复时间",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = "批示接收"
+        verbose_name_plural = "批示接收"
+        ordering = ("instruction", "unit__name")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("instruction", "unit"),
+                name="%(app_label)s_%(class)s_unique_instruction_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.instruction} / {self.unit}"

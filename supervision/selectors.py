@@ -28,6 +28,23 @@ def notice_answer_due_on(notice: EscalationNotice, calendar: workdays.WorkCalend
     return calendar.add_working_days(issued_on, conf.get("SUPERVISION_NOTICE_ANSWER_WORKING_DAYS"))
 
 
+def task_instructions(task, user):
+    """领导批示 on the task or its plan that `user` may read, newest first, with each unit's copy."""
+    from django.db.models import Prefetch, Q
+
+    from .models import Instruction, InstructionReceipt
+
+    return (
+        Instruction.objects.visible_to(user)
+        .filter(Q(task=task) | Q(plan_id=task.plan_id))
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("receipts", queryset=InstructionReceipt.objects.select_related("unit"))
+        )
+        .order_by("-created_at")
+    )
+
+
 def pending_acknowledgements(*, unit=None, units=None, tasks=None):
     """Lead and handed-down member (承办) links of open tasks in published plans not yet
     acknowledged."""

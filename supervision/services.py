@@ -18,7 +18,7 @@ from tasks.models import Plan, ProgressReport, Task, TaskUnit
 from tasks.services import report_submit
 from units.choices import UnitRole
 from units.models import Unit
-from units.roles import government_region_ids, sees_all_tasks
+from units.roles import government_region_ids, is_leader, sees_all_tasks
 
 from . import workdays
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
@@ -27,6 +27,8 @@ from .models import (
     AssessmentRule,
     AssessmentScore,
     EscalationNotice,
+    Instruction,
+    InstructionReceipt,
     PlanPublication,
     TaskAcknowledgement,
 )
@@ -287,6 +289,65 @@ def notices_close_on_completion(*, task: Task) -> int:
     return closed
 
 
+def _lead_unit_ids(*, task=None, plan=None) -> list[int]:
+    links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+    links = links.filter(task=task) if task is not None else links.filter(task__plan=plan)
+    return sorted(set(links.values_list("unit_id", flat=True)))
+
+
+@transaction.atomic
+def instruction_write(*, user, text: str, task: Task | None = None, plan: Plan | None = None):
+    """领导批示 on a task or a whole plan; each lead unit gets a copy to acknowledge and answer.
+
+    Refused: someone who is not a leader (or the office recording it), an empty text, a task
+    already verified complete (销号), a plan whose tasks are all complete.
+    """
+    if not (is_leader(user) or rules.can_manage(user)):
+        raise PermissionDenied("只有领导可以作出批示")
+    text = (text or "").replace("\x00", "").strip()
+    if (task is None) == (plan is None):
+        raise ValidationError("批示须针对一项任务或一个方案")
+    if not text:
+        raise ValidationError({"text": "请填写批示内容"})
+    if task is not None and task.status == TaskStatus.COMPLETED:
+        raise ValidationError(f"任务“{task.title}”已销号,不能再作批示")
+    if plan is not None and not plan.tasks.exclude(status=TaskStatus.COMPLETED).exists():
+        raise ValidationError(f"方案“{plan.title}”的任务已全部办结,不能再作批示")
+    unit_ids = _lead_unit_ids(task=task, plan=plan)
+    if not unit_ids:
+        raise ValidationError("该任务(方案)尚无牵头单位,无法下达批示")
+    instruction = Instruction(task=task, plan=plan, text=text, author=user)
+    instruction.full_clean()
+    instruction.save()
+    InstructionReceipt.objects.bulk_create(
+        InstructionReceipt(instruction=instruction, unit_id=unit_id) for unit_id in unit_ids
+    )
+    return instruction
+
+
+@transaction.atomic
+def instruction_acknowledge(*, receipt: InstructionReceipt, user) -> InstructionReceipt:
+    """A lead unit confirms it has read the instruction (已阅); repeating it changes nothing."""
+    if receipt.unit_id not in rules.user_unit_ids(user):
+        raise PermissionDenied("只有收到批示的牵头单位可以确认")
+    if receipt.acknowledged_at is None:
+        receipt.acknowledged_at = timezone.now()
+        receipt.acknowledged_by = user
+        receipt.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return receipt
+
+
+def instruction_receipts_answer(*, report: ProgressReport) -> int:
+    """The unit's next report on the task (or, for a plan instruction, on any of the plan's
+    tasks) answers its acknowledged instructions not yet answered. Called by `report_submit`."""
+    if report.unit_id is None:
+        return 0
+    receipts = InstructionReceipt.objects.filter(
+        unit_id=report.unit_id, acknowledged_at__isnull=False, answer__isnull=True
+    ).filter(Q(instruction__task_id=report.task_id) | Q(instruction__plan_id=report.task.plan_id))
+    return receipts.update(answer=report, answered_at=report.created_at)
+
+
 @dataclass
 class UnitScore:
     """One unit's score in a period: the base plus each rule's count × points."""
@@ -457,6 +518,10 @@ def _tally_notices(tally: Tally, start: date, end: date, cutoff: date, calendar)
         if notice.answered_at is not None:
             if timezone.localdate(notice.answered_at) > due_on:
                 tally.add(AssessmentRuleKind.NOTICE_ANSWERED_LATE, notice.unit_id, notice.task_id)
+        elif notice.status == NoticeStatus.CLOSED and notice.closed_at is not None:
+            # Closed by the task's 销号: unanswered only if that came after the answer was due.
+            if timezone.localdate(notice.closed_at) > due_on:
+                tally.add(AssessmentRuleKind.NOTICE_UNANSWERED, notice.unit_id, notice.task_id)
         elif due_on < cutoff:
             tally.add(AssessmentRuleKind.NOTICE_UNANSWERED, notice.unit_id, notice.task_id)
 

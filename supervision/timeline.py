@@ -1,11 +1,13 @@
 """Supervision events of one task as plain dicts, for the portal's task timeline."""
 
+from django.db.models import Q
+
 from .choices import NoticeStatus
-from .models import EscalationNotice, PlanPublication, TaskAcknowledgement
+from .models import EscalationNotice, Instruction, PlanPublication, TaskAcknowledgement
 
 
 def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[dict]:
-    """交办, 签收 and 督办单 events of `task`, oldest first: {"time", "kind", "text"}.
+    """交办, 签收, 督办单 and 领导批示 events of `task`, oldest first: {"time", "kind", "text"}.
 
     Proposed notices are internal to the office, so they are left out unless asked for;
     with `unit_ids`, only the notices sent to those units are included (a unit's view).
@@ -53,5 +55,40 @@ def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[
             events.append(
                 {"time": notice.cancelled_at, "kind": "notice_cancelled", "text": f"撤销{label}"}
             )
+    instructions = (
+        Instruction.objects.filter(Q(task=task) | Q(plan_id=task.plan_id))
+        .select_related("author")
+        .prefetch_related("receipts__unit")
+    )
+    for instruction in instructions:
+        scope = "全方案" if instruction.plan_id else "本任务"
+        author = instruction.author
+        who = (author.get_full_name() or author.username) if author else "领导"
+        events.append(
+            {
+                "time": instruction.created_at,
+                "kind": "instruction",
+                "text": f"领导批示({who},{scope}):{instruction.text}",
+            }
+        )
+        for receipt in instruction.receipts.all():
+            if unit_ids is not None and receipt.unit_id not in unit_ids:
+                continue
+            if receipt.acknowledged_at:
+                events.append(
+                    {
+                        "time": receipt.acknowledged_at,
+                        "kind": "instruction_acknowledged",
+                        "text": f"{receipt.unit}确认已阅领导批示",
+                    }
+                )
+            if receipt.answered_at:
+                events.append(
+                    {
+                        "time": receipt.answered_at,
+                        "kind": "instruction_answered",
+                        "text": f"{receipt.unit}在进展报告中答复领导批示",
+                    }
+                )
     events.sort(key=lambda event: event["time"])
     return events

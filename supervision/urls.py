@@ -10,6 +10,12 @@ urlpatterns = [
     path("notices/<int:notice_id>/answer/", views.answer, name="answer"),
     path("notices/<int:notice_id>/print/", views.notice_print, name="notice-print"),
     path("unacknowledged/", views.unacknowledged, name="unacknowledged"),
+    path("tasks/<int:task_id>/instructions/", views.instruction_create, name="instruction-create"),
+    path(
+        "instructions/<int:receipt_id>/acknowledge/",
+        views.instruction_acknowledge_view,
+        name="instruction-acknowledge",
+    ),
     path("scores/", views.scores, name="scores"),
     path("scores.xlsx", views.scores_xlsx, name="scores-xlsx"),
 ]

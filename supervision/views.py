@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,9 +23,15 @@ from units.roles import sees_all_tasks
 from . import conf, selectors, workdays
 from .choices import NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
-from .models import EscalationNotice, TaskAcknowledgement
+from .models import EscalationNotice, InstructionReceipt, TaskAcknowledgement
 from .scores_export import scores_for, scores_workbook_for
-from .services import TIE_BREAK_TEXT, notice_answer, task_acknowledge
+from .services import (
+    TIE_BREAK_TEXT,
+    instruction_acknowledge,
+    instruction_write,
+    notice_answer,
+    task_acknowledge,
+)
 
 ANSWERED_SHOWN = 20
 
@@ -262,3 +269,42 @@ def scores_xlsx(request):
         f"attachment; filename=\"scores-{period.pk}.xlsx\"; filename*=UTF-8''{quote(filename)}"
     )
     return response
+
+
+def _back_to_task(task):
+    return redirect(reverse("portal:task-detail", args=[task.pk]) + "#instructions")
+
+
+@login_required
+@require_POST
+def instruction_create(request, task_id):
+    """A leader writes a 批示 on the task, or (scope=plan) on its whole plan."""
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
+    on_plan = request.POST.get("scope") == "plan"
+    try:
+        instruction_write(
+            user=request.user,
+            text=request.POST.get("text", ""),
+            task=None if on_plan else task,
+            plan=task.plan if on_plan else None,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, f"批示未保存:{_error_text(exc)}")
+    else:
+        messages.success(request, "批示已下达,牵头单位将在任务页顶部看到。")
+    return _back_to_task(task)
+
+
+@login_required
+@require_POST
+def instruction_acknowledge_view(request, receipt_id):
+    receipt = get_object_or_404(
+        InstructionReceipt.objects.select_related("instruction__task", "instruction__plan"),
+        pk=receipt_id,
+        unit__memberships__user=request.user,
+    )
+    instruction_acknowledge(receipt=receipt, user=request.user)
+    messages.success(request, "已确认阅知批示,请在下次进展报告中报告落实情况。")
+    task_id = request.POST.get("task") or (receipt.instruction.task_id or "")
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
+    return _back_to_task(task)

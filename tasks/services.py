@@ -498,6 +498,10 @@ def report_submit(
         task.progress = progress
     task._change_reason = "进展报告"
     task.save()
+    # The report answers the unit's acknowledged leaders' instructions (领导批示) on the task.
+    from supervision.services import instruction_receipts_answer
+
+    instruction_receipts_answer(report=report)
     return report
 
 

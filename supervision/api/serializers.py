@@ -3,6 +3,8 @@ from rest_framework import serializers
 from supervision.models import (
     AssessmentScore,
     EscalationNotice,
+    Instruction,
+    InstructionReceipt,
     PlanPublication,
     TaskAcknowledgement,
 )
@@ -103,3 +105,26 @@ class TaskEventSerializer(DescribedSerializer):
     time = serializers.DateTimeField(label="时间")
     kind = serializers.CharField(label="类型")
     text = serializers.CharField(label="内容")
+
+
+class InstructionReceiptSerializer(DescribedModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, label="牵头单位名称")
+
+    class Meta:
+        model = InstructionReceipt
+        fields = ("unit", "unit_name", "acknowledged_at", "answer", "answered_at")
+
+
+class InstructionSerializer(DescribedModelSerializer):
+    """领导批示 on a task or a plan, with each lead unit's acknowledgement and answer."""
+
+    author_name = serializers.SerializerMethodField(label="批示人")
+    receipts = InstructionReceiptSerializer(many=True, read_only=True, label="牵头单位落实情况")
+
+    class Meta:
+        model = Instruction
+        fields = ("id", "task", "plan", "text", "author_name", "created_at", "receipts")
+
+    def get_author_name(self, instruction) -> str:
+        author = instruction.author
+        return (author.get_full_name() or author.username) if author else ""

@@ -14,6 +14,7 @@ from supervision.filtersets import (
 from supervision.models import (
     AssessmentScore,
     EscalationNotice,
+    Instruction,
     PlanPublication,
     TaskAcknowledgement,
 )
@@ -25,10 +26,26 @@ from units.roles import is_governed, sees_all_tasks
 from .serializers import (
     AssessmentScoreSerializer,
     EscalationNoticeSerializer,
+    InstructionSerializer,
     PlanPublicationSerializer,
     TaskAcknowledgementSerializer,
     TaskEventSerializer,
 )
+
+
+class InstructionViewSet(viewsets.ReadOnlyModelViewSet):
+    """领导批示: all for office staff and leaders; a unit sees those addressed to it."""
+
+    serializer_class = InstructionSerializer
+    filterset_fields = ("task", "plan")
+
+    def get_queryset(self):
+        return (
+            Instruction.objects.visible_to(self.request.user)
+            .select_related("author")
+            .prefetch_related("receipts__unit")
+            .order_by("-created_at", "id")
+        )
 
 
 class EscalationNoticeViewSet(viewsets.ReadOnlyModelViewSet):
