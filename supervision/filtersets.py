@@ -1,6 +1,12 @@
 import django_filters
 
-from .models import AssessmentScore, EscalationNotice, PlanPublication, TaskAcknowledgement
+from .models import (
+    AssessmentScore,
+    EscalationNotice,
+    Instruction,
+    PlanPublication,
+    TaskAcknowledgement,
+)
 
 
 class EscalationNoticeFilterSet(django_filters.FilterSet):
@@ -25,3 +31,9 @@ class PlanPublicationFilterSet(django_filters.FilterSet):
     class Meta:
         model = PlanPublication
         fields = ("plan",)
+
+
+class InstructionFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Instruction
+        fields = ("task", "plan")

@@ -30,6 +30,8 @@ from supervision.models import (
     AssessmentPeriod,
     AssessmentScore,
     EscalationNotice,
+    Instruction,
+    InstructionReceipt,
     PlanPublication,
     TaskAcknowledgement,
 )
@@ -181,6 +183,8 @@ def fuzz_world(db, office_user, settings, keep_test_connection):
     publication = PlanPublication.objects.create(
         plan=task.plan, published_at=now, published_by=office_user
     )
+    instruction = Instruction.objects.create(task=task, text="请加快推进", author=office_user)
+    InstructionReceipt.objects.create(instruction=instruction, unit=lead)
     ids = {
         "plans": task.plan_id,
         "sections": section.pk,
@@ -197,6 +201,7 @@ def fuzz_world(db, office_user, settings, keep_test_connection):
         "supervision/acknowledgements": acknowledgement.pk,
         "supervision/scores": score.pk,
         "supervision/publications": publication.pk,
+        "supervision/instructions": instruction.pk,
     }
     # Foreign keys in request bodies and path parameters other than `id`.
     references = {

@@ -63,7 +63,7 @@ def test_bulletin_workbook_lists_units_overdue_and_month_completions(
     assert response.status_code == 200
     assert "bulletin-2021-05-31.xlsx" in response["Content-Disposition"]
     sheets = read(response.content)
-    assert list(sheets) == ["概况", "单位情况", "逾期任务", "本月销号"]
+    assert list(sheets) == ["概况", "单位情况", "逾期任务", "本月销号", "领导批示"]
     summary = {row[0]: row[1] for row in sheets["概况"] if row and row[0]}
     assert (summary["任务总数"], summary["已销号"], summary["已逾期"]) == (4, 2, 2)
     units = {row[0]: row[1:6] for row in sheets["单位情况"][1:]}

@@ -44,7 +44,7 @@ from supervision.models import (
     EscalationNotice,
     TaskAcknowledgement,
 )
-from supervision.services import plan_publish, task_acknowledge
+from supervision.services import instruction_write, plan_publish, task_acknowledge
 from tasks.models import ProgressReport, Section, TaskUnit
 from tasks.services import report_submit
 from units.models import UnitAlias, UnitMembership, UserGovernment
@@ -77,6 +77,7 @@ SECRETS = (SECRET_TASK, SECRET_REPORT, SECRET_EXTENSION, SECRET_NOTICE)
 PARAM_KINDS = {
     "task_id": "task",
     "notice_id": "notice",
+    "receipt_id": "instruction-receipt",
     "plan_id": "plan",
     "format": "format",
     "uidb64": "uidb64",
@@ -88,6 +89,7 @@ PARAM_KINDS = {
 }
 # `pk` parameters: the kind comes from the URL name (longest prefix of the route name).
 NAME_KINDS = (
+    "instruction",
     "unit-membership",
     "acknowledgement",
     "unit-alias",
@@ -216,6 +218,8 @@ def world(settings, tmp_path):
         kind=JobKind.LEDGER, title="甲单位的导出", scope_key="-", params_key="-", user=own
     )
     job.requesters.add(own)
+    leader = make_user(group=LEADER_GROUP, is_staff=True)
+    instruction = instruction_write(user=leader, text="甲单位机密批示", task=task)
     objects = {
         "job": job,
         "plan": plan,
@@ -233,6 +237,8 @@ def world(settings, tmp_path):
         "notice": notice,
         "score": score,
         "publication": publication,
+        "instruction": instruction,
+        "instruction-receipt": instruction.receipts.get(),
         "user": own,
     }
     # 襄阳's own plan: its office has something to see, just nothing of 湘潭's.
@@ -246,7 +252,7 @@ def world(settings, tmp_path):
         "anonymous": None,
         "own_unit": own,
         "other_unit": other,
-        "leader": make_user(group=LEADER_GROUP, is_staff=True),
+        "leader": leader,
         "office": office,
         "other_region_office": other_region_office,
         "province_office": province_office,

@@ -8,6 +8,7 @@ from supervision import workdays
 from supervision.filtersets import (
     AssessmentScoreFilterSet,
     EscalationNoticeFilterSet,
+    InstructionFilterSet,
     PlanPublicationFilterSet,
     TaskAcknowledgementFilterSet,
 )
@@ -37,7 +38,7 @@ class InstructionViewSet(viewsets.ReadOnlyModelViewSet):
     """领导批示: all for office staff and leaders; a unit sees those addressed to it."""
 
     serializer_class = InstructionSerializer
-    filterset_fields = ("task", "plan")
+    filterset_class = InstructionFilterSet
 
     def get_queryset(self):
         return (
