@@ -23,6 +23,7 @@ load: migrate
 	$(BIN)/python manage.py load_policies
 	$(BIN)/python manage.py prepare_demo
 	$(BIN)/python manage.py create_demo_accounts
+	$(BIN)/python manage.py demo_supervision
 
 # The background worker (exports, issue 14) runs beside the web server and stops with it.
 run: load
