@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -20,8 +21,15 @@ class Command(BaseCommand):
         "待审批的延期申请和一条领导批示(需先导入方案并创建演示账号;已生成则跳过)"
     )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Demo data must never stop `make run`: any problem is reported and nothing is kept.
+        try:
+            with transaction.atomic():
+                self._generate()
+        except (CommandError, ValidationError, LookupError, IndexError, KeyError) as exc:
+            self.stderr.write(f"督办演示数据未生成:{exc}")
+
+    def _generate(self):
         if AssessmentPeriod.objects.filter(name=PERIOD).exists():
             self.stdout.write(f"督办演示数据已存在(考评周期“{PERIOD}”),跳过")
             return
