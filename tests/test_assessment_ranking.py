@@ -151,3 +151,10 @@ def test_demo_command_shows_a_ranking_a_late_task_an_extension_and_an_instructio
     again = io.StringIO()
     call_command("demo_supervision", stdout=again)
     assert "已存在" in again.getvalue()
+
+
+def test_demo_command_without_demo_accounts_reports_and_writes_nothing(imported_plans):
+    err = io.StringIO()
+    call_command("demo_supervision", stdout=io.StringIO(), stderr=err)
+    assert "督办演示数据未生成:请先导入方案" in err.getvalue()
+    assert not AssessmentPeriod.objects.exists()
