@@ -141,7 +141,7 @@ def test_demo_command_shows_a_ranking_a_late_task_an_extension_and_an_instructio
     call_command("create_demo_accounts", stdout=io.StringIO())
     call_command("demo_supervision", stdout=out)
     text = out.getvalue()
-    # Default rules (migration supervision/0003): first 市市场监管局, last 市行政审批局.
+    # Default rules (migration supervision/0004): first 市市场监管局, last 市行政审批局.
     assert "第1名 市市场监管局" in text
     assert "逾期办结 10 天" in text
     assert DeadlineExtension.objects.filter(status=ExtensionStatus.PENDING).count() == 1

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("supervision", "0002_role_group_permissions"),
+        ("supervision", "0003_notice_closed_by_completion"),
     ]
 
     operations = [

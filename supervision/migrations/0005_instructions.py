@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0003_assessment_caps_and_kinds'),
+        ('supervision', '0004_assessment_caps_and_kinds'),
         ('tasks', '0005_reporting_cycles'),
         ('units', '0005_user_government'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
