@@ -92,6 +92,7 @@ def unit_digest(unit: Unit, *, as_of: date, days: int = DUE_SOON_DAYS) -> UnitDi
         unit=unit,
         overdue=list(tasks.overdue(as_of)),
         due_soon=list(tasks.due_soon(as_of, days)),
+        unreported=list(tasks.not_reported(as_of, unit=unit)),
         unacknowledged=[pending.task for pending in unacknowledged_for_unit(unit, as_of)],
     )
 
