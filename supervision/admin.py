@@ -262,8 +262,12 @@ class InstructionReceiptInline(admin.TabularInline):
 
 
 @admin.register(Instruction)
-class InstructionAdmin(admin.ModelAdmin):
+class InstructionAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
     """领导批示 are written on the task pages; here the office reads them and who answered."""
+
+    def get_queryset(self, request):
+        # On a task or a whole plan: `Instruction.objects.visible_to` scopes both.
+        return Instruction.objects.visible_to(request.user)
 
     list_display = ("created_at", "task", "plan", "author", "text")
     list_select_related = ("task", "plan", "author")

@@ -445,11 +445,18 @@ class AssessmentScore(models.Model):
 
 class InstructionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Every instruction for office staff and leaders; a unit sees those addressed to it."""
+        """Every instruction for office staff and leaders (a governed one: its governments'
+        tasks and plans); a unit sees those addressed to it."""
         if not user.is_authenticated:
             return self.none()
         if sees_all_tasks(user):
-            return self
+            if government_region_ids(user) is None:
+                return self
+            # A governed office or leader: instructions on its governments' tasks and plans.
+            return self.filter(
+                Q(task__in=Task.objects.visible_to(user))
+                | Q(plan__in=Plan.objects.managed_by(user))
+            )
         return self.filter(receipts__unit__memberships__user=user).distinct()
 
 

@@ -204,7 +204,7 @@ def test_past_date_ignores_reports_made_after_it(units):
     ProgressReport.objects.filter(pk=report.pk).update(created_at=later)
     run()
     market = next(m for m in mail.outbox if m.to == ["scjg@example.gov.cn"])
-    assert f"第{task.number}项" in market.body.split("【本月尚未报送进展】")[1]
+    assert f"第{task.number}项" in market.body.split("【未按报送周期报送进展】")[1]
 
 
 def test_past_date_lists_a_task_verified_complete_later_as_unreported(units):
@@ -214,4 +214,4 @@ def test_past_date_lists_a_task_verified_complete_later_as_unreported(units):
     task.save()
     run()
     market = next(m for m in mail.outbox if m.to == ["scjg@example.gov.cn"])
-    assert f"第{task.number}项" in market.body.split("【本月尚未报送进展】")[1]
+    assert f"第{task.number}项" in market.body.split("【未按报送周期报送进展】")[1]
