@@ -20,6 +20,8 @@ FIGURE_INPUTS = (
     "supervision.AssessmentRule",
     "supervision.AssessmentPeriod",
     "supervision.Holiday",
+    "supervision.Instruction",
+    "supervision.InstructionReceipt",
 )
 
 
