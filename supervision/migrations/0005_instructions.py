@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('supervision', '0004_assessment_caps_and_kinds'),
-        ('tasks', '0005_reporting_cycles'),
+        ('tasks', '0006_reporting_cycles'),
         ('units', '0005_user_government'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
