@@ -20,7 +20,7 @@ from units.choices import UnitRole
 from units.models import Unit
 from units.roles import government_region_ids, sees_all_tasks
 
-from . import workdays
+from . import selectors, workdays
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
 from .models import (
     AssessmentPeriod,
@@ -52,9 +52,11 @@ def task_acknowledge(
     """签收: a lead unit (or a handed-down member) confirms a published task; repeating it
     only updates the contact."""
     if not PlanPublication.objects.filter(plan_id=task.plan_id).exists():
-        raise ValidationError("该方案尚未交办,无需签收")
+        raise ValidationError(f"该方案尚未交办,无需签收:{task}")
     if not task.task_units.accountable().filter(unit=unit).exists():
-        raise ValidationError("只有牵头单位或承办单位签收任务")
+        raise ValidationError(
+            f"只有牵头单位或承办单位签收任务:{unit.name}不是“{task}”的牵头或承办单位"
+        )
     if unit.pk not in rules.user_unit_ids(user) and not rules.can_manage(user):
         raise PermissionDenied("您不属于该单位")
     acknowledgement = TaskAcknowledgement.objects.filter(task=task, unit=unit).first()
@@ -68,6 +70,45 @@ def task_acknowledge(
     acknowledgement.full_clean()
     acknowledgement.save()
     return acknowledgement
+
+
+@transaction.atomic
+def tasks_acknowledge(
+    *, tasks, unit: Unit, user, responsible_person: str = "", phone: str = ""
+) -> list[TaskAcknowledgement]:
+    """全部签收: `unit` signs for several tasks at once with one contact; all or nothing.
+
+    Every task must be published and led by `unit`, and the user must belong to it: the
+    first task that is not is named in the error and nothing is signed.
+    """
+    tasks = list(tasks)
+    if not tasks:
+        raise ValidationError("没有需要签收的任务")
+    if unit.pk not in rules.user_unit_ids(user) and not rules.can_manage(user):
+        raise PermissionDenied(f"您不属于{unit.name},不能代其签收")
+    return [
+        task_acknowledge(
+            task=task, unit=unit, user=user, responsible_person=responsible_person, phone=phone
+        )
+        for task in tasks
+    ]
+
+
+@transaction.atomic
+def plan_acknowledge_all(
+    *, plan: Plan, unit: Unit, user, responsible_person: str = "", phone: str = ""
+) -> list[TaskAcknowledgement]:
+    """Sign for every task of `plan` that `unit` leads and has not yet signed for."""
+    if not PlanPublication.objects.filter(plan=plan).exists():
+        raise ValidationError(f"《{plan.title}》尚未交办,无需签收")
+    links = selectors.pending_acknowledgements(unit=unit).filter(task__plan=plan)
+    return tasks_acknowledge(
+        tasks=[link.task for link in links],
+        unit=unit,
+        user=user,
+        responsible_person=responsible_person,
+        phone=phone,
+    )
 
 
 def _start_on(task: Task) -> date:
