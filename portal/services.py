@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from supervision.selectors import unacknowledged_for_unit
+from tasks import events
 from tasks.models import DUE_SOON_DAYS, ProgressReport, Task, completed_by_q
 from units.models import Unit
 
@@ -168,5 +169,11 @@ def _digest_send(digest: UnitDigest, *, recipients: list[str], as_of: date, days
         digest.body(as_of, days),
         settings.DEFAULT_FROM_EMAIL,
         recipients,
+    )
+    events.announce(
+        kind=events.EventKind.REMINDER,
+        unit_ids=[digest.unit.pk],
+        title=digest.subject(),
+        url=reverse("portal:task-list"),
     )
     return log

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "supervision",
     "portal",
     "dashboard",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "units.context_processors.roles",
+                "notifications.context_processors.unread",
             ],
         },
     },

@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max, Prefetch, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from tasks import rules
+from tasks import events, rules
 from tasks.choices import TaskStatus
 from tasks.models import Plan, ProgressReport, Task, TaskUnit
 from tasks.services import report_submit
@@ -39,9 +40,21 @@ def plan_publish(*, plan: Plan, user) -> PlanPublication:
     """交办: publish a plan to its units; publishing again keeps the first date."""
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以交办方案")
-    publication, _ = PlanPublication.objects.get_or_create(
+    publication, created = PlanPublication.objects.get_or_create(
         plan=plan, defaults={"published_at": timezone.now(), "published_by": user}
     )
+    if created:
+        leads = TaskUnit.objects.filter(task__plan=plan, role=UnitRole.LEAD)
+        for unit_id, count in (
+            leads.values_list("unit_id").annotate(n=Count("pk")).order_by("unit_id")
+        ):
+            events.announce(
+                kind=events.EventKind.TASK_ASSIGNED,
+                unit_ids=[unit_id],
+                title=f"方案已交办:《{plan.title}》,贵单位牵头{count}项任务,请及时签收",
+                url=reverse("supervision:home"),
+                actor=user,
+            )
     return publication
 
 
@@ -233,13 +246,24 @@ def notice_issue(*, notices, user) -> int:
     """The office confirms proposed notices; the units then see and must answer them."""
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以下发督办单")
-    return _notices_move(
+    notices = [notice for notice in notices if notice.status == NoticeStatus.PROPOSED]
+    moved = _notices_move(
         notices,
         from_statuses={NoticeStatus.PROPOSED},
         status=NoticeStatus.ISSUED,
         confirmed_by=user,
         confirmed_at=timezone.now(),
     )
+    for notice in notices:
+        events.announce(
+            kind=events.EventKind.NOTICE_ISSUED,
+            unit_ids=[notice.unit_id],
+            title=f"督办单({notice.get_colour_display()}):{notice.task}",
+            body=notice.reason,
+            url=reverse("supervision:home"),
+            actor=user,
+        )
+    return moved
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from pathlib import PurePath
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.choices import DeadlineSource
@@ -16,7 +17,7 @@ from regions.models import Region
 from units.choices import UnitRole
 from units.models import Unit
 
-from . import rules
+from . import events, rules
 from .attachments import attachment_validate
 from .choices import TaskStatus
 from .importer import KnownRegion, is_collective_unit_name, unit_government
@@ -497,6 +498,13 @@ def task_complete_verify(
     task._change_reason = "销号"
     task.save()
     task_completed.send(sender=Task, task=task, user=user)
+    events.announce(
+        kind=events.EventKind.COMPLETION_DECIDED,
+        unit_ids=events.lead_unit_ids(task),
+        title=f"任务已销号:{task}",
+        url=reverse("portal:task-detail", args=[task.pk]),
+        actor=user,
+    )
     return task
 
 
@@ -506,10 +514,19 @@ def task_reopen(*, task: Task, user, expected_version: int, reason: str = "") ->
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以重新打开任务")
     _claim_version(task, expected_version)
+    was_requested = task.status == TaskStatus.COMPLETION_REQUESTED
     task.status = TaskStatus.IN_PROGRESS
     task.completed_on = None
     task._change_reason = f"重新打开:{reason}" if reason else "重新打开"
     task.save()
+    events.announce(
+        kind=events.EventKind.COMPLETION_DECIDED,
+        unit_ids=events.lead_unit_ids(task),
+        title=f"{'销号申请未通过' if was_requested else '任务已重新打开'}:{task}",
+        body=reason,
+        url=reverse("portal:task-detail", args=[task.pk]),
+        actor=user,
+    )
     return task
 
 
@@ -551,6 +568,13 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
         link.full_clean()
         link._change_reason = "优化办指定牵头单位"
         link.save()
+        events.announce(
+            kind=events.EventKind.TASK_ASSIGNED,
+            unit_ids=[unit.pk],
+            title=f"贵单位被指定为牵头单位:{task}",
+            url=reverse("portal:task-detail", args=[task.pk]),
+            actor=user,
+        )
     task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.full_name}"
     # The lead the document lacked is now named: the importer's "no lead" warning is done.
     if WARNING_NO_LEAD in task.warnings:
