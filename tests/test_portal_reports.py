@@ -285,8 +285,9 @@ def test_task_page_query_count_does_not_grow_with_the_timeline(
     # session, user, groups, task (+plan, section, deadline), task_units (+unit),
     # milestones, memberships, reports, history, extensions, pending extension,
     # supervision events (publication, acknowledgements, notices), what waits for this
-    # task on /supervision/ (acknowledgement, notices), confirmed downstream tasks
-    with django_assert_max_num_queries(17):
+    # task on /supervision/ (acknowledgement, notices), confirmed downstream tasks,
+    # unread messages (the bell)
+    with django_assert_max_num_queries(18):
         response = client.get(f"/tasks/{task.pk}/")
     assert len([e for e in response.context["timeline"] if e.kind == "report"]) == 10
 

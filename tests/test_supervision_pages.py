@@ -59,8 +59,8 @@ def test_unit_acknowledges_a_task_on_its_page(published, client, django_assert_m
     user = make_user(units=[unit])
     client.force_login(user)
     # session, user, groups, units, pending links, holidays, last contact (prefill),
-    # notices, answered notices: the same for 1 or 50 tasks
-    with django_assert_max_num_queries(9):
+    # notices, answered notices, unread messages (the bell): the same for 1 or 50 tasks
+    with django_assert_max_num_queries(10):
         page = client.get(reverse("supervision:home")).content.decode()
     assert page.count("签收期限") == 3
     response = client.post(
