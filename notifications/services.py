@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from .channels import deliveries_queue, new_event_id
 from .models import Notification
 
 
@@ -17,6 +18,16 @@ def notifications_create_for_event(
         .objects.filter(is_active=True, unit_memberships__unit_id__in=unit_ids)
         .distinct()
         .values_list("pk", flat=True)
+    )
+    users = list(users)
+    deliveries_queue(
+        event_id=new_event_id(),
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        unit_ids=unit_ids,
+        user_ids=users,
     )
     now = timezone.now()
     messages = [
