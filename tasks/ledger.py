@@ -27,6 +27,7 @@ from django.shortcuts import redirect
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from units.choices import UnitRole
 from units.models import unit_full_name
@@ -50,6 +51,19 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+DATE_FORMAT = 'yyyy"年"mm"月"dd"日"'
+
+
+def due_cell(task: Task):
+    """The 完成时限 cell: a real Excel date (shown 2021年06月30日), 长期坚持, or empty."""
+    deadline = getattr(task, "deadline", None)
+    if deadline is None:
+        return None
+    if deadline.is_ongoing:
+        return ONGOING_TEXT
+    return deadline.due_on
 
 
 def format_due(task: Task) -> str:
@@ -123,7 +137,7 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
             work_text(task),
             "、".join(_unit_label(unit, task.plan) for unit in task.lead_units),
             "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
-            format_due(task),
+            due_cell(task),
             task.latest_report_text,
             task.get_status_display(),
         ]
@@ -132,6 +146,20 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
             cell = sheet.cell(row=row, column=column)
             cell.alignment = _CENTER if column in (1, 5, 7) else _WRAP
             cell.border = _BORDER
+        sheet.cell(row=row, column=5).number_format = DATE_FORMAT
+
+    # 状态 is picked from a drop-down (Excel data validation) so re-imports read cleanly.
+    last_row = max(sheet.max_row, FIRST_DATA_ROW)
+    status_choice = DataValidation(
+        type="list",
+        formula1='"' + ",".join(label for _, label in TaskStatus.choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="状态",
+        error="请从下拉列表中选择状态",
+    )
+    status_choice.add(f"G{FIRST_DATA_ROW}:G{last_row}")
+    sheet.add_data_validation(status_choice)
 
     for column, width in enumerate(COLUMN_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
@@ -318,6 +346,19 @@ def ledger_response(*, title: str, tasks, filename: str) -> HttpResponse:
 # --- import -----------------------------------------------------------------------------
 
 STATUS_BY_LABEL = {label: value for value, label in TaskStatus.choices}
+# What offices write in a ledger's 状态 for the same thing. "Done" from a unit is a request
+# for 销号: only the office verifies completion (see _row_change's note).
+STATUS_SYNONYMS = {
+    "已完成": TaskStatus.COMPLETION_REQUESTED,
+    "完成": TaskStatus.COMPLETION_REQUESTED,
+    "已办结": TaskStatus.COMPLETION_REQUESTED,
+    "办结": TaskStatus.COMPLETION_REQUESTED,
+    "进行中": TaskStatus.IN_PROGRESS,
+    "正在推进": TaskStatus.IN_PROGRESS,
+    "推进": TaskStatus.IN_PROGRESS,
+    "未启动": TaskStatus.NOT_STARTED,
+    "暂未启动": TaskStatus.NOT_STARTED,
+}
 MAX_LEDGER_ROWS = 5000
 MAX_XLSX_ENTRIES = 100
 MAX_XLSX_BYTES = 50 * 1024 * 1024
@@ -337,6 +378,8 @@ class LedgerRowForm(forms.Form):
             return ""
         if label in STATUS_BY_LABEL:
             return STATUS_BY_LABEL[label]
+        if label in STATUS_SYNONYMS:
+            return STATUS_SYNONYMS[label]
         if label in TaskStatus.values:
             return label
         raise ValidationError(f"状态“{label}”无法识别,应为:{'、'.join(STATUS_BY_LABEL)}")
@@ -383,6 +426,8 @@ class LedgerPreview:
     changes: list[LedgerChange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     unchanged: int = 0
+    # Rows left out with a reason (a task 销号 or changed meanwhile): the rest still apply.
+    skipped: list[str] = field(default_factory=list)
 
     def to_session(self) -> dict:
         return asdict(self)
@@ -395,6 +440,7 @@ class LedgerPreview:
             changes=changes,
             errors=data["errors"],
             unchanged=data["unchanged"],
+            skipped=data.get("skipped", []),
         )
 
 
@@ -485,7 +531,7 @@ def ledger_read(*, plan, data: bytes) -> LedgerPreview:
             preview.errors.append(f"第{row_number}行:序号{number}与第{seen[number]}行重复")
             continue
         seen[number] = row_number
-        change = _row_change(row_number, task, form.cleaned_data, preview.errors)
+        change = _row_change(row_number, task, form.cleaned_data, preview)
         if change is None:
             preview.unchanged += 1
         elif change is not False:
@@ -493,8 +539,10 @@ def ledger_read(*, plan, data: bytes) -> LedgerPreview:
     return preview
 
 
-def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
-    """The change a valid row asks for, None when nothing changed, False when refused."""
+def _row_change(row_number: int, task: Task, values: dict, preview: LedgerPreview):
+    """The change a valid row asks for, None when nothing changed, False when refused
+    (an error) or skipped (the task was 销号 since the ledger was filled in)."""
+    errors = preview.errors
     status = values["status"] or task.status
     text = values["progress_text"]
     old_text = task.latest_report_text or ""
@@ -504,12 +552,16 @@ def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
         errors.append(f"第{row_number}行:不能通过台账销号,请在后台核实后使用“销号”操作")
         return False
     if task.status == TaskStatus.COMPLETED:
-        errors.append(f"第{row_number}行:任务{task.number}已销号,如需继续报送请先重新打开")
+        preview.skipped.append(
+            f"第{row_number}行:任务{task.number}已销号,本行未导入(如需继续报送请先重新打开)"
+        )
         return False
     if not text:
         errors.append(f"第{row_number}行:状态有变化时请填写进展情况")
         return False
     notes = []
+    if status == TaskStatus.COMPLETION_REQUESTED and values["status"] != task.status:
+        notes.append("按“申请销号”记录,销号须优化办核实")
     due = values["due"]
     current_due = getattr(getattr(task, "deadline", None), "due_on", None)
     if due is not None and due != current_due:
@@ -529,10 +581,11 @@ def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
 
 @transaction.atomic
 def ledger_apply(*, preview: LedgerPreview, user) -> list[ProgressReport]:
-    """Record every change of a preview as a progress report, or none of them.
+    """Record every change of a preview as a progress report.
 
-    Raises ValidationError (rolling back every row) when the preview has errors or a
-    task was changed by someone else since the preview.
+    Raises ValidationError (nothing written) when the preview has errors. A row whose
+    task was changed by someone else since the preview is skipped with a row-level
+    message in `preview.skipped`; the other rows are recorded.
     """
     if preview.errors:
         raise ValidationError("台账存在错误行,请修正后重新上传")
@@ -543,20 +596,21 @@ def ledger_apply(*, preview: LedgerPreview, user) -> list[ProgressReport]:
         if task is None:
             raise ValidationError(f"第{change.row}行:任务已被删除")
         try:
-            reports.append(
-                report_submit(
-                    task=task,
-                    user=user,
-                    status=change.new_status,
-                    progress=task.progress,
-                    text=change.text,
-                    expected_version=change.expected_version,
+            with transaction.atomic():  # a savepoint: a skipped row leaves nothing behind
+                reports.append(
+                    report_submit(
+                        task=task,
+                        user=user,
+                        status=change.new_status,
+                        progress=task.progress,
+                        text=change.text,
+                        expected_version=change.expected_version,
+                    )
                 )
+        except TaskVersionConflict:
+            preview.skipped.append(
+                f"第{change.row}行:任务{change.number}在预览后已被他人更新,本行未导入"
             )
-        except TaskVersionConflict as exc:
-            raise ValidationError(
-                f"第{change.row}行:任务{change.number}在预览后已被他人更新,请重新上传台账"
-            ) from exc
         except (ValidationError, PermissionDenied) as exc:
             message = "; ".join(getattr(exc, "messages", [str(exc)]))
             raise ValidationError(f"第{change.row}行:{message}") from exc

@@ -401,6 +401,8 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(
                     request, f"已根据台账记录 {len(reports)} 条进展报告。", messages.SUCCESS
                 )
+                for skipped in preview.skipped:
+                    self.message_user(request, skipped, messages.WARNING)
             tasks_of_plan = f"{reverse('admin:tasks_task_changelist')}?plan={preview.plan_id}"
             return HttpResponseRedirect(tasks_of_plan)
 
