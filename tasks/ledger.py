@@ -40,8 +40,26 @@ from .services import TaskVersionConflict, report_submit
 from .spreadsheet_safety import xlsx_append, xlsx_cell_value
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADERS = ("序号", "工作任务", "牵头单位", "责任单位", "完成时限", "进展情况", "状态")
-COLUMN_WIDTHS = (7, 60, 22, 30, 16, 40, 10)
+BASE_HEADERS = ("序号", "工作任务", "牵头单位", "责任单位", "完成时限", "进展情况", "状态")
+# Columns offices fill in besides 进展情况; on import they join the report's text.
+REPORT_HEADERS = ("完成情况", "存在问题", "下步计划")
+HEADERS = BASE_HEADERS + REPORT_HEADERS
+# First column of a ledger covering several plans (序号 repeats across plans).
+PLAN_HEADER = "方案"
+WIDTHS = {
+    PLAN_HEADER: 24,
+    "序号": 7,
+    "工作任务": 60,
+    "牵头单位": 22,
+    "责任单位": 30,
+    "完成时限": 16,
+    "进展情况": 40,
+    "状态": 10,
+    "完成情况": 30,
+    "存在问题": 30,
+    "下步计划": 30,
+}
+CENTERED = {"序号", "完成时限", "状态"}
 TITLE_ROW = 1
 HEADER_ROW = 2
 FIRST_DATA_ROW = 3
@@ -112,41 +130,54 @@ def _unit_label(unit, plan) -> str:
     return unit.name if unit.region_id == plan.region_id else unit.full_name
 
 
-def ledger_workbook(*, title: str, tasks) -> Workbook:
-    """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`."""
+def ledger_workbook(*, title: str, tasks, with_plan: bool | None = None) -> Workbook:
+    """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`.
+
+    A ledger of tasks from several plans starts with a 方案 column (`with_plan`, by
+    default when the tasks span more than one plan): task numbers repeat across plans.
+    """
+    rows = _ledger_queryset(tasks)
+    if with_plan is None:
+        with_plan = len({task.plan_id for task in rows}) > 1
+    headers = ((PLAN_HEADER,) if with_plan else ()) + HEADERS
+    column_of = {name: index for index, name in enumerate(headers, start=1)}
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "责任分解表"
     xlsx_append(sheet, [title])
-    sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=7)
+    sheet.merge_cells(
+        start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(headers)
+    )
     title_cell = sheet.cell(row=TITLE_ROW, column=1)
     title_cell.font = Font(size=16, bold=True)
     title_cell.alignment = _CENTER
     sheet.row_dimensions[TITLE_ROW].height = 36
 
-    sheet.append(list(HEADERS))
-    for column in range(1, len(HEADERS) + 1):
+    sheet.append(list(headers))
+    for column in range(1, len(headers) + 1):
         cell = sheet.cell(row=HEADER_ROW, column=column)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
         cell.border = _BORDER
 
-    for task in _ledger_queryset(tasks):
-        values = [
-            task.number,
-            work_text(task),
-            "、".join(_unit_label(unit, task.plan) for unit in task.lead_units),
-            "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
-            due_cell(task),
-            task.latest_report_text,
-            task.get_status_display(),
-        ]
-        row = xlsx_append(sheet, [value or None for value in values])  # empty cells, not ""
-        for column in range(1, len(HEADERS) + 1):
+    for task in rows:
+        values = {
+            PLAN_HEADER: task.plan.title,
+            "序号": task.number,
+            "工作任务": work_text(task),
+            "牵头单位": "、".join(_unit_label(unit, task.plan) for unit in task.lead_units),
+            "责任单位": "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
+            "完成时限": due_cell(task),
+            "进展情况": task.latest_report_text,
+            "状态": task.get_status_display(),
+        }
+        # empty cells, not ""
+        row = xlsx_append(sheet, [values.get(name) or None for name in headers])
+        for name, column in column_of.items():
             cell = sheet.cell(row=row, column=column)
-            cell.alignment = _CENTER if column in (1, 5, 7) else _WRAP
+            cell.alignment = _CENTER if name in CENTERED else _WRAP
             cell.border = _BORDER
-        sheet.cell(row=row, column=5).number_format = DATE_FORMAT
+        sheet.cell(row=row, column=column_of["完成时限"]).number_format = DATE_FORMAT
 
     # 状态 is picked from a drop-down (Excel data validation) so re-imports read cleanly.
     last_row = max(sheet.max_row, FIRST_DATA_ROW)
@@ -158,11 +189,12 @@ def ledger_workbook(*, title: str, tasks) -> Workbook:
         errorTitle="状态",
         error="请从下拉列表中选择状态",
     )
-    status_choice.add(f"G{FIRST_DATA_ROW}:G{last_row}")
+    status_column = get_column_letter(column_of["状态"])
+    status_choice.add(f"{status_column}{FIRST_DATA_ROW}:{status_column}{last_row}")
     sheet.add_data_validation(status_choice)
 
-    for column, width in enumerate(COLUMN_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    for name, column in column_of.items():
+        sheet.column_dimensions[get_column_letter(column)].width = WIDTHS[name]
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
@@ -486,18 +518,26 @@ def _read_rows(data: bytes):
         (
             index
             for index, row in enumerate(rows[:10])
-            if row and _cell_text(row[0]) == HEADERS[0] and len(row) >= len(HEADERS)
+            if row and BASE_HEADERS[0] in {_cell_text(value) for value in row}
         ),
         None,
     )
     if header_index is None:
-        raise ValidationError(f"找不到表头行({' / '.join(HEADERS)})")
-    header = [_cell_text(value) for value in rows[header_index][: len(HEADERS)]]
-    if tuple(header) != HEADERS:
-        raise ValidationError(f"表头应为:{' / '.join(HEADERS)}")
+        raise ValidationError(f"找不到表头行({' / '.join(BASE_HEADERS)})")
+    header = [_cell_text(value) for value in rows[header_index]]
+    missing = [name for name in BASE_HEADERS if name not in header]
+    if missing:
+        raise ValidationError(f"表头缺少:{'、'.join(missing)}(应含 {' / '.join(BASE_HEADERS)})")
+    # Columns are found by their header, so a ledger with 方案 first or extra columns reads too.
+    wanted = (PLAN_HEADER, *HEADERS)
+    index_of = {name: header.index(name) for name in wanted if name in header}
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        cells = [_cell_text(value) for value in (list(row) + [None] * len(HEADERS))[:7]]
-        if any(cells):
+        row = list(row)
+        cells = {
+            name: _cell_text(row[index]) if index < len(row) else ""
+            for name, index in index_of.items()
+        }
+        if any(cells.values()):
             yield offset, cells
 
 
@@ -514,9 +554,19 @@ def ledger_read(*, plan, data: bytes) -> LedgerPreview:
         for task in _ledger_queryset(Task.objects.filter(plan=plan).order_by("number"))
     }
     seen: dict[int, int] = {}
+    other_rows: list[int] = []
     for row_number, cells in _read_rows(data):
+        other_plan = cells.get(PLAN_HEADER, "")
+        if other_plan and other_plan != plan.title:
+            other_rows.append(row_number)
+            continue
         form = LedgerRowForm(
-            {"number": cells[0], "progress_text": cells[5], "status": cells[6], "due": cells[4]}
+            {
+                "number": cells["序号"],
+                "progress_text": _report_text(cells),
+                "status": cells["状态"],
+                "due": cells["完成时限"],
+            }
         )
         if not form.is_valid():
             messages = [message for errors in form.errors.values() for message in errors]
@@ -536,7 +586,18 @@ def ledger_read(*, plan, data: bytes) -> LedgerPreview:
             preview.unchanged += 1
         elif change is not False:
             preview.changes.append(change)
+    if other_rows:
+        preview.skipped.append(
+            f"第{other_rows[0]}行等{len(other_rows)}行属于其他方案,未导入(请按方案分别上传)"
+        )
     return preview
+
+
+def _report_text(cells: dict) -> str:
+    """进展情况, followed by 完成情况 / 存在问题 / 下步计划 when those columns are filled."""
+    parts = [cells.get("进展情况", "")] if cells.get("进展情况") else []
+    parts += [f"{name}:{cells[name]}" for name in REPORT_HEADERS if cells.get(name)]
+    return "\n".join(parts)
 
 
 def _row_change(row_number: int, task: Task, values: dict, preview: LedgerPreview):

@@ -49,7 +49,7 @@ def test_workbook_has_title_header_and_one_row_per_task(small_plan, django_asser
         ).active
 
     assert sheet["A1"].value == "湘潭市十项重点工作"
-    assert "A1:G1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:J1" in {str(r) for r in sheet.merged_cells.ranges}
     assert tuple(c.value for c in sheet[2]) == HEADERS
     assert [c.value for c in sheet[3]] == [
         1,
@@ -59,8 +59,11 @@ def test_workbook_has_title_header_and_one_row_per_task(small_plan, django_asser
         date(2022, 6, 30),  # a real Excel date, shown as 2022年06月30日
         "已出台实施方案",
         "未开始",
+        None,  # 完成情况 / 存在问题 / 下步计划: for the unit to fill in
+        None,
+        None,
     ]
-    assert [c.value for c in sheet[4]][4:] == ["长期坚持", None, "已销号"]
+    assert [c.value for c in sheet[4]][4:7] == ["长期坚持", None, "已销号"]
     assert sheet.max_row == 4
 
 
