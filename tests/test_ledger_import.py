@@ -94,9 +94,7 @@ def test_apply_creates_progress_reports_and_moves_status(plan, office_user):
     assert Task.objects.get(plan=plan, number=1).reports.get().author == office_user
 
 
-def test_a_row_whose_task_changed_after_the_preview_is_skipped_with_its_reason(
-    plan, office_user
-):
+def test_a_row_whose_task_changed_after_the_preview_is_skipped_with_its_reason(plan, office_user):
     data = filled_ledger(plan, {1: {"F": "一"}, 3: {"F": "三"}})
     preview = ledger_read(plan=plan, data=data)
     Task.objects.filter(plan=plan, number=3).update(version=99)
