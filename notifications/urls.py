@@ -6,6 +6,6 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("<int:pk>/", views.open_notification, name="open"),
+    path("<int:pk>/", views.open_notification, name="notification"),
     path("read/", views.mark_read, name="mark-read"),
 ]

@@ -114,7 +114,7 @@ def test_bell_shows_unread_count_and_opening_marks_read(xiangxi_task, office_use
     page = client.get(reverse("portal:task-list")).content.decode()
     assert 'class="bell-count" data-bell-count' in page and ">1</span>" in page
     note = Notification.objects.get(recipient=user)
-    response = client.get(reverse("notifications:open", args=[note.pk]))
+    response = client.get(reverse("notifications:notification", args=[note.pk]))
     assert response["Location"] == reverse("portal:task-detail", args=[xiangxi_task.pk])
     note.refresh_from_db()
     assert note.is_read
@@ -127,7 +127,7 @@ def test_nobody_opens_another_users_message(xiangxi_task, office_user, client):
     task_complete_verify(task=xiangxi_task, user=office_user, expected_version=xiangxi_task.version)
     note = Notification.objects.first()
     client.force_login(make_user(units=[make_unit()]))
-    assert client.get(reverse("notifications:open", args=[note.pk])).status_code == 404
+    assert client.get(reverse("notifications:notification", args=[note.pk])).status_code == 404
     assert client.post(reverse("notifications:mark-read"), {"id": note.pk}).status_code == 302
     note.refresh_from_db()
     assert not note.is_read
