@@ -57,9 +57,16 @@ def _admin(name: str, query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
-def office_queues(as_of: date) -> list[Queue]:
-    """The office's queues, each with the admin or supervision page that lists them."""
-    task_counts = Task.objects.filter(plan__closed_at__isnull=True).aggregate(
+def office_queues(as_of: date, user=None) -> list[Queue]:
+    """The office's queues, each with the admin or supervision page that lists them; with
+    `user`, only what that office or leader may see (an office scoped to its government)."""
+    tasks = Task.objects.visible_to(user) if user is not None else Task.objects.all()
+    notices = (
+        EscalationNotice.objects.visible_to(user)
+        if user is not None
+        else EscalationNotice.objects.all()
+    )
+    task_counts = tasks.filter(plan__closed_at__isnull=True).aggregate(
         completion=Count("pk", filter=Q(status=TaskStatus.COMPLETION_REQUESTED)),
         warnings=Count("pk", filter=~Q(warnings=[])),
         no_lead=Count(
@@ -67,12 +74,14 @@ def office_queues(as_of: date) -> list[Queue]:
             filter=~Q(pk__in=TaskUnit.objects.filter(role=UnitRole.LEAD).values("task_id")),
         ),
     )
-    notice_counts = EscalationNotice.objects.aggregate(
+    notice_counts = notices.aggregate(
         proposed=Count("pk", filter=Q(status=NoticeStatus.PROPOSED)),
         issued=Count("pk", filter=Q(status=NoticeStatus.ISSUED)),
     )
-    extensions = DeadlineExtension.objects.filter(status=ExtensionStatus.PENDING).count()
-    unsigned_late = len(selectors.unacknowledged_overdue(as_of))
+    extensions = DeadlineExtension.objects.filter(
+        status=ExtensionStatus.PENDING, deadline__task__in=tasks
+    ).count()
+    unsigned_late = len(selectors.unacknowledged_overdue(as_of, tasks=tasks))
     return [
         Queue(
             "completion",
@@ -119,9 +128,11 @@ def office_queues(as_of: date) -> list[Queue]:
     ]
 
 
-def plan_progress(as_of: date) -> list[PlanProgress]:
+def plan_progress(as_of: date, user=None) -> list[PlanProgress]:
     """Per plan: lead units that signed for their open tasks, and open tasks reported this month."""
-    plans = Plan.objects.filter(closed_at__isnull=True).select_related("publication")
+    tasks = Task.objects.visible_to(user) if user is not None else Task.objects.all()
+    plans = Plan.objects.filter(closed_at__isnull=True, pk__in=tasks.values("plan_id"))
+    plans = plans.select_related("publication")
     leads = selectors.acknowledgement_progress()
     month_start = as_of.replace(day=1)
     reported = Exists(
@@ -129,7 +140,7 @@ def plan_progress(as_of: date) -> list[PlanProgress]:
     )
     reporting = dict(
         (row["plan_id"], row)
-        for row in Task.objects.exclude(status=TaskStatus.COMPLETED)
+        for row in tasks.exclude(status=TaskStatus.COMPLETED)
         .values("plan_id")
         .annotate(open=Count("pk"), reported=Count("pk", filter=reported))
         .order_by()

@@ -140,3 +140,19 @@ def test_login_lands_each_role_on_its_desk(role, landing, client, office_user, l
     )
     assert response.redirect_chain[-1][0] == landing
     assert response.status_code == 200
+
+
+def test_office_of_one_government_sees_only_its_plans(regional_plans, client):
+    from regions.models import Region
+    from units.models import UserGovernment
+    from units.roles import OFFICE_GROUP
+
+    from .conftest import XIANGTAN
+
+    office = make_user(group=OFFICE_GROUP, is_staff=True)
+    UserGovernment.objects.create(user=office, region=Region.objects.get(code="430300"))
+    client.force_login(office)
+    page = client.get(reverse("admin:index")).content.decode()
+    table = page.split("各方案签收与报送")[1].split("</table>")[0]
+    assert regional_plans[XIANGTAN].title in table
+    assert regional_plans[XIANGXI].title not in table

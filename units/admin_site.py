@@ -26,8 +26,8 @@ class ReformAdminSite(admin.AdminSite):
 
         today = timezone.localdate()
         context = {
-            "queues": office_queues(today),
-            "plan_rows": plan_progress(today),
+            "queues": office_queues(today, request.user),
+            "plan_rows": plan_progress(today, request.user),
             "today": today,
             **(extra_context or {}),
         }
