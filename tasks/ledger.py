@@ -81,7 +81,8 @@ def due_cell(task: Task):
         return None
     if deadline.is_ongoing:
         return ONGOING_TEXT
-    return deadline.due_on
+    # A datetime at midnight, as Excel stores dates (and openpyxl reads them back).
+    return datetime.combine(deadline.due_on, datetime.min.time()) if deadline.due_on else None
 
 
 def format_due(task: Task) -> str:
@@ -235,6 +236,7 @@ def ledger_chunks(task_ids: list[int], chunk: int | None = None):
                 "deadline__is_ongoing",
                 "latest_report_text",
                 "plan__region_id",
+                "plan__title",
             )
         }
         units = {task_id: ([], []) for task_id in ids}
@@ -259,24 +261,36 @@ def ledger_chunks(task_ids: list[int], chunk: int | None = None):
         yield [_row_values(tasks[task_id], *units[task_id]) for task_id in ids if task_id in tasks]
 
 
-def _row_values(task: dict, leads: list[str], responsible: list[str]) -> list:
-    """One ledger row, as the cells hold it (None for an empty cell)."""
+def _row_values(task: dict, leads: list[str], responsible: list[str]) -> dict:
+    """One ledger row by header, as the cells hold it (None for an empty cell)."""
     if task["deadline__is_ongoing"]:
         due = ONGOING_TEXT
-    elif task["deadline__due_on"]:
-        due = f"{task['deadline__due_on']:%Y年%m月%d日}"
     else:
-        due = ""
-    values = [
-        task["number"],
-        work_text(SimpleNamespace(body=task["body"], title=task["title"])),
-        "、".join(leads),
-        "、".join(responsible),
-        due,
-        task["latest_report_text"],
-        TaskStatus(task["status"]).label,
-    ]
-    return [xlsx_cell_value(value) or None for value in values]
+        due = task["deadline__due_on"]  # a real date, or None
+    values = {
+        PLAN_HEADER: task["plan__title"],
+        "序号": task["number"],
+        "工作任务": work_text(SimpleNamespace(body=task["body"], title=task["title"])),
+        "牵头单位": "、".join(leads),
+        "责任单位": "、".join(responsible),
+        "完成时限": due,
+        "进展情况": task["latest_report_text"],
+        "状态": TaskStatus(task["status"]).label,
+    }
+    return {
+        name: value if isinstance(value, date) else (xlsx_cell_value(value) or None)
+        for name, value in values.items()
+    }
+
+
+def _spans_several_plans(task_ids: list[int]) -> bool:
+    plans = set()
+    for start in range(0, len(task_ids), LEDGER_CHUNK):
+        ids = task_ids[start : start + LEDGER_CHUNK]
+        plans.update(Task.objects.filter(pk__in=ids).values_list("plan_id", flat=True).distinct())
+        if len(plans) > 1:
+            return True
+    return False
 
 
 def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) -> int:
@@ -297,12 +311,27 @@ def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) ->
     header_format = workbook.add_format({**border, "bold": True, "align": "center"})
     wrap = workbook.add_format(border)
     center = workbook.add_format({**border, "align": "center"})
-    for column, width in enumerate(COLUMN_WIDTHS):
-        sheet.set_column(column, column, width)
+    dated = workbook.add_format({**border, "align": "center", "num_format": DATE_FORMAT})
+    headers = ((PLAN_HEADER,) if _spans_several_plans(task_ids) else ()) + HEADERS
+    for column, header in enumerate(headers):
+        sheet.set_column(column, column, WIDTHS[header])
     sheet.set_row(TITLE_ROW - 1, 36)
-    sheet.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, len(HEADERS) - 1, title, title_format)
-    for column, header in enumerate(HEADERS):
+    sheet.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, len(headers) - 1, title, title_format)
+    for column, header in enumerate(headers):
         sheet.write_string(HEADER_ROW - 1, column, header, header_format)
+    status_column = headers.index("状态")
+    sheet.data_validation(
+        FIRST_DATA_ROW - 1,
+        status_column,
+        FIRST_DATA_ROW - 1 + max(len(task_ids) - 1, 0),
+        status_column,
+        {
+            "validate": "list",
+            "source": [label for _, label in TaskStatus.choices],
+            "error_title": "状态",
+            "error_message": "请从下拉列表中选择状态",
+        },
+    )
     sheet.freeze_panes(FIRST_DATA_ROW - 1, 0)
     sheet.repeat_rows(HEADER_ROW - 1)
     sheet.set_landscape()
@@ -314,11 +343,16 @@ def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) ->
     row = FIRST_DATA_ROW - 1
     total = len(task_ids)
     for rows in ledger_chunks(task_ids):
-        for values in rows:
-            for column, value in enumerate(values):
-                cell_format = center if column in (0, 4, 6) else wrap
+        for by_header in rows:
+            for column, header in enumerate(headers):
+                value = by_header.get(header)
+                cell_format = center if header in CENTERED else wrap
                 if value is None:
                     sheet.write_blank(row, column, None, cell_format)
+                elif isinstance(value, date):
+                    sheet.write_datetime(
+                        row, column, datetime.combine(value, datetime.min.time()), dated
+                    )
                 elif isinstance(value, str):
                     sheet.write_string(row, column, value, cell_format)  # never a formula
                 else:

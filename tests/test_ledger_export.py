@@ -56,7 +56,7 @@ def test_workbook_has_title_header_and_one_row_per_task(small_plan, django_asser
         "任务1的内容。",
         "市行政审批局",
         "市司法局",
-        date(2022, 6, 30),  # a real Excel date, shown as 2022年06月30日
+        datetime(2022, 6, 30),  # a real Excel date, shown as 2022年06月30日
         "已出台实施方案",
         "未开始",
         None,  # 完成情况 / 存在问题 / 下步计划: for the unit to fill in
