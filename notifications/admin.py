@@ -13,6 +13,12 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("title", "recipient__username")
     list_select_related = ("recipient",)
 
+    def get_queryset(self, request):
+        """A message is its recipient's: the admin shows the signed-in user's own (a
+        superuser's: all, for support), never another office's or unit's."""
+        messages = super().get_queryset(request)
+        return messages if request.user.is_superuser else messages.filter(recipient=request.user)
+
     def has_add_permission(self, request):
         return False
 

@@ -44,6 +44,6 @@ def test_dashboard_page_query_budget(leader_user, client, django_assert_max_num_
     # filter choices: plans, issuers, lead units,
     # the latest published assessment period and its stored scores (supervision ranking),
     # and 下级政府: the regions below, the counts by the child governments' plans and by
-    # their units
-    with django_assert_max_num_queries(16):
+    # their units, and the bell's unread-message count
+    with django_assert_max_num_queries(17):
         assert client.get("/dashboard/?as_of=2021-05-01").status_code == 200
