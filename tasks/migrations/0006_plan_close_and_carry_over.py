@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0004_plan_region'),
+        ('tasks', '0005_handdown_and_linked_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
