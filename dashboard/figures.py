@@ -57,7 +57,7 @@ from units.roles import government_of
 # The portal's task list (issue 4), driven by TaskFilterSet: every number links there.
 TASK_LIST_URL = "/"
 # What a dashboard may be filtered by; each is a TaskFilterSet parameter.
-FILTER_PARAMS = ("plan", "issuer", "lead_unit", "region")
+FILTER_PARAMS = ("plan", "issuer", "lead_unit", "region", "plan_closed")
 # Ties are broken by unit id, not name: the grouped query then needs no unit names.
 UNIT_SORTS = {
     "overdue": ("-overdue", F("on_time_rate").asc(nulls_last=True), "unit_id"),
@@ -150,6 +150,10 @@ def dashboard_query(params, *, base=None) -> tuple[DashboardQuery, object]:
     Raises DashboardQueryError with a readable message for a bad date or filter.
     """
     data = {key: params.get(key) for key in ("as_of", *FILTER_PARAMS) if params.get(key)}
+    if "plan" not in data and "plan_closed" not in data:
+        # Today's picture is of open plans: an archived (归档) plan leaves the figures
+        # unless asked for (plan_closed=true) or chosen by name (plan=…).
+        data["plan_closed"] = "false"
     filterset = TaskFilterSet(data=data, queryset=base if base is not None else Task.objects.all())
     if not filterset.is_valid():
         messages = []

@@ -4,9 +4,10 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from tasks import rules
+from tasks import events, rules
 from tasks.models import Task
 from units.choices import UnitRole
 
@@ -83,7 +84,20 @@ def extension_approve(*, extension: DeadlineExtension, user, note: str = "") -> 
     if extension.status != ExtensionStatus.PENDING:
         raise ValidationError("该申请已处理")
     _apply(extension, user, note)
+    _announce_decision(extension, user, "已批准")
     return extension
+
+
+def _announce_decision(extension: DeadlineExtension, user, verdict: str) -> None:
+    task = extension.deadline.task
+    events.announce(
+        kind=events.EventKind.EXTENSION_DECIDED,
+        unit_ids=[extension.unit_id] if extension.unit_id else events.lead_unit_ids(task),
+        title=f"延期申请{verdict}:{task}(申请延至{extension.requested_due_on:%Y年%m月%d日})",
+        body=extension.decision_note,
+        url=reverse("portal:task-detail", args=[task.pk]),
+        actor=user,
+    )
 
 
 @transaction.atomic
@@ -99,6 +113,7 @@ def extension_reject(*, extension: DeadlineExtension, user, note: str) -> Deadli
     extension.decided_at = timezone.now()
     extension.decision_note = note.strip()
     extension.save()
+    _announce_decision(extension, user, "已驳回")
     return extension
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from supervision.selectors import unacknowledged_for_unit
+from tasks import events
 from tasks.models import DUE_SOON_DAYS, Task
 from units.models import Unit
 
@@ -158,5 +159,11 @@ def _digest_send(digest: UnitDigest, *, recipients: list[str], as_of: date, days
         digest.body(as_of, days),
         settings.DEFAULT_FROM_EMAIL,
         recipients,
+    )
+    events.announce(
+        kind=events.EventKind.REMINDER,
+        unit_ids=[digest.unit.pk],
+        title=digest.subject(),
+        url=reverse("portal:task-list"),
     )
     return log

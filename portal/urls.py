@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.task_list, name="task-list"),
+    path("start/", views.landing, name="landing"),
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/report/", views.report_create, name="report-create"),
     path("tasks/<int:pk>/extension/", views.extension_create, name="extension-create"),

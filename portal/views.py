@@ -27,7 +27,7 @@ from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
 from units.choices import UnitRole
 from units.models import Unit
-from units.roles import is_leader, sees_all_tasks
+from units.roles import is_leader, is_office, sees_all_tasks
 
 from .forms import ExtensionForm, ReportForm
 from .timeline import task_timeline
@@ -48,6 +48,17 @@ CARRIED_PARAMS = (
     "ordering",
     "region",
 )
+
+
+@login_required
+def landing(request):
+    """Where a login lands (LOGIN_REDIRECT_URL): the office on its workbench (admin index),
+    leaders on the dashboard, unit users on their tasks."""
+    if is_office(request.user) and request.user.is_staff:
+        return redirect("admin:index")
+    if is_leader(request.user):
+        return redirect("dashboard:index")
+    return redirect("portal:task-list")
 
 
 @login_required

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "supervision",
     "portal",
     "dashboard",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "units.context_processors.roles",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -148,7 +150,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+# Each role lands on its own desk: office → workbench, leader → dashboard, unit → tasks.
+LOGIN_REDIRECT_URL = "portal:landing"
 LOGOUT_REDIRECT_URL = "/accounts/login/?logged_out=1"  # the page then says so
 
 # Sessions: expire after 12 hours rather than Django's two weeks.

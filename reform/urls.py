@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/", include("dashboard.api.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("exports/", include("jobs.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/", include("notifications.api.urls")),
 ]
 
 urlpatterns += [path("", include("ops.urls"))]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from tasks.choices import TaskStatus
@@ -120,3 +120,21 @@ def unit_inbox_counts(*, units, task=None) -> dict:
     if task is not None:
         links, notices = links.filter(task=task), notices.filter(task=task)
     return {"to_acknowledge": links.count(), "to_answer": notices.count()}
+
+
+def acknowledgement_progress() -> dict[int, dict]:
+    """Per published plan id: the accountable links (lead units and 承办 members, as
+    `pending_acknowledgements`) of its open tasks (`total`) and how many have signed
+    (`signed`), in one query: the office's real 签收 state."""
+    signed = Exists(
+        TaskAcknowledgement.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"))
+    )
+    rows = (
+        TaskUnit.objects.accountable()
+        .filter(task__plan__publication__isnull=False)
+        .exclude(task__status=TaskStatus.COMPLETED)
+        .values("task__plan_id")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=signed))
+        .order_by()
+    )
+    return {row["task__plan_id"]: row for row in rows}

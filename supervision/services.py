@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from tasks import rules
+from tasks import events, rules
 from tasks.choices import TaskStatus
 from tasks.models import Plan, ProgressReport, Task, TaskUnit
 from tasks.services import report_submit
@@ -20,7 +21,7 @@ from units.choices import UnitRole
 from units.models import Unit
 from units.roles import government_region_ids, is_leader, sees_all_tasks
 
-from . import workdays
+from . import selectors, workdays
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
 from .models import (
     AssessmentPeriod,
@@ -41,9 +42,21 @@ def plan_publish(*, plan: Plan, user) -> PlanPublication:
     """交办: publish a plan to its units; publishing again keeps the first date."""
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以交办方案")
-    publication, _ = PlanPublication.objects.get_or_create(
+    publication, created = PlanPublication.objects.get_or_create(
         plan=plan, defaults={"published_at": timezone.now(), "published_by": user}
     )
+    if created:
+        leads = TaskUnit.objects.filter(task__plan=plan, role=UnitRole.LEAD)
+        for unit_id, count in (
+            leads.values_list("unit_id").annotate(n=Count("pk")).order_by("unit_id")
+        ):
+            events.announce(
+                kind=events.EventKind.TASK_ASSIGNED,
+                unit_ids=[unit_id],
+                title=f"方案已交办:《{plan.title}》,贵单位牵头{count}项任务,请及时签收",
+                url=reverse("supervision:home"),
+                actor=user,
+            )
     return publication
 
 
@@ -54,9 +67,11 @@ def task_acknowledge(
     """签收: a lead unit (or a handed-down member) confirms a published task; repeating it
     only updates the contact."""
     if not PlanPublication.objects.filter(plan_id=task.plan_id).exists():
-        raise ValidationError("该方案尚未交办,无需签收")
+        raise ValidationError(f"该方案尚未交办,无需签收:{task}")
     if not task.task_units.accountable().filter(unit=unit).exists():
-        raise ValidationError("只有牵头单位或承办单位签收任务")
+        raise ValidationError(
+            f"只有牵头单位或承办单位签收任务:{unit.name}不是“{task}”的牵头或承办单位"
+        )
     if unit.pk not in rules.user_unit_ids(user) and not rules.can_manage(user):
         raise PermissionDenied("您不属于该单位")
     acknowledgement = TaskAcknowledgement.objects.filter(task=task, unit=unit).first()
@@ -70,6 +85,45 @@ def task_acknowledge(
     acknowledgement.full_clean()
     acknowledgement.save()
     return acknowledgement
+
+
+@transaction.atomic
+def tasks_acknowledge(
+    *, tasks, unit: Unit, user, responsible_person: str = "", phone: str = ""
+) -> list[TaskAcknowledgement]:
+    """全部签收: `unit` signs for several tasks at once with one contact; all or nothing.
+
+    Every task must be published and led by `unit`, and the user must belong to it: the
+    first task that is not is named in the error and nothing is signed.
+    """
+    tasks = list(tasks)
+    if not tasks:
+        raise ValidationError("没有需要签收的任务")
+    if unit.pk not in rules.user_unit_ids(user) and not rules.can_manage(user):
+        raise PermissionDenied(f"您不属于{unit.name},不能代其签收")
+    return [
+        task_acknowledge(
+            task=task, unit=unit, user=user, responsible_person=responsible_person, phone=phone
+        )
+        for task in tasks
+    ]
+
+
+@transaction.atomic
+def plan_acknowledge_all(
+    *, plan: Plan, unit: Unit, user, responsible_person: str = "", phone: str = ""
+) -> list[TaskAcknowledgement]:
+    """Sign for every task of `plan` that `unit` leads and has not yet signed for."""
+    if not PlanPublication.objects.filter(plan=plan).exists():
+        raise ValidationError(f"《{plan.title}》尚未交办,无需签收")
+    links = selectors.pending_acknowledgements(unit=unit).filter(task__plan=plan)
+    return tasks_acknowledge(
+        tasks=[link.task for link in links],
+        unit=unit,
+        user=user,
+        responsible_person=responsible_person,
+        phone=phone,
+    )
 
 
 def _start_on(task: Task) -> date:
@@ -212,13 +266,24 @@ def notice_issue(*, notices, user) -> int:
     """The office confirms proposed notices; the units then see and must answer them."""
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以下发督办单")
-    return _notices_move(
+    notices = [notice for notice in notices if notice.status == NoticeStatus.PROPOSED]
+    moved = _notices_move(
         notices,
         from_statuses={NoticeStatus.PROPOSED},
         status=NoticeStatus.ISSUED,
         confirmed_by=user,
         confirmed_at=timezone.now(),
     )
+    for notice in notices:
+        events.announce(
+            kind=events.EventKind.NOTICE_ISSUED,
+            unit_ids=[notice.unit_id],
+            title=f"督办单({notice.get_colour_display()}):{notice.task}",
+            body=notice.reason,
+            url=reverse("supervision:home"),
+            actor=user,
+        )
+    return moved
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,13 +16,13 @@ from django.views.decorators.http import require_POST
 
 from jobs.choices import JobKind
 from jobs.services import job_start
-from tasks.models import Task
+from tasks.models import Plan, Task
 from tasks.services import TaskVersionConflict
 from units.models import Unit
-from units.roles import sees_all_tasks
+from units.roles import is_office, sees_all_tasks
 
 from . import conf, selectors, workdays
-from .choices import NoticeStatus
+from .choices import NoticeColour, NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
 from .models import EscalationNotice, InstructionReceipt, TaskAcknowledgement
 from .scores_export import scores_for, scores_workbook_for
@@ -30,6 +31,9 @@ from .services import (
     instruction_acknowledge,
     instruction_write,
     notice_answer,
+    notice_cancel,
+    notice_issue,
+    plan_acknowledge_all,
     task_acknowledge,
 )
 
@@ -68,7 +72,11 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
         for notice in notices:
             notice.answer_due_on = selectors.notice_answer_due_on(notice, calendar)
     contact = selectors.last_contact(units=units) if pending else {}
+    sees_all = sees_all_tasks(request.user)
     context = {
+        "contact": contact,
+        "plan_groups": _plan_groups(pending),
+        "office_progress": _office_progress() if sees_all else [],
         "pending": [
             (
                 item,
@@ -116,6 +124,31 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
     return render(request, "supervision/home.html", context, status=status)
 
 
+def _plan_groups(pending) -> list[dict]:
+    """Pending 签收 by (plan, unit), for the 全部签收 forms: only where there is more than one."""
+    groups = {}
+    for item in pending:
+        key = (item.task.plan_id, item.link.unit_id)
+        group = groups.setdefault(key, {"plan": item.task.plan, "unit": item.unit, "count": 0})
+        group["count"] += 1
+    return [group for group in groups.values() if group["count"] > 1]
+
+
+def _office_progress() -> list[dict]:
+    """The office's view of 签收: every published open plan, signed against to sign."""
+    progress = selectors.acknowledgement_progress()
+    plans = Plan.objects.filter(pk__in=progress, closed_at__isnull=True).order_by("-year", "title")
+    return [
+        {
+            "plan": plan,
+            "signed": progress[plan.pk]["signed"],
+            "total": progress[plan.pk]["total"],
+            "waiting": progress[plan.pk]["total"] - progress[plan.pk]["signed"],
+        }
+        for plan in plans
+    ]
+
+
 @login_required
 @require_POST
 def acknowledge(request, task_id):
@@ -132,6 +165,26 @@ def acknowledge(request, task_id):
             return redirect("supervision:home")
     messages.error(request, f"“{task}”未能签收,请按提示修改后重新提交。")
     return _render_home(request, ack_form=form, status=400)
+
+
+@login_required
+@require_POST
+def acknowledge_plan(request, plan_id):
+    """全部签收: a unit signs for all its pending tasks of one plan with one contact."""
+    plan = get_object_or_404(Plan, pk=plan_id)
+    form = AcknowledgeForm(request.POST, units=Unit.objects.all())
+    if form.is_valid():
+        try:
+            signed = plan_acknowledge_all(plan=plan, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, f"《{plan.title}》未能全部签收:{_error_text(exc)}")
+        else:
+            messages.success(request, f"已签收《{plan.title}》的 {len(signed)} 项任务")
+            return redirect("supervision:home")
+    else:
+        errors = ";".join(error for errs in form.errors.values() for error in errs)
+        messages.error(request, f"《{plan.title}》未能全部签收:{errors}")
+    return _render_home(request, status=400)
 
 
 @login_required
@@ -204,6 +257,74 @@ def notice_print(request, notice_id):
         "letterhead": conf.get("SUPERVISION_LETTERHEAD"),
     }
     return render(request, "supervision/notice_print.html", context)
+
+
+@login_required
+def proposed(request):
+    """The office confirms or cancels proposed 督办单 in groups: by unit, by colour, or all."""
+    if not sees_all_tasks(request.user):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        if not is_office(request.user):
+            raise PermissionDenied
+        status = _decide_group(request)
+        if status == 200:
+            return redirect("supervision:proposed")
+    waiting = EscalationNotice.objects.visible_to(request.user).filter(status=NoticeStatus.PROPOSED)
+    groups = (
+        waiting.values("unit_id", "unit__name", "colour")
+        .annotate(count=Count("pk"))
+        .order_by("unit__name", "colour")
+    )
+    colours = {
+        row["colour"]: row["count"]
+        for row in waiting.values("colour").annotate(count=Count("pk")).order_by()
+    }
+    labels = dict(NoticeColour.choices)
+    context = {
+        "groups": [{**row, "colour_label": labels[row["colour"]]} for row in groups],
+        "colours": [
+            {"value": value, "label": label, "count": colours.get(value, 0)}
+            for value, label in NoticeColour.choices
+        ],
+        "total": sum(colours.values()),
+        "may_decide": is_office(request.user),
+    }
+    return render(request, "supervision/proposed.html", context, status=status)
+
+
+def _decide_group(request) -> int:
+    """Apply 下发 or 撤销 to the proposed notices of the posted unit and/or colour."""
+    action = request.POST.get("action")
+    unit_id = request.POST.get("unit", "")
+    colour = request.POST.get("colour", "")
+    everything = request.POST.get("all") == "1"
+    if action not in ("issue", "cancel"):
+        messages.error(request, "请选择“下发”或“撤销”")
+        return 400
+    if colour and colour not in NoticeColour.values:
+        messages.error(request, f"未知的督办单等级:{colour}")
+        return 400
+    if unit_id and not unit_id.isdigit():
+        messages.error(request, f"未知的单位:{unit_id}")
+        return 400
+    if not (unit_id or colour or everything):
+        messages.error(request, "请选择单位或等级(或全部)")
+        return 400
+    notices = EscalationNotice.objects.visible_to(request.user).filter(status=NoticeStatus.PROPOSED)
+    if unit_id:
+        notices = notices.filter(unit_id=int(unit_id))
+    if colour:
+        notices = notices.filter(colour=colour)
+    notices = list(notices.select_related("task", "unit"))
+    if not notices:
+        messages.error(request, "所选范围内没有待确认的督办单(可能已被他人处理)")
+        return 400
+    decide = notice_issue if action == "issue" else notice_cancel
+    moved = decide(notices=notices, user=request.user)
+    messages.success(request, f"已{'下发' if action == 'issue' else '撤销'} {moved} 份督办单")
+    return 200
 
 
 @login_required

@@ -143,6 +143,9 @@ class TaskFilterSet(django_filters.FilterSet):
     )
     due_soon = BooleanFilter(method="filter_due_soon", label=f"{DUE_SOON_DAYS}天内到期")
     region = IdFilter(method="filter_region", label="政府(行政区划,含下级)")
+    plan_closed = BooleanFilter(
+        field_name="plan__closed_at", lookup_expr="isnull", exclude=True, label="方案已归档"
+    )
 
     class Meta:
         model = Task

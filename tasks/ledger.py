@@ -28,6 +28,7 @@ from django.shortcuts import redirect
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from units.choices import UnitRole
 from units.models import unit_full_name
@@ -40,8 +41,26 @@ from .services import TaskVersionConflict, report_submit
 from .spreadsheet_safety import xlsx_append, xlsx_cell_value
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADERS = ("序号", "工作任务", "牵头单位", "责任单位", "完成时限", "进展情况", "状态")
-COLUMN_WIDTHS = (7, 60, 22, 30, 16, 40, 10)
+BASE_HEADERS = ("序号", "工作任务", "牵头单位", "责任单位", "完成时限", "进展情况", "状态")
+# Columns offices fill in besides 进展情况; on import they join the report's text.
+REPORT_HEADERS = ("完成情况", "存在问题", "下步计划")
+HEADERS = BASE_HEADERS + REPORT_HEADERS
+# First column of a ledger covering several plans (序号 repeats across plans).
+PLAN_HEADER = "方案"
+WIDTHS = {
+    PLAN_HEADER: 24,
+    "序号": 7,
+    "工作任务": 60,
+    "牵头单位": 22,
+    "责任单位": 30,
+    "完成时限": 16,
+    "进展情况": 40,
+    "状态": 10,
+    "完成情况": 30,
+    "存在问题": 30,
+    "下步计划": 30,
+}
+CENTERED = {"序号", "完成时限", "状态"}
 TITLE_ROW = 1
 HEADER_ROW = 2
 FIRST_DATA_ROW = 3
@@ -51,6 +70,20 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+DATE_FORMAT = 'yyyy"年"mm"月"dd"日"'
+
+
+def due_cell(task: Task):
+    """The 完成时限 cell: a real Excel date (shown 2021年06月30日), 长期坚持, or empty."""
+    deadline = getattr(task, "deadline", None)
+    if deadline is None:
+        return None
+    if deadline.is_ongoing:
+        return ONGOING_TEXT
+    # A datetime at midnight, as Excel stores dates (and openpyxl reads them back).
+    return datetime.combine(deadline.due_on, datetime.min.time()) if deadline.due_on else None
 
 
 def format_due(task: Task) -> str:
@@ -109,43 +142,71 @@ def _unit_label(unit, plan) -> str:
     return unit.name if unit.region_id == plan.region_id else unit.full_name
 
 
-def ledger_workbook(*, title: str, tasks) -> Workbook:
-    """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`."""
+def ledger_workbook(*, title: str, tasks, with_plan: bool | None = None) -> Workbook:
+    """A 责任分解表 workbook for `tasks` (a queryset or a list), titled `title`.
+
+    A ledger of tasks from several plans starts with a 方案 column (`with_plan`, by
+    default when the tasks span more than one plan): task numbers repeat across plans.
+    """
+    rows = _ledger_queryset(tasks)
+    if with_plan is None:
+        with_plan = len({task.plan_id for task in rows}) > 1
+    headers = ((PLAN_HEADER,) if with_plan else ()) + HEADERS
+    column_of = {name: index for index, name in enumerate(headers, start=1)}
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "责任分解表"
     xlsx_append(sheet, [title])
-    sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=7)
+    sheet.merge_cells(
+        start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(headers)
+    )
     title_cell = sheet.cell(row=TITLE_ROW, column=1)
     title_cell.font = Font(size=16, bold=True)
     title_cell.alignment = _CENTER
     sheet.row_dimensions[TITLE_ROW].height = 36
 
-    sheet.append(list(HEADERS))
-    for column in range(1, len(HEADERS) + 1):
+    sheet.append(list(headers))
+    for column in range(1, len(headers) + 1):
         cell = sheet.cell(row=HEADER_ROW, column=column)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
         cell.border = _BORDER
 
-    for task in _ledger_queryset(tasks):
-        values = [
-            task.number,
-            work_text(task),
-            "、".join(_unit_label(unit, task.plan) for unit in task.lead_units),
-            "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
-            format_due(task),
-            task.latest_report_text,
-            status_text(task),
-        ]
-        row = xlsx_append(sheet, [value or None for value in values])  # empty cells, not ""
-        for column in range(1, len(HEADERS) + 1):
+    for task in rows:
+        values = {
+            PLAN_HEADER: task.plan.title,
+            "序号": task.number,
+            "工作任务": work_text(task),
+            "牵头单位": "、".join(_unit_label(unit, task.plan) for unit in task.lead_units),
+            "责任单位": "、".join(_unit_label(unit, task.plan) for unit in task.responsible_units),
+            "完成时限": due_cell(task),
+            "进展情况": task.latest_report_text,
+            "状态": status_text(task),
+        }
+        # empty cells, not ""
+        row = xlsx_append(sheet, [values.get(name) or None for name in headers])
+        for name, column in column_of.items():
             cell = sheet.cell(row=row, column=column)
-            cell.alignment = _CENTER if column in (1, 5, 7) else _WRAP
+            cell.alignment = _CENTER if name in CENTERED else _WRAP
             cell.border = _BORDER
+        sheet.cell(row=row, column=column_of["完成时限"]).number_format = DATE_FORMAT
 
-    for column, width in enumerate(COLUMN_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    # 状态 is picked from a drop-down (Excel data validation) so re-imports read cleanly.
+    last_row = max(sheet.max_row, FIRST_DATA_ROW)
+    status_choice = DataValidation(
+        type="list",
+        formula1='"' + ",".join(label for _, label in TaskStatus.choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="状态",
+        error="请从下拉列表中选择状态",
+    )
+    status_column = get_column_letter(column_of["状态"])
+    status_choice.add(f"{status_column}{FIRST_DATA_ROW}:{status_column}{last_row}")
+    sheet.add_data_validation(status_choice)
+
+    for name, column in column_of.items():
+        sheet.column_dimensions[get_column_letter(column)].width = WIDTHS[name]
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
@@ -186,6 +247,7 @@ def ledger_chunks(task_ids: list[int], chunk: int | None = None):
                 "deadline__is_ongoing",
                 "latest_report_text",
                 "plan__region_id",
+                "plan__title",
             )
         }
         units = {task_id: ([], []) for task_id in ids}
@@ -210,24 +272,36 @@ def ledger_chunks(task_ids: list[int], chunk: int | None = None):
         yield [_row_values(tasks[task_id], *units[task_id]) for task_id in ids if task_id in tasks]
 
 
-def _row_values(task: dict, leads: list[str], responsible: list[str]) -> list:
-    """One ledger row, as the cells hold it (None for an empty cell)."""
+def _row_values(task: dict, leads: list[str], responsible: list[str]) -> dict:
+    """One ledger row by header, as the cells hold it (None for an empty cell)."""
     if task["deadline__is_ongoing"]:
         due = ONGOING_TEXT
-    elif task["deadline__due_on"]:
-        due = f"{task['deadline__due_on']:%Y年%m月%d日}"
     else:
-        due = ""
-    values = [
-        task["number"],
-        work_text(SimpleNamespace(body=task["body"], title=task["title"])),
-        "、".join(leads),
-        "、".join(responsible),
-        due,
-        task["latest_report_text"],
-        TaskStatus(task["status"]).label,
-    ]
-    return [xlsx_cell_value(value) or None for value in values]
+        due = task["deadline__due_on"]  # a real date, or None
+    values = {
+        PLAN_HEADER: task["plan__title"],
+        "序号": task["number"],
+        "工作任务": work_text(SimpleNamespace(body=task["body"], title=task["title"])),
+        "牵头单位": "、".join(leads),
+        "责任单位": "、".join(responsible),
+        "完成时限": due,
+        "进展情况": task["latest_report_text"],
+        "状态": TaskStatus(task["status"]).label,
+    }
+    return {
+        name: value if isinstance(value, date) else (xlsx_cell_value(value) or None)
+        for name, value in values.items()
+    }
+
+
+def _spans_several_plans(task_ids: list[int]) -> bool:
+    plans = set()
+    for start in range(0, len(task_ids), LEDGER_CHUNK):
+        ids = task_ids[start : start + LEDGER_CHUNK]
+        plans.update(Task.objects.filter(pk__in=ids).values_list("plan_id", flat=True).distinct())
+        if len(plans) > 1:
+            return True
+    return False
 
 
 def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) -> int:
@@ -248,12 +322,27 @@ def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) ->
     header_format = workbook.add_format({**border, "bold": True, "align": "center"})
     wrap = workbook.add_format(border)
     center = workbook.add_format({**border, "align": "center"})
-    for column, width in enumerate(COLUMN_WIDTHS):
-        sheet.set_column(column, column, width)
+    dated = workbook.add_format({**border, "align": "center", "num_format": DATE_FORMAT})
+    headers = ((PLAN_HEADER,) if _spans_several_plans(task_ids) else ()) + HEADERS
+    for column, header in enumerate(headers):
+        sheet.set_column(column, column, WIDTHS[header])
     sheet.set_row(TITLE_ROW - 1, 36)
-    sheet.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, len(HEADERS) - 1, title, title_format)
-    for column, header in enumerate(HEADERS):
+    sheet.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, len(headers) - 1, title, title_format)
+    for column, header in enumerate(headers):
         sheet.write_string(HEADER_ROW - 1, column, header, header_format)
+    status_column = headers.index("状态")
+    sheet.data_validation(
+        FIRST_DATA_ROW - 1,
+        status_column,
+        FIRST_DATA_ROW - 1 + max(len(task_ids) - 1, 0),
+        status_column,
+        {
+            "validate": "list",
+            "source": [label for _, label in TaskStatus.choices],
+            "error_title": "状态",
+            "error_message": "请从下拉列表中选择状态",
+        },
+    )
     sheet.freeze_panes(FIRST_DATA_ROW - 1, 0)
     sheet.repeat_rows(HEADER_ROW - 1)
     sheet.set_landscape()
@@ -265,11 +354,16 @@ def ledger_write_xlsx(out, *, title: str, task_ids: list[int], progress=None) ->
     row = FIRST_DATA_ROW - 1
     total = len(task_ids)
     for rows in ledger_chunks(task_ids):
-        for values in rows:
-            for column, value in enumerate(values):
-                cell_format = center if column in (0, 4, 6) else wrap
+        for by_header in rows:
+            for column, header in enumerate(headers):
+                value = by_header.get(header)
+                cell_format = center if header in CENTERED else wrap
                 if value is None:
                     sheet.write_blank(row, column, None, cell_format)
+                elif isinstance(value, date):
+                    sheet.write_datetime(
+                        row, column, datetime.combine(value, datetime.min.time()), dated
+                    )
                 elif isinstance(value, str):
                     sheet.write_string(row, column, value, cell_format)  # never a formula
                 else:
@@ -329,6 +423,19 @@ def ledger_response(*, title: str, tasks, filename: str) -> HttpResponse:
 # --- import -----------------------------------------------------------------------------
 
 STATUS_BY_LABEL = {label: value for value, label in TaskStatus.choices}
+# What offices write in a ledger's 状态 for the same thing. "Done" from a unit is a request
+# for 销号: only the office verifies completion (see _row_change's note).
+STATUS_SYNONYMS = {
+    "已完成": TaskStatus.COMPLETION_REQUESTED,
+    "完成": TaskStatus.COMPLETION_REQUESTED,
+    "已办结": TaskStatus.COMPLETION_REQUESTED,
+    "办结": TaskStatus.COMPLETION_REQUESTED,
+    "进行中": TaskStatus.IN_PROGRESS,
+    "正在推进": TaskStatus.IN_PROGRESS,
+    "推进": TaskStatus.IN_PROGRESS,
+    "未启动": TaskStatus.NOT_STARTED,
+    "暂未启动": TaskStatus.NOT_STARTED,
+}
 MAX_LEDGER_ROWS = 5000
 MAX_XLSX_ENTRIES = 100
 MAX_XLSX_BYTES = 50 * 1024 * 1024
@@ -348,6 +455,8 @@ class LedgerRowForm(forms.Form):
             return ""
         if label in STATUS_BY_LABEL:
             return STATUS_BY_LABEL[label]
+        if label in STATUS_SYNONYMS:
+            return STATUS_SYNONYMS[label]
         if label in TaskStatus.values:
             return label
         raise ValidationError(f"状态“{label}”无法识别,应为:{'、'.join(STATUS_BY_LABEL)}")
@@ -394,6 +503,8 @@ class LedgerPreview:
     changes: list[LedgerChange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     unchanged: int = 0
+    # Rows left out with a reason (a task 销号 or changed meanwhile): the rest still apply.
+    skipped: list[str] = field(default_factory=list)
 
     def to_session(self) -> dict:
         return asdict(self)
@@ -406,6 +517,7 @@ class LedgerPreview:
             changes=changes,
             errors=data["errors"],
             unchanged=data["unchanged"],
+            skipped=data.get("skipped", []),
         )
 
 
@@ -451,18 +563,26 @@ def _read_rows(data: bytes):
         (
             index
             for index, row in enumerate(rows[:10])
-            if row and _cell_text(row[0]) == HEADERS[0] and len(row) >= len(HEADERS)
+            if row and BASE_HEADERS[0] in {_cell_text(value) for value in row}
         ),
         None,
     )
     if header_index is None:
-        raise ValidationError(f"找不到表头行({' / '.join(HEADERS)})")
-    header = [_cell_text(value) for value in rows[header_index][: len(HEADERS)]]
-    if tuple(header) != HEADERS:
-        raise ValidationError(f"表头应为:{' / '.join(HEADERS)}")
+        raise ValidationError(f"找不到表头行({' / '.join(BASE_HEADERS)})")
+    header = [_cell_text(value) for value in rows[header_index]]
+    missing = [name for name in BASE_HEADERS if name not in header]
+    if missing:
+        raise ValidationError(f"表头缺少:{'、'.join(missing)}(应含 {' / '.join(BASE_HEADERS)})")
+    # Columns are found by their header, so a ledger with 方案 first or extra columns reads too.
+    wanted = (PLAN_HEADER, *HEADERS)
+    index_of = {name: header.index(name) for name in wanted if name in header}
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        cells = [_cell_text(value) for value in (list(row) + [None] * len(HEADERS))[:7]]
-        if any(cells):
+        row = list(row)
+        cells = {
+            name: _cell_text(row[index]) if index < len(row) else ""
+            for name, index in index_of.items()
+        }
+        if any(cells.values()):
             yield offset, cells
 
 
@@ -479,9 +599,19 @@ def ledger_read(*, plan, data: bytes) -> LedgerPreview:
         for task in _ledger_queryset(Task.objects.filter(plan=plan).order_by("number"))
     }
     seen: dict[int, int] = {}
+    other_rows: list[int] = []
     for row_number, cells in _read_rows(data):
+        other_plan = cells.get(PLAN_HEADER, "")
+        if other_plan and other_plan != plan.title:
+            other_rows.append(row_number)
+            continue
         form = LedgerRowForm(
-            {"number": cells[0], "progress_text": cells[5], "status": cells[6], "due": cells[4]}
+            {
+                "number": cells["序号"],
+                "progress_text": _report_text(cells),
+                "status": cells["状态"],
+                "due": cells["完成时限"],
+            }
         )
         if not form.is_valid():
             messages = [message for errors in form.errors.values() for message in errors]
@@ -496,16 +626,29 @@ def ledger_read(*, plan, data: bytes) -> LedgerPreview:
             preview.errors.append(f"第{row_number}行:序号{number}与第{seen[number]}行重复")
             continue
         seen[number] = row_number
-        change = _row_change(row_number, task, form.cleaned_data, preview.errors)
+        change = _row_change(row_number, task, form.cleaned_data, preview)
         if change is None:
             preview.unchanged += 1
         elif change is not False:
             preview.changes.append(change)
+    if other_rows:
+        preview.skipped.append(
+            f"第{other_rows[0]}行等{len(other_rows)}行属于其他方案,未导入(请按方案分别上传)"
+        )
     return preview
 
 
-def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
-    """The change a valid row asks for, None when nothing changed, False when refused."""
+def _report_text(cells: dict) -> str:
+    """进展情况, followed by 完成情况 / 存在问题 / 下步计划 when those columns are filled."""
+    parts = [cells.get("进展情况", "")] if cells.get("进展情况") else []
+    parts += [f"{name}:{cells[name]}" for name in REPORT_HEADERS if cells.get(name)]
+    return "\n".join(parts)
+
+
+def _row_change(row_number: int, task: Task, values: dict, preview: LedgerPreview):
+    """The change a valid row asks for, None when nothing changed, False when refused
+    (an error) or skipped (the task was 销号 since the ledger was filled in)."""
+    errors = preview.errors
     status = values["status"] or task.status
     text = values["progress_text"]
     old_text = task.latest_report_text or ""
@@ -515,12 +658,16 @@ def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
         errors.append(f"第{row_number}行:不能通过台账销号,请在后台核实后使用“销号”操作")
         return False
     if task.status == TaskStatus.COMPLETED:
-        errors.append(f"第{row_number}行:任务{task.number}已销号,如需继续报送请先重新打开")
+        preview.skipped.append(
+            f"第{row_number}行:任务{task.number}已销号,本行未导入(如需继续报送请先重新打开)"
+        )
         return False
     if not text:
         errors.append(f"第{row_number}行:状态有变化时请填写进展情况")
         return False
     notes = []
+    if status == TaskStatus.COMPLETION_REQUESTED and values["status"] != task.status:
+        notes.append("按“申请销号”记录,销号须优化办核实")
     due = values["due"]
     current_due = getattr(getattr(task, "deadline", None), "due_on", None)
     if due is not None and due != current_due:
@@ -540,10 +687,11 @@ def _row_change(row_number: int, task: Task, values: dict, errors: list[str]):
 
 @transaction.atomic
 def ledger_apply(*, preview: LedgerPreview, user) -> list[ProgressReport]:
-    """Record every change of a preview as a progress report, or none of them.
+    """Record every change of a preview as a progress report.
 
-    Raises ValidationError (rolling back every row) when the preview has errors or a
-    task was changed by someone else since the preview.
+    Raises ValidationError (nothing written) when the preview has errors. A row whose
+    task was changed by someone else since the preview is skipped with a row-level
+    message in `preview.skipped`; the other rows are recorded.
     """
     if preview.errors:
         raise ValidationError("台账存在错误行,请修正后重新上传")
@@ -554,20 +702,21 @@ def ledger_apply(*, preview: LedgerPreview, user) -> list[ProgressReport]:
         if task is None:
             raise ValidationError(f"第{change.row}行:任务已被删除")
         try:
-            reports.append(
-                report_submit(
-                    task=task,
-                    user=user,
-                    status=change.new_status,
-                    progress=task.progress,
-                    text=change.text,
-                    expected_version=change.expected_version,
+            with transaction.atomic():  # a savepoint: a skipped row leaves nothing behind
+                reports.append(
+                    report_submit(
+                        task=task,
+                        user=user,
+                        status=change.new_status,
+                        progress=task.progress,
+                        text=change.text,
+                        expected_version=change.expected_version,
+                    )
                 )
+        except TaskVersionConflict:
+            preview.skipped.append(
+                f"第{change.row}行:任务{change.number}在预览后已被他人更新,本行未导入"
             )
-        except TaskVersionConflict as exc:
-            raise ValidationError(
-                f"第{change.row}行:任务{change.number}在预览后已被他人更新,请重新上传台账"
-            ) from exc
         except (ValidationError, PermissionDenied) as exc:
             message = "; ".join(getattr(exc, "messages", [str(exc)]))
             raise ValidationError(f"第{change.row}行:{message}") from exc

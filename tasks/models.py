@@ -137,6 +137,20 @@ class Plan(models.Model):
         "更新时间",
         auto_now=True,
     )
+    closed_at = models.DateTimeField(
+        "归档时间",
+        null=True,
+        blank=True,
+        help_text="归档后方案只读,不再计入看板和工作台的当前数字(见 plan_close)",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="归档人",
+    )
 
     objects = PlanQuerySet.as_manager()
 
@@ -183,6 +197,10 @@ def reporting_rule_errors(cycle: str, day: int | None) -> dict[str, str]:
     if day is not None and not 1 <= day <= 31:
         return {"reporting_day": "报送日应在1至31之间"}
     return {}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 def same_plan_errors(*, plan_id, field: str, related, message: str) -> dict[str, str]:
@@ -571,6 +589,15 @@ class Task(models.Model):
         through="TaskUnit",
         related_name="tasks",
         verbose_name="单位",
+    )
+    carried_to = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_from",
+        verbose_name="结转至",
+        help_text="方案归档时未完成的任务结转到新方案中的这一任务",
     )
     version = models.PositiveIntegerField(
         "版本",

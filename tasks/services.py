@@ -8,6 +8,7 @@ from pathlib import PurePath
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.choices import DeadlineSource
@@ -16,7 +17,7 @@ from regions.models import Region
 from units.choices import UnitRole
 from units.models import Unit
 
-from . import rules
+from . import events, rules
 from .attachments import attachment_validate
 from .choices import TaskStatus
 from .importer import KnownRegion, is_collective_unit_name, unit_government
@@ -468,6 +469,8 @@ def report_submit(
         raise ValidationError({"status": "只有牵头单位可以申请销号"})
     if task.status == TaskStatus.COMPLETED:
         raise ValidationError({"status": "任务已销号,如需继续报送请联系优化办重新打开"})
+    if Plan.objects.filter(pk=task.plan_id, closed_at__isnull=False).exists():
+        raise ValidationError({"status": "该方案已归档,任务只读;结转的任务请在新方案中报送"})
     report = ProgressReport(
         task=task,
         unit=_pick_unit(user, task, unit),
@@ -528,6 +531,13 @@ def task_complete_verify(
     task._change_reason = "销号"
     task.save()
     task_completed.send(sender=Task, task=task, user=user)
+    events.announce(
+        kind=events.EventKind.COMPLETION_DECIDED,
+        unit_ids=events.lead_unit_ids(task),
+        title=f"任务已销号:{task}",
+        url=reverse("portal:task-detail", args=[task.pk]),
+        actor=user,
+    )
     return task
 
 
@@ -537,10 +547,19 @@ def task_reopen(*, task: Task, user, expected_version: int, reason: str = "") ->
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以重新打开任务")
     _claim_version(task, expected_version)
+    was_requested = task.status == TaskStatus.COMPLETION_REQUESTED
     task.status = TaskStatus.IN_PROGRESS
     task.completed_on = None
     task._change_reason = f"重新打开:{reason}" if reason else "重新打开"
     task.save()
+    events.announce(
+        kind=events.EventKind.COMPLETION_DECIDED,
+        unit_ids=events.lead_unit_ids(task),
+        title=f"{'销号申请未通过' if was_requested else '任务已重新打开'}:{task}",
+        body=reason,
+        url=reverse("portal:task-detail", args=[task.pk]),
+        actor=user,
+    )
     return task
 
 
@@ -582,6 +601,13 @@ def task_lead_assign(*, task: Task, user, unit, replace: bool, expected_version:
         link.full_clean()
         link._change_reason = "优化办指定牵头单位"
         link.save()
+        events.announce(
+            kind=events.EventKind.TASK_ASSIGNED,
+            unit_ids=[unit.pk],
+            title=f"贵单位被指定为牵头单位:{task}",
+            url=reverse("portal:task-detail", args=[task.pk]),
+            actor=user,
+        )
     task._change_reason = f"{'更换' if replace else '增加'}牵头单位:{unit.full_name}"
     # The lead the document lacked is now named: the importer's "no lead" warning is done.
     if WARNING_NO_LEAD in task.warnings:
@@ -714,3 +740,96 @@ def plan_import_preview(
     result.warnings.extend(f"任务{n}已不在文件中,保留原记录" for n in result.tasks_missing)
     result.plan_id = None if result.outcome == "created" else result.plan_id
     return result
+
+
+OPEN_TASKS_SHOWN = 5
+
+
+def _carry_over(task: Task, *, to_plan: Plan, number: int) -> Task:
+    """Copy an unfinished task into `to_plan` (结转): text, units, deadline and progress."""
+    copy = Task(
+        plan=to_plan,
+        number=number,
+        title=task.title,
+        body=task.body,
+        source_text=task.source_text,
+        status=(
+            TaskStatus.IN_PROGRESS
+            if task.status == TaskStatus.COMPLETION_REQUESTED
+            else task.status
+        ),
+        progress=task.progress,
+    )
+    copy.full_clean(exclude=["section"])
+    copy._change_reason = f"由《{task.plan.title}》第{task.number}项结转"
+    copy.save()
+    for link in task.task_units.all():
+        TaskUnit.objects.create(
+            task=copy,
+            unit_id=link.unit_id,
+            role=link.role,
+            position=link.position,
+            from_document=False,
+        )
+    deadline = getattr(task, "deadline", None)
+    if deadline is not None:
+        Deadline.objects.create(
+            task=copy,
+            due_on=deadline.due_on,
+            is_ongoing=deadline.is_ongoing,
+            text=deadline.text,
+            source=DeadlineSource.MANUAL,
+        )
+    task.carried_to = copy
+    task._change_reason = f"结转至《{to_plan.title}》第{number}项"
+    task.save()
+    return copy
+
+
+@transaction.atomic
+def plan_close(*, plan: Plan, user, carry_to: Plan | None = None, today: date | None = None):
+    """归档: close a plan whose year is over once every task is 销号 or carried over (结转).
+
+    With `carry_to`, each unfinished task is copied into that plan (numbered after its
+    last task) and linked from the old one; without it, an unfinished task stops the
+    close with an error naming it. Nothing is written when anything is refused.
+    Returns the carried-over copies.
+    """
+    if not rules.can_manage(user):
+        raise PermissionDenied("只有优化办可以归档方案")
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    today = today or timezone.localdate()
+    if plan.closed_at is not None:
+        raise ValidationError(f"《{plan.title}》已于{timezone.localdate(plan.closed_at)}归档")
+    if plan.year >= today.year:
+        raise ValidationError(f"《{plan.title}》的年度({plan.year}年)尚未结束,不能归档")
+    unfinished = list(
+        plan.tasks.exclude(status=TaskStatus.COMPLETED)
+        .filter(carried_to__isnull=True)
+        .select_related("plan", "deadline")
+        .prefetch_related("task_units")
+        .order_by("number")
+    )
+    copies = []
+    if unfinished and carry_to is None:
+        named = "、".join(
+            f"第{task.number}项“{task.title}”" for task in unfinished[:OPEN_TASKS_SHOWN]
+        )
+        more = f"等{len(unfinished)}项" if len(unfinished) > OPEN_TASKS_SHOWN else ""
+        raise ValidationError(
+            f"《{plan.title}》还有未销号且未结转的任务:{named}{more};请先销号,或选择结转到的新方案"
+        )
+    if unfinished:
+        if carry_to.pk == plan.pk:
+            raise ValidationError("不能结转到同一方案")
+        if carry_to.closed_at is not None:
+            raise ValidationError(f"《{carry_to.title}》已归档,不能再结转任务进去")
+        last = carry_to.tasks.order_by("-number").values_list("number", flat=True).first() or 0
+        copies = [
+            _carry_over(task, to_plan=carry_to, number=last + offset)
+            for offset, task in enumerate(unfinished, start=1)
+        ]
+    plan.closed_at = timezone.now()
+    plan.closed_by = user
+    plan.save(update_fields=["closed_at", "closed_by", "updated_at"])
+    return copies

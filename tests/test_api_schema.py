@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from deadlines.models import DeadlineExtension, Milestone
+from notifications.models import Notification
 from reform.wsgi import application
 from supervision.models import (
     AssessmentPeriod,
@@ -202,6 +203,10 @@ def fuzz_world(db, office_user, settings, keep_test_connection):
         "supervision/scores": score.pk,
         "supervision/publications": publication.pk,
         "supervision/instructions": instruction.pk,
+        # the token's user reads only its own messages
+        "notifications": Notification.objects.create(
+            recipient=office_user, kind="reminder", title="提醒"
+        ).pk,
     }
     # Foreign keys in request bodies and path parameters other than `id`.
     references = {

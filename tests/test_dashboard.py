@@ -202,7 +202,7 @@ def test_leader_sees_dashboard_with_charts_and_links(imported_plans, leader_user
     # three charts, each drawn for a PC and for a phone (CSS shows one)
     assert content.count('<svg class="chart chart-wide"') == 3
     assert content.count('<svg class="chart chart-narrow"') == 3
-    assert "/?as_of=2021-05-01&amp;overdue=true" in content
+    assert "/?as_of=2021-05-01&amp;plan_closed=false&amp;overdue=true" in content
     assert "<script" not in content
     assert " style=" not in content
     assert " onclick=" not in content

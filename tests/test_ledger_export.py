@@ -1,7 +1,7 @@
 """The 责任分解表 workbook: cells, layout for A4 landscape, the download and who may get it."""
 
 import io
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import quote
 
 import pytest
@@ -49,18 +49,21 @@ def test_workbook_has_title_header_and_one_row_per_task(small_plan, django_asser
         ).active
 
     assert sheet["A1"].value == "湘潭市十项重点工作"
-    assert "A1:G1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:J1" in {str(r) for r in sheet.merged_cells.ranges}
     assert tuple(c.value for c in sheet[2]) == HEADERS
     assert [c.value for c in sheet[3]] == [
         1,
         "任务1的内容。",
         "市行政审批局",
         "市司法局",
-        "2022年06月30日",
+        datetime(2022, 6, 30),  # a real Excel date, shown as 2022年06月30日
         "已出台实施方案",
         "未开始",
+        None,  # 完成情况 / 存在问题 / 下步计划: for the unit to fill in
+        None,
+        None,
     ]
-    assert [c.value for c in sheet[4]][4:] == ["长期坚持", None, "已销号"]
+    assert [c.value for c in sheet[4]][4:7] == ["长期坚持", None, "已销号"]
     assert sheet.max_row == 4
 
 
@@ -162,4 +165,4 @@ def test_work_column_leaves_out_the_unit_bracket_that_has_columns_of_its_own(
     assert row[1].endswith("建立应用“互联网+监管”系统,厘清部门法定监管职责。")
     assert "牵头单位" not in row[1] and "6月底完成" not in row[1]
     assert row[2] == "州行政审批服务局、州市场监督管理局"
-    assert row[4] == "2020年06月30日"
+    assert row[4] == datetime(2020, 6, 30)

@@ -94,16 +94,16 @@ def test_apply_creates_progress_reports_and_moves_status(plan, office_user):
     assert Task.objects.get(plan=plan, number=1).reports.get().author == office_user
 
 
-def test_nothing_is_half_applied_when_a_task_changed_after_the_preview(plan, office_user):
+def test_a_row_whose_task_changed_after_the_preview_is_skipped_with_its_reason(plan, office_user):
     data = filled_ledger(plan, {1: {"F": "一"}, 3: {"F": "三"}})
     preview = ledger_read(plan=plan, data=data)
     Task.objects.filter(plan=plan, number=3).update(version=99)
 
-    with pytest.raises(ValidationError, match="第5行"):
-        ledger_apply(preview=preview, user=office_user)
+    reports = ledger_apply(preview=preview, user=office_user)
 
-    assert not ProgressReport.objects.exists()
-    assert Task.objects.get(plan=plan, number=1).status == TaskStatus.NOT_STARTED
+    assert [report.task.number for report in reports] == [1]
+    assert preview.skipped == ["第5行:任务3在预览后已被他人更新,本行未导入"]
+    assert not Task.objects.get(plan=plan, number=3).reports.exists()
 
 
 def test_admin_upload_previews_then_applies(client, office_user, plan):

@@ -149,8 +149,8 @@ def test_query_count_does_not_grow_with_the_number_of_tasks(
         make_task(plan=my_tasks["plans"][0], lead_units=[unit])
     # session, user, groups, count, memberships (unit ids), page of tasks,
     # task_units prefetch, units prefetch, plan choices, tasks to 签收, 督办单 to answer,
-    # reporting rules in use and the holiday list (for the 未按期报送 mark)
-    with django_assert_max_num_queries(13):
+    # reporting rules in use and the holiday list (for the 未按期报送 mark), unread messages (the bell)
+    with django_assert_max_num_queries(14):
         response = client.get("/")
     assert response.context["page"].paginator.count == 45
 

@@ -36,6 +36,7 @@ from deadlines.models import DeadlineExtension, Milestone
 from deadlines.services import extension_request
 from jobs.choices import JobKind
 from jobs.models import Job
+from notifications.models import Notification
 from regions.models import Region
 from supervision.choices import NoticeColour, NoticeStatus, PeriodKind
 from supervision.models import (
@@ -90,6 +91,7 @@ PARAM_KINDS = {
 # `pk` parameters: the kind comes from the URL name (longest prefix of the route name).
 NAME_KINDS = (
     "instruction",
+    "notification",
     "unit-membership",
     "acknowledgement",
     "unit-alias",
@@ -239,6 +241,9 @@ def world(settings, tmp_path):
         "publication": publication,
         "instruction": instruction,
         "instruction-receipt": instruction.receipts.get(),
+        "notification": Notification.objects.create(
+            recipient=own, kind="notice_issued", title="甲单位的消息", url=f"/tasks/{task.pk}/"
+        ),
         "user": own,
     }
     # 襄阳's own plan: its office has something to see, just nothing of 湘潭's.

@@ -59,8 +59,8 @@ def test_unit_acknowledges_a_task_on_its_page(published, client, django_assert_m
     user = make_user(units=[unit])
     client.force_login(user)
     # session, user, groups, units, pending links, holidays, last contact (prefill),
-    # notices, answered notices: the same for 1 or 50 tasks
-    with django_assert_max_num_queries(9):
+    # notices, answered notices, unread messages (the bell): the same for 1 or 50 tasks
+    with django_assert_max_num_queries(10):
         page = client.get(reverse("supervision:home")).content.decode()
     assert page.count("签收期限") == 3
     response = client.post(
@@ -286,7 +286,8 @@ def test_next_acknowledgement_is_prefilled_with_the_last_contact(published, clie
         {"unit": unit.pk, "responsible_person": "张明", "phone": "0743-8221234"},
     )
     content = client.get(reverse("supervision:home")).content.decode()
-    assert content.count('value="张明"') == 2 and content.count('value="0743-8221234"') == 2
+    # the two remaining cards and the plan's 全部签收 form
+    assert content.count('value="张明"') == 3 and content.count('value="0743-8221234"') == 3
 
 
 def test_single_unit_user_is_not_asked_to_pick_the_unit(published, client):
@@ -294,7 +295,8 @@ def test_single_unit_user_is_not_asked_to_pick_the_unit(published, client):
     client.force_login(make_user(units=[unit]))
     content = client.get(reverse("supervision:home")).content.decode()
     assert '<select name="unit"' not in content
-    assert content.count(f'<input type="hidden" name="unit" value="{unit.pk}">') == 3
+    # three task cards and the plan's 全部签收 form
+    assert content.count(f'<input type="hidden" name="unit" value="{unit.pk}">') == 4
 
 
 def test_notice_answer_after_someone_else_reported_keeps_the_typed_text(db, client):

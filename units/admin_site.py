@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import QueryDict
+from django.utils import timezone
 
 from .roles import sees_all_tasks
 
@@ -17,6 +18,20 @@ class ReformAdminSite(admin.AdminSite):
     site_header = "改革任务督办系统"
     site_title = "改革任务督办系统"
     index_title = "优化办工作台"
+    index_template = "admin/workbench/index.html"
+
+    def index(self, request, extra_context=None):
+        """The workbench: every queue waiting for the office, and each open plan's progress."""
+        from dashboard.workbench import office_queues, plan_progress
+
+        today = timezone.localdate()
+        context = {
+            "queues": office_queues(today, request.user),
+            "plan_rows": plan_progress(today, request.user),
+            "today": today,
+            **(extra_context or {}),
+        }
+        return super().index(request, extra_context=context)
 
     def has_permission(self, request):
         return super().has_permission(request) and sees_all_tasks(request.user)

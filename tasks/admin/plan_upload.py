@@ -30,6 +30,7 @@ from ..links import task_links_propose
 from ..models import Plan, Section, Task
 from ..services import known_regions, plan_import_preview, plan_region_of
 from .common import ADMIN_CSS, MAX_UPLOAD_BYTES, chinese_date
+from .plan_close import close_plans
 
 
 class SectionInline(admin.TabularInline):
@@ -157,6 +158,7 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "year",
         "task_count",
         "ledger_link",
+        "closed_at",
     )
     list_filter = ("region", "year", "issuer")
     list_select_related = ("region",)
@@ -169,6 +171,8 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "updated_at",
         "import_warnings",
         "reporting_text",
+        "closed_at",
+        "closed_by",
     )
     fields = (
         "title",
@@ -187,10 +191,12 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "import_warnings",
         "imported_at",
         "updated_at",
+        "closed_at",
+        "closed_by",
         "source_text",
     )
     inlines = (SectionInline,)
-    actions = ("export_ledger", "propose_task_links")
+    actions = ("export_ledger", "propose_task_links", close_plans)
     autocomplete_fields = ("upstream",)
     change_list_template = "admin/tasks/plan/change_list.html"
 
@@ -400,6 +406,8 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(
                     request, f"已根据台账记录 {len(reports)} 条进展报告。", messages.SUCCESS
                 )
+                for skipped in preview.skipped:
+                    self.message_user(request, skipped, messages.WARNING)
             tasks_of_plan = f"{reverse('admin:tasks_task_changelist')}?plan={preview.plan_id}"
             return HttpResponseRedirect(tasks_of_plan)
 
