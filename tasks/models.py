@@ -189,6 +189,10 @@ class Plan(models.Model):
             self.reporting_cycle, self.reporting_day, self.reporting_in_working_days
         )
 
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
 
 def reporting_rule_errors(cycle: str, day: int | None) -> dict[str, str]:
     """A reporting day needs a cycle that reports, and lies between 1 and 31."""
@@ -197,10 +201,6 @@ def reporting_rule_errors(cycle: str, day: int | None) -> dict[str, str]:
     if day is not None and not 1 <= day <= 31:
         return {"reporting_day": "报送日应在1至31之间"}
     return {}
-
-    @property
-    def is_closed(self) -> bool:
-        return self.closed_at is not None
 
 
 def same_plan_errors(*, plan_id, field: str, related, message: str) -> dict[str, str]:
