@@ -98,7 +98,7 @@ def test_earlier_deadline_is_refused_with_a_message(office_client):
     response = run_action(
         office_client, "set_deadline", [task], new_due_on="2022-01-31", reason="调整"
     )
-    assert any("须晚于原时限" in m for m in messages_of(response))
+    assert any("不能早于原定完成时限" in m for m in messages_of(response))
     task.deadline.refresh_from_db()
     assert task.deadline.due_on == date(2022, 6, 30)
 

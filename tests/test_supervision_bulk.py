@@ -58,6 +58,7 @@ def test_scores_count_report_months_per_task_in_sql(imported_plans, office_user)
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from supervision.choices import AssessmentRuleKind
     from tasks.choices import TaskStatus
     from tasks.models import ProgressReport, Task
     from units.choices import UnitRole
@@ -81,8 +82,8 @@ def test_scores_count_report_months_per_task_in_sql(imported_plans, office_user)
             task=task, unit=unit, status=TaskStatus.IN_PROGRESS, progress=10, text="推进中"
         )
         ProgressReport.objects.filter(pk=report.pk).update(created_at=moment)
-    counts = services._counts_by_kind(period, date(2022, 1, 10))
-    assert counts["monthly_report"][unit.pk] == 2
+    tally = services._tally(period, date(2022, 1, 10))
+    assert tally.count(AssessmentRuleKind.MONTHLY_REPORT, unit.pk) == 2
 
 
 @pytest.mark.usefixtures("known_data")

@@ -107,8 +107,9 @@ def test_unit_list_counts_tasks_by_role_and_overdue_in_bounded_queries(
     for _ in range(30):
         make_unit()
     client.force_login(office_user)
-    # session, user, permissions (2), counts (2), the page of units, the 所属区划 filter choices
-    with django_assert_max_num_queries(9):
+    # session, user, permissions (2), counts (2), the page of units, the 所属区划 filter choices,
+    # and the bell's unread-message count
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("admin:units_unit_changelist"), {"q": "政务服务"})
     row = response.context["cl"].result_list[0]
     assert (row.lead_count, row.responsible_count, row.overdue_count) == (1, 1, 1)
