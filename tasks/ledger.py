@@ -86,16 +86,6 @@ def due_cell(task: Task):
     return datetime.combine(deadline.due_on, datetime.min.time()) if deadline.due_on else None
 
 
-def format_due(task: Task) -> str:
-    """The deadline as the ledger prints it: 2021年06月30日, 长期坚持, or empty."""
-    deadline = getattr(task, "deadline", None)
-    if deadline is None:
-        return ""
-    if deadline.is_ongoing:
-        return ONGOING_TEXT
-    return f"{deadline.due_on:%Y年%m月%d日}" if deadline.due_on else ""
-
-
 LATE_MARK_RE = re.compile(r"[((]逾期办结\s*\d+\s*天[))]$")
 
 
