@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "portal",
     "dashboard",
     "notifications",
+    "printing",
 ]
 
 MIDDLEWARE = [
@@ -418,6 +419,13 @@ JOB_FILES_KEEP_DAYS = env_int("JOB_FILES_KEEP_DAYS", 7)
 # A list of more tasks than this is exported by a background job with a progress page;
 # smaller ones (one plan) are answered at once.
 EXPORT_IMMEDIATE_MAX_TASKS = env_int("EXPORT_IMMEDIATE_MAX_TASKS", 2000)
+# Printing (督办单, bulletin and task record as PDF) runs this browser headless
+# (printing/pdf.py); without it the print links say 服务器未安装打印组件.
+# - PRINT_CHROMIUM  path of Chromium (default /usr/bin/chromium, Debian's `chromium`)
+# - PRINT_RED_HEADER  print the 督办单 and the bulletin with a red letterhead (红头) and
+#                   rule (default true; false for paper with a pre-printed 红头 or black only)
+PRINT_CHROMIUM = os.environ.get("PRINT_CHROMIUM", "/usr/bin/chromium").strip()
+PRINT_RED_HEADER = env_bool("PRINT_RED_HEADER", True)
 # Dashboard and score figures are cached until their inputs change (dashboard/cache.py);
 # this bounds the life of an entry (0 turns the cache off).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
