@@ -82,6 +82,10 @@ def bulletin_filename(query: DashboardQuery) -> str:
     return f"bulletin-{query.as_of.isoformat()}.xlsx"
 
 
+def bulletin_pdf_filename(query: DashboardQuery) -> str:
+    return f"bulletin-{query.as_of.isoformat()}.pdf"
+
+
 class _Writer:
     """Rows into an xlsxwriter workbook in constant-memory mode: each row goes to disk
     as it is written, so the bulletin's memory does not grow with its 28,000 overdue

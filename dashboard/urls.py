@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="index"),
     path("bulletin/", views.bulletin, name="bulletin"),
     path("bulletin.xlsx", views.bulletin_xlsx, name="bulletin-xlsx"),
+    path("bulletin.pdf", views.bulletin_pdf, name="bulletin-pdf"),
 ]

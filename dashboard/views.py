@@ -12,6 +12,8 @@ from django.utils.safestring import mark_safe
 
 from jobs.choices import JobKind
 from jobs.services import job_start
+from printing.documents import print_failed_response
+from printing.pdf import PdfUnavailable, pdf_available
 from tasks.models import Plan, Task, TaskUnit
 from units.models import Unit, unit_full_name
 from units.roles import is_governed
@@ -190,3 +192,20 @@ def bulletin_xlsx(request, query, tasks):
     response = HttpResponse(bulletin_bytes(bulletin_figures(tasks, query)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{bulletin_filename(query)}"'
     return response
+
+
+@dashboard_access
+def bulletin_pdf(request, query, tasks):
+    """The bulletin as a PDF printed by the server: always a background job (Chromium takes
+    seconds even for one page, minutes for thousands of overdue rows), with its progress
+    page; a second request while it runs joins it."""
+    if not pdf_available():
+        return print_failed_response(request, PdfUnavailable())
+    params = {"as_of": query.as_of.isoformat(), **query.filters}
+    job = job_start(
+        kind=JobKind.BULLETIN_PDF,
+        params={"query": params},
+        user=request.user,
+        title=f"月度通报PDF(截至{query.as_of:%Y-%m-%d})",
+    )
+    return redirect(job)

@@ -11,4 +11,5 @@ class JobStatus(models.TextChoices):
 class JobKind(models.TextChoices):
     LEDGER = "ledger", "任务台账"
     BULLETIN = "bulletin", "月度通报"
+    BULLETIN_PDF = "bulletin_pdf", "月度通报(PDF)"
     SCORES = "scores", "考评排名"

@@ -35,6 +35,33 @@ def export_bulletin(*, job, path: str, progress) -> str:
     return bulletin_filename(query)
 
 
+def export_bulletin_pdf(*, job, path: str, progress) -> str:
+    """The monthly bulletin printed to PDF by the server's Chromium (same figures and
+    permissions as the Excel bulletin). Progress: the bulletin's rows, all at once when
+    the printing ends (Chromium reports no progress of its own)."""
+    from dashboard.bulletin import bulletin_figures, bulletin_pdf_filename, bulletin_rows
+    from dashboard.figures import DashboardQueryError, dashboard_query
+    from printing.documents import bulletin_pdf
+    from printing.pdf import PrintError
+    from tasks.models import Task
+
+    try:
+        query, tasks = dashboard_query(job.params["query"], base=Task.objects.visible_to(job.user))
+    except DashboardQueryError as error:
+        raise ValidationError(str(error)) from error
+    figures = bulletin_figures(tasks, query)
+    rows = bulletin_rows(figures)
+    progress(0, rows)
+    try:
+        data = bulletin_pdf(figures, user=job.user)
+    except PrintError as error:
+        raise ValidationError(str(error)) from error
+    with open(path, "wb") as out:
+        out.write(data)
+    progress(rows, rows)
+    return bulletin_pdf_filename(query)
+
+
 def export_scores(*, job, path: str, progress) -> str:
     """The 考评 ranking of one period, as the user who asked may see it."""
     from supervision.views import scores_workbook_for
@@ -49,5 +76,6 @@ def export_scores(*, job, path: str, progress) -> str:
 EXPORTERS = {
     JobKind.LEDGER: export_ledger,
     JobKind.BULLETIN: export_bulletin,
+    JobKind.BULLETIN_PDF: export_bulletin_pdf,
     JobKind.SCORES: export_scores,
 }

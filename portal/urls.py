@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.task_list, name="task-list"),
     path("start/", views.landing, name="landing"),
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/record.pdf", views.task_record, name="task-record-pdf"),
     path("tasks/<int:pk>/report/", views.report_create, name="report-create"),
     path("tasks/<int:pk>/extension/", views.extension_create, name="extension-create"),
     path("reports/<int:pk>/attachment/", views.report_attachment, name="report-attachment"),

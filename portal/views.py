@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from deadlines.choices import DeadlineSource, ExtensionStatus
 from deadlines.services import extension_request
+from printing.documents import pdf_response, print_failed_response, task_record_pdf
+from printing.pdf import PrintError
 from supervision import selectors
 from tasks import rules
 from tasks.assignments import task_rollups
@@ -30,6 +32,7 @@ from units.models import Unit
 from units.roles import is_leader, is_office, sees_all_tasks
 
 from .forms import ExtensionForm, ReportForm
+from .record import task_record_context, task_record_filename
 from .timeline import task_timeline
 
 PAGE_SIZE = 50
@@ -187,6 +190,17 @@ def _downstream_for(task, user):
 @login_required
 def task_detail(request, pk):
     return _render_task(request, _visible_task(request, pk))
+
+
+@login_required
+def task_record(request, pk):
+    """The task's record as a PDF made by the server, for offices that file paper."""
+    task = _visible_task(request, pk)
+    try:
+        data = task_record_pdf(task_record_context(task, request.user), user=request.user)
+    except PrintError as error:
+        return print_failed_response(request, error)
+    return pdf_response(data, task_record_filename(task), ascii_name=f"task-{task.pk}-record.pdf")
 
 
 @login_required

@@ -28,6 +28,20 @@ def notice_answer_due_on(notice: EscalationNotice, calendar: workdays.WorkCalend
     return calendar.add_working_days(issued_on, conf.get("SUPERVISION_NOTICE_ANSWER_WORKING_DAYS"))
 
 
+def notice_print_context(notice: EscalationNotice) -> dict:
+    """What a printed 督办单 shows (the page and the PDF): the notice, its answer deadline,
+    the unit's 签收 of the task and the letterhead."""
+    return {
+        "notice": notice,
+        "answer_due_on": notice_answer_due_on(notice, workdays.calendar()),
+        "answer_working_days": conf.get("SUPERVISION_NOTICE_ANSWER_WORKING_DAYS"),
+        "acknowledgement": TaskAcknowledgement.objects.filter(
+            task=notice.task, unit=notice.unit
+        ).first(),
+        "letterhead": conf.get("SUPERVISION_LETTERHEAD"),
+    }
+
+
 def task_instructions(task, user):
     """领导批示 on the task or its plan that `user` may read, newest first, with each unit's copy."""
     from django.db.models import Prefetch, Q

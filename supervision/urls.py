@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/acknowledge/", views.acknowledge_plan, name="acknowledge-plan"),
     path("proposed/", views.proposed, name="proposed"),
     path("notices/<int:notice_id>/print/", views.notice_print, name="notice-print"),
+    path("notices/<int:notice_id>/print.pdf", views.notice_pdf, name="notice-pdf"),
     path("unacknowledged/", views.unacknowledged, name="unacknowledged"),
     path("tasks/<int:task_id>/instructions/", views.instruction_create, name="instruction-create"),
     path(

@@ -16,6 +16,9 @@ from django.views.decorators.http import require_POST
 
 from jobs.choices import JobKind
 from jobs.services import job_start
+from printing.documents import notice_pdf as notice_pdf_bytes
+from printing.documents import pdf_response, print_failed_response
+from printing.pdf import PrintError
 from tasks.models import Plan, Task
 from tasks.services import TaskVersionConflict
 from units.models import Unit
@@ -24,7 +27,7 @@ from units.roles import is_office, sees_all_tasks
 from . import conf, selectors, workdays
 from .choices import NoticeColour, NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
-from .models import EscalationNotice, InstructionReceipt, TaskAcknowledgement
+from .models import EscalationNotice, InstructionReceipt
 from .scores_export import scores_for, scores_workbook_for
 from .services import (
     TIE_BREAK_TEXT,
@@ -239,24 +242,31 @@ def _render_answer_conflict(request, notice):
     return _render_home(request, answer_form=form, status=409)
 
 
-@login_required
-def notice_print(request, notice_id):
-    notice = get_object_or_404(
+def _visible_notice(request, notice_id) -> EscalationNotice:
+    return get_object_or_404(
         EscalationNotice.objects.visible_to(request.user).select_related(
-            "task__plan", "task__deadline", "unit", "answer__author"
+            "task__plan", "task__deadline", "unit__region", "answer__author"
         ),
         pk=notice_id,
     )
-    context = {
-        "notice": notice,
-        "answer_due_on": selectors.notice_answer_due_on(notice, workdays.calendar()),
-        "answer_working_days": conf.get("SUPERVISION_NOTICE_ANSWER_WORKING_DAYS"),
-        "acknowledgement": TaskAcknowledgement.objects.filter(
-            task=notice.task, unit=notice.unit
-        ).first(),
-        "letterhead": conf.get("SUPERVISION_LETTERHEAD"),
-    }
+
+
+@login_required
+def notice_print(request, notice_id):
+    context = selectors.notice_print_context(_visible_notice(request, notice_id))
     return render(request, "supervision/notice_print.html", context)
+
+
+@login_required
+def notice_pdf(request, notice_id):
+    """The 督办单 as a PDF made by the server (the office and the receiving unit)."""
+    notice = _visible_notice(request, notice_id)
+    try:
+        data = notice_pdf_bytes(selectors.notice_print_context(notice), user=request.user)
+    except PrintError as error:
+        return print_failed_response(request, error)
+    filename = f"督办单-督〔{notice.proposed_on:%Y}〕{notice.pk}号.pdf"
+    return pdf_response(data, filename, ascii_name=f"notice-{notice.pk}.pdf")
 
 
 @login_required
