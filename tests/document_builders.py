@@ -5,27 +5,19 @@ The .docx has one paragraph per line of the text, a running header and footer an
 `— N —` page numbers; the .xlsx is a 责任分解表 written from a parsed plan.
 """
 
-import concurrent.futures
 import html
 import io
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+from printing.pdf import pdf_from_html, pdf_unavailable_reason
 
 
 def chromium_missing() -> str | None:
-    """Why PDFs cannot be printed here, or None."""
-    if not os.path.exists(CHROMIUM):
-        return f"{CHROMIUM} 不存在(apt install chromium fonts-wqy-microhei)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright 未安装"
-    return None
+    """Why PDFs cannot be printed here, or None (the server's own check)."""
+    return pdf_unavailable_reason()
 
 
 def docx_from_text(
@@ -51,51 +43,20 @@ def docx_from_text(
 
 
 def pdf_from_text(text: str, *, header: str = "内部资料 注意保存") -> bytes:
-    """Print the text with Chromium: A4, a running header, `— N —` page numbers."""
+    """Print the text with Chromium: A4, a running header, `— N —` page numbers (the
+    server's printing helper, its CSS margin boxes)."""
     paragraphs = "\n".join(
         f"<p>{html.escape(line.strip())}</p>" for line in text.splitlines() if line.strip()
     )
+    running = header.replace("\\", "").replace('"', "")
     page = f"""<!doctype html><html><head><meta charset="utf-8"><style>
-      @page {{ size: A4; margin: 28mm 26mm 28mm 28mm; }}
+      @page {{ size: A4; margin: 28mm 26mm 28mm 28mm;
+        @top-center {{ content: "{running}"; font-size: 9pt; }}
+        @bottom-center {{ content: "— " counter(page) " —"; font-size: 10pt; }} }}
       body {{ font-family: "WenQuanYi Micro Hei", sans-serif; font-size: 15pt; line-height: 1.6; }}
       p {{ margin: 0; text-indent: 2em; text-align: justify; }}
     </style></head><body>{paragraphs}</body></html>"""
-    return pdf_from_html(
-        page,
-        format="A4",
-        display_header_footer=True,
-        header_template=(
-            f'<div style="font-size:9pt;width:100%;text-align:center">{html.escape(header)}</div>'
-        ),
-        footer_template=(
-            '<div style="font-size:10pt;width:100%;text-align:center">'
-            '— <span class="pageNumber"></span> —</div>'
-        ),
-        margin={"top": "28mm", "bottom": "28mm", "left": "28mm", "right": "26mm"},
-    )
-
-
-def pdf_from_html(page: str, **options) -> bytes:
-    """Chromium's print-to-PDF of an HTML page (`options` are Playwright's `page.pdf`'s).
-
-    Runs in a thread of its own: Playwright's sync API refuses to start where an event
-    loop runs, and the browser tests (pytest-playwright) leave one running in this thread.
-    """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print_to_pdf, page, options).result()
-
-
-def _print_to_pdf(page: str, options: dict) -> bytes:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            tab = browser.new_page()
-            tab.set_content(page)
-            return tab.pdf(**options)
-        finally:
-            browser.close()
+    return pdf_from_html(page)
 
 
 def xlsx_from_plan(parsed, *, title_rows: list[str] | None = None) -> bytes:

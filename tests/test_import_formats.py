@@ -259,9 +259,7 @@ def test_attachment_table_completes_the_narrative_tasks_and_wins_for_units():
 def test_scanned_pdf_without_text_is_refused(printed_pdfs):
     from .document_builders import pdf_from_html
 
-    data = pdf_from_html(
-        '<div style="width:400px;height:600px;background:#333"></div>', format="A4"
-    )
+    data = pdf_from_html('<div style="width:400px;height:600px;background:#333"></div>')
 
     with pytest.raises(DocumentError, match="扫描件,没有可提取的文字"):
         extract_source(data, "scan.pdf")
@@ -283,7 +281,7 @@ def test_pdf_task_table_is_read_as_a_table_with_wrapped_cells(printed_pdfs):
         "<tr><th>序号</th><th>重点任务</th><th>牵头单位</th><th>责任单位</th><th>完成时限</th></tr>"
         f"{cells}</table></body></html>"
     )
-    data = pdf_from_html(page, format="A4")
+    data = pdf_from_html(page)
 
     plan = from_bytes(data, "清单.pdf")
 
