@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from .pdf import pdf_from_html
 
+# The bulletin runs in the worker and may hold tens of thousands of overdue rows.
+BULLETIN_TIMEOUT_SECONDS = 900
+
 
 def _printed_by(user) -> str:
     if user is None:
@@ -51,7 +54,8 @@ def bulletin_pdf(figures: dict, *, user) -> bytes:
     from supervision import conf
 
     context = {"figures": figures, "letterhead": conf.get("SUPERVISION_LETTERHEAD")}
-    return pdf_from_html(print_html("printing/bulletin.html", context, user=user))
+    html = print_html("printing/bulletin.html", context, user=user)
+    return pdf_from_html(html, timeout=BULLETIN_TIMEOUT_SECONDS)
 
 
 def pdf_response(data: bytes, filename: str, *, ascii_name: str) -> HttpResponse:

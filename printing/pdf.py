@@ -49,8 +49,9 @@ def pdf_available() -> bool:
     return pdf_unavailable_reason() is None
 
 
-def pdf_from_html(page: str) -> bytes:
-    """The PDF Chromium prints of the HTML document `page` (which must load nothing else)."""
+def pdf_from_html(page: str, *, timeout: int = TIMEOUT_SECONDS) -> bytes:
+    """The PDF Chromium prints of the HTML document `page` (which must load nothing else),
+    within `timeout` seconds."""
     if not pdf_available():
         raise PdfUnavailable()
     with tempfile.TemporaryDirectory(prefix="reform-print-") as folder:
@@ -75,12 +76,12 @@ def pdf_from_html(page: str) -> bytes:
             run = subprocess.run(
                 command,
                 capture_output=True,
-                timeout=TIMEOUT_SECONDS,
+                timeout=timeout,
                 env={**os.environ, "HOME": folder},
                 check=False,
             )
         except subprocess.TimeoutExpired as error:
-            raise PdfFailed(f"打印超时({TIMEOUT_SECONDS}秒)") from error
+            raise PdfFailed(f"打印超时({timeout}秒)") from error
         if not target.exists() or not target.read_bytes().startswith(b"%PDF"):
             output = run.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise PdfFailed(f"打印失败(Chromium 退出码 {run.returncode}):{' '.join(output)}")

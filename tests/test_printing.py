@@ -420,3 +420,15 @@ def test_units_cannot_print_the_bulletin_and_leaders_see_the_link(
     page = client.get(reverse("dashboard:bulletin"), {"as_of": AS_OF.isoformat()})
     assert f'href="{reverse("dashboard:bulletin-pdf")}?as_of=2022-07-31' in page.content.decode()
     assert not Job.objects.exists()
+
+
+def test_a_browser_that_prints_nothing_is_a_clear_503_not_a_500(
+    client, settings, office_user, issued_notice
+):
+    settings.PRINT_CHROMIUM = "/bin/false"  # runs, exits 1, writes no PDF
+    client.force_login(office_user)
+
+    response = client.get(reverse("supervision:notice-pdf", args=[issued_notice.pk]))
+
+    assert response.status_code == 503
+    assert "打印失败(Chromium 退出码 1)" in response.content.decode()

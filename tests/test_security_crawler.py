@@ -25,12 +25,14 @@ import re
 import zipfile
 from datetime import date
 
+import pdfplumber
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from pdfplumber.utils.exceptions import PdfminerException
 
 from deadlines.models import DeadlineExtension, Milestone
 from deadlines.services import extension_request
@@ -340,8 +342,16 @@ def crawl_targets(world, shared=SHARED_KINDS):
 
 
 def body_text(response) -> str:
-    """What a person would read: HTML/JSON text, or the cells of an Excel download."""
+    """What a person would read: HTML/JSON text, the cells of an Excel download, or the
+    text of a printed PDF."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content.startswith(b"%PDF"):
+        try:
+            with pdfplumber.open(io.BytesIO(content)) as pdf:
+                text = "".join(page.extract_text() or "" for page in pdf.pages)
+            return "".join(text.split())
+        except PdfminerException:  # an uploaded attachment that only starts like a PDF
+            pass
     if content.startswith(b"PK"):  # xlsx: the text is in the zipped XML parts
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return "".join(
@@ -370,6 +380,9 @@ def test_every_url_pattern_is_crawled(world):
         "portal:report-attachment",
         "tasks:plan-ledger",
         "dashboard:bulletin-xlsx",
+        "dashboard:bulletin-pdf",
+        "supervision:notice-pdf",
+        "portal:task-record-pdf",
         "supervision:scores-xlsx",
         "tasks-api:task-detail",
         "deadlines-api:extension-detail",
