@@ -80,6 +80,7 @@ def task_list(request):
         .prefetch_related("task_units__unit")
         .with_urgency(as_of)
         .with_report_missing(as_of)
+        .with_subtask_counts(as_of)
     )
     tasks = filterset.qs
     if not request.GET.get("ordering"):

@@ -9,6 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -474,6 +475,26 @@ class TaskQuerySet(models.QuerySet):
         """Most urgent first: overdue, due soon, open, done; then the nearest deadline."""
         return self.order_by(
             "urgency", models.F("due_on").asc(nulls_last=True), "plan_id", "number"
+        )
+
+    def with_subtask_counts(self, as_of: date):
+        """Annotate `subtasks_total`, `subtasks_done` and `subtasks_overdue` (sub-tasks due
+        before `as_of` and not done): one correlated count each, no extra query per row."""
+
+        def count(condition: Q):
+            rows = (
+                SubTask.objects.filter(condition, task=models.OuterRef("pk"))
+                .order_by()
+                .values("task")
+                .annotate(n=models.Count("pk"))
+                .values("n")
+            )
+            return Coalesce(models.Subquery(rows), 0)
+
+        return self.annotate(
+            subtasks_total=count(Q()),
+            subtasks_done=count(Q(status=SubTaskStatus.DONE)),
+            subtasks_overdue=count(subtask_overdue_q(as_of)),
         )
 
     def completed_by(self, as_of: date):

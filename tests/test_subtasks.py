@@ -434,3 +434,30 @@ def test_admin_task_page_lists_sub_tasks_read_only(client, setting):
     assert "编制流程图" in page
     assert "赵六" in page
     assert 'name="subtasks-0-title"' not in page
+
+
+# --- task list ----------------------------------------------------------------------------
+
+
+def test_task_list_counts_done_and_overdue_sub_tasks_per_task(
+    client, setting, django_assert_max_num_queries
+):
+    task, user = setting["task"], setting["lead_user"]
+    other = make_task(plan=task.plan, lead_units=[setting["lead"]], due_on=TASK_DUE)
+    with freeze_time("2030-04-01 02:00:00"):
+        split(task, user, due_on=date(2030, 3, 1))
+        split(task, user, due_on=date(2030, 3, 2))
+        split(task, user, due_on=date(2030, 3, 3), status=SubTaskStatus.DONE)
+        split(task, user, due_on=date(2030, 5, 1))
+        client.force_login(user)
+        # the list's 14 (test_portal_task_list): the counts are subqueries of the page's query
+        with django_assert_max_num_queries(14):
+            response = client.get("/")
+    rows = {t.pk: t for t in response.context["page"]}
+    assert (
+        rows[task.pk].subtasks_total,
+        rows[task.pk].subtasks_done,
+        rows[task.pk].subtasks_overdue,
+    ) == (4, 1, 2)
+    assert (rows[other.pk].subtasks_total, rows[other.pk].subtasks_overdue) == (0, 0)
+    assert '子任务 1/4 <strong class="overdue">逾期 2</strong>' in response.content.decode()
