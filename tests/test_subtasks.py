@@ -124,6 +124,13 @@ def test_bad_phone_and_foreign_account_are_both_named(client, setting):
     assert SubTask.objects.count() == 0
 
 
+def test_nul_characters_are_refused_before_the_database(setting):
+    with pytest.raises(ValidationError) as caught:
+        split(setting["task"], setting["lead_user"], title="起草\x00细则")
+    assert caught.value.messages == ["文字中含有无效字符"]
+    assert SubTask.objects.count() == 0
+
+
 def test_assignee_from_the_lead_unit_is_kept(client, setting):
     task = setting["task"]
     colleague = make_user(units=[setting["lead"]], username="zhangsan")
