@@ -147,6 +147,8 @@ class SubTaskForm(forms.Form):
 
     def __init__(self, *args, task, unit_ids, **kwargs):
         """`unit_ids`: the user's lead units on `task` (a choice only when there are several)."""
+        # The task page also holds the report form, whose status and percent share names.
+        kwargs.setdefault("auto_id", "id_subtask_%s")
         super().__init__(*args, **kwargs)
         unit_ids = sorted(unit_ids)
         self.fields["assignee"].queryset = assignee_choices(unit_ids)

@@ -65,7 +65,10 @@ def _validate(subtask: SubTask) -> None:
 
 
 def _apply_status(subtask: SubTask, previous_status: str | None, today: date) -> None:
-    """Done means 100% on a date; leaving done clears the date."""
+    """Done means 100% on a date; leaving done clears the date; a sub-task with progress
+    has started (未开始 with 40% becomes 推进中)."""
+    if subtask.status == SubTaskStatus.NOT_STARTED and (subtask.progress or 0) > 0:
+        subtask.status = SubTaskStatus.IN_PROGRESS
     if subtask.status == SubTaskStatus.DONE:
         if previous_status != SubTaskStatus.DONE:
             subtask.completed_on = today

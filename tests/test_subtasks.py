@@ -236,6 +236,13 @@ def test_completing_a_sub_task_sets_100_percent_and_todays_date(client, setting)
     assert "该子任务已完成" in again.content.decode()
 
 
+def test_a_sub_task_with_progress_has_started(setting):
+    subtask = split(setting["task"], setting["lead_user"], progress=40)
+    assert subtask.status == SubTaskStatus.IN_PROGRESS
+    untouched = split(setting["task"], setting["lead_user"], progress=0)
+    assert untouched.status == SubTaskStatus.NOT_STARTED
+
+
 def test_reopening_a_done_sub_task_clears_its_completion_date(setting):
     subtask = split(setting["task"], setting["lead_user"], status=SubTaskStatus.DONE)
     assert (subtask.progress, subtask.completed_on is not None) == (100, True)
