@@ -18,11 +18,12 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from units.models import UnitMembership
 
-from . import rules
+from . import events, rules
 from .choices import SubTaskStatus, TaskStatus
 from .models import Plan, SubTask, Task
 
@@ -160,7 +161,27 @@ def subtask_update(*, subtask: SubTask, user, changes: dict) -> SubTask:
     )
     subtask._history_user = user
     subtask.save()
+    if subtask.status == SubTaskStatus.DONE and previous_status != SubTaskStatus.DONE:
+        _announce_all_done(subtask, user)
     return subtask
+
+
+def _announce_all_done(subtask: SubTask, user) -> None:
+    """The unit's last open sub-task on the task is done: remind its users to report or
+    ask for 销号 (the task's progress is theirs to report, see the module docstring)."""
+    task = subtask.task
+    open_left = SubTask.objects.filter(task=task, unit_id=subtask.unit_id).exclude(
+        status=SubTaskStatus.DONE
+    )
+    if task.status == TaskStatus.COMPLETION_REQUESTED or open_left.exists():
+        return
+    events.announce(
+        kind=events.EventKind.REMINDER,
+        unit_ids={subtask.unit_id},
+        title=f"任务“{task.number}. {task.title}”的子任务已全部完成,请报送进展或申请销号",
+        url=reverse("portal:task-detail", args=[task.pk]) + "#report",
+        actor=user,
+    )
 
 
 def subtask_complete(*, subtask: SubTask, user) -> SubTask:

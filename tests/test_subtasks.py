@@ -243,6 +243,21 @@ def test_a_sub_task_with_progress_has_started(setting):
     assert untouched.status == SubTaskStatus.NOT_STARTED
 
 
+def test_the_units_last_sub_task_done_reminds_its_users_to_report(setting):
+    from notifications.models import Notification
+
+    task, user = setting["task"], setting["lead_user"]
+    colleague = make_user(units=[setting["lead"]])
+    first, second = split(task, user, title="甲"), split(task, user, title="乙")
+    subtask_update(subtask=first, user=user, changes={"status": SubTaskStatus.DONE})
+    assert Notification.objects.count() == 0  # 乙 is still open
+    subtask_update(subtask=second, user=user, changes={"status": SubTaskStatus.DONE})
+    message = Notification.objects.get()  # the colleague's; the one who completed is not told
+    assert message.recipient == colleague
+    assert message.title == "任务“1. 任务1”的子任务已全部完成,请报送进展或申请销号"
+    assert message.url == f"/tasks/{task.pk}/#report"
+
+
 def test_reopening_a_done_sub_task_clears_its_completion_date(setting):
     subtask = split(setting["task"], setting["lead_user"], status=SubTaskStatus.DONE)
     assert (subtask.progress, subtask.completed_on is not None) == (100, True)
