@@ -144,6 +144,7 @@ class SubTaskForm(forms.Form):
         label="状态", choices=SubTaskStatus.choices, initial=SubTaskStatus.NOT_STARTED
     )
     unit = forms.ModelChoiceField(label="分解单位", queryset=None, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, task, unit_ids, **kwargs):
         """`unit_ids`: the user's lead units on `task` (a choice only when there are several)."""

@@ -282,6 +282,7 @@ def _subtasks_writable(task) -> bool:
 def _subtask_values(form) -> dict:
     data = dict(form.cleaned_data)
     data.pop("unit", None)
+    data.pop("version", None)
     return data
 
 
@@ -328,7 +329,12 @@ def subtask_edit(request, pk, subtask_pk):
         form = SubTaskForm(request.POST, task=task, unit_ids={subtask.unit_id})
         if form.is_valid():
             try:
-                subtask_update(subtask=subtask, user=request.user, changes=_subtask_values(form))
+                subtask_update(
+                    subtask=subtask,
+                    user=request.user,
+                    changes=_subtask_values(form),
+                    expected_version=form.cleaned_data["version"],
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -354,8 +360,13 @@ def subtask_edit(request, pk, subtask_pk):
 @require_POST
 def subtask_complete_view(request, pk, subtask_pk):
     task, subtask = _editable_subtask(request, pk, subtask_pk)
+    version = request.POST.get("version", "")
     try:
-        subtask_complete(subtask=subtask, user=request.user)
+        subtask_complete(
+            subtask=subtask,
+            user=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -1087,6 +1087,11 @@ class SubTask(models.Model):
         related_name="+",
         verbose_name="创建人",
     )
+    version = models.PositiveIntegerField(
+        "版本",
+        default=1,
+        help_text="乐观锁版本号:每次保存加一,两人同时修改时后提交者须刷新",
+    )
     created_at = models.DateTimeField(
         "创建时间",
         auto_now_add=True,

@@ -18,6 +18,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ EDITABLE_FIELDS = (
     "status",
 )
 ONLY_LEAD_MESSAGE = "只有该任务的牵头单位可以分解和修改子任务"
+CONFLICT_MESSAGE = "该子任务已被他人修改,请刷新页面查看后再修改。"
 
 
 def _check_open(task: Task) -> None:
@@ -139,8 +141,14 @@ def subtask_create(
 
 
 @transaction.atomic
-def subtask_update(*, subtask: SubTask, user, changes: dict) -> SubTask:
-    """Change a sub-task's fields (`EDITABLE_FIELDS`); moving it to done completes it today."""
+def subtask_update(
+    *, subtask: SubTask, user, changes: dict, expected_version: int | None = None
+) -> SubTask:
+    """Change a sub-task's fields (`EDITABLE_FIELDS`); moving it to done completes it today.
+
+    With `expected_version` (the version the user's page showed) a sub-task someone saved
+    meanwhile is refused with `CONFLICT_MESSAGE` rather than overwritten.
+    """
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise ValidationError(f"不能修改的字段:{'、'.join(unknown)}")
@@ -154,6 +162,13 @@ def subtask_update(*, subtask: SubTask, user, changes: dict) -> SubTask:
         setattr(subtask, name, value)
     _apply_status(subtask, previous_status, timezone.localdate())
     _validate(subtask)
+    version = subtask.version if expected_version is None else expected_version
+    claimed = SubTask.objects.filter(pk=subtask.pk, version=version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise ValidationError(CONFLICT_MESSAGE)
+    subtask.version = version + 1
     subtask._change_reason = (
         "子任务完成"
         if subtask.status == SubTaskStatus.DONE and previous_status != SubTaskStatus.DONE
@@ -184,11 +199,16 @@ def _announce_all_done(subtask: SubTask, user) -> None:
     )
 
 
-def subtask_complete(*, subtask: SubTask, user) -> SubTask:
+def subtask_complete(*, subtask: SubTask, user, expected_version: int | None = None) -> SubTask:
     """Mark a sub-task done today (100%)."""
     if subtask.status == SubTaskStatus.DONE:
         raise ValidationError("该子任务已完成")
-    return subtask_update(subtask=subtask, user=user, changes={"status": SubTaskStatus.DONE})
+    return subtask_update(
+        subtask=subtask,
+        user=user,
+        changes={"status": SubTaskStatus.DONE},
+        expected_version=expected_version,
+    )
 
 
 def assignee_choices(unit_ids):

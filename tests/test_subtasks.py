@@ -219,6 +219,30 @@ def test_edit_page_saves_changes_and_refuses_a_late_date(client, setting):
     assert (subtask.title, subtask.progress, subtask.weight) == ("起草并报审", 60, 2)
 
 
+def test_a_sub_task_saved_meanwhile_by_a_colleague_is_not_overwritten(client, setting):
+    task = setting["task"]
+    subtask = split(task, setting["lead_user"], title="起草")
+    colleague = make_user(units=[setting["lead"]])
+    client.force_login(setting["lead_user"])
+    edit = f"/tasks/{task.pk}/subtasks/{subtask.pk}/"
+    seen_version = client.get(edit).context["form"].initial["version"]
+    assert seen_version == 1
+    # the colleague saves first
+    subtask_update(subtask=subtask, user=colleague, changes={"progress": 70})
+    response = client.post(edit, form_data(title="起草并报审", version=seen_version))
+    assert response.status_code == 400
+    assert "该子任务已被他人修改,请刷新页面查看后再修改。" in response.content.decode()
+    subtask.refresh_from_db()
+    assert (subtask.title, subtask.progress, subtask.version) == ("起草", 70, 2)
+    stale_complete = client.post(edit + "complete/", {"version": "1"}, follow=True)
+    assert "该子任务已被他人修改" in stale_complete.content.decode()
+    subtask.refresh_from_db()
+    assert subtask.status == SubTaskStatus.IN_PROGRESS
+    client.post(edit + "complete/", {"version": "2"})
+    subtask.refresh_from_db()
+    assert (subtask.status, subtask.version) == (SubTaskStatus.DONE, 3)
+
+
 def test_completing_a_sub_task_sets_100_percent_and_todays_date(client, setting):
     task = setting["task"]
     subtask = split(task, setting["lead_user"], progress=30)
