@@ -6,8 +6,8 @@ from datetime import datetime
 from django.utils.timezone import localtime
 
 from supervision.timeline import task_events
-from tasks.choices import TaskStatus
-from tasks.models import ProgressReport, Task
+from tasks.choices import SubTaskStatus, TaskStatus
+from tasks.models import ProgressReport, SubTask, Task
 
 
 @dataclass
@@ -88,9 +88,44 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
                 notes=notes,
             )
         )
+    entries.extend(subtask_entries(task))
     for event in task_events(task, unit_ids=unit_ids):
         entries.append(TimelineEntry(at=event["time"], kind=event["kind"], title=event["text"]))
     entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def subtask_entries(task: Task) -> list[TimelineEntry]:
+    """Sub-tasks split off (分解子任务), completed and reopened, from their history (one query)."""
+    entries = []
+    previous_status = {}
+    records = (
+        SubTask.history.filter(task_id=task.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for record in records:
+        before = previous_status.get(record.id)
+        previous_status[record.id] = record.status
+        if record.history_type == "+":
+            title = f"分解子任务:{record.title}(责任人 {record.owner_name},"
+            title += f"完成时限 {_date(record.due_on)})"
+        elif before != SubTaskStatus.DONE and record.status == SubTaskStatus.DONE:
+            title = f"子任务完成:{record.title}"
+            if record.completed_on and record.completed_on > record.due_on:
+                title += f"(逾期 {(record.completed_on - record.due_on).days} 天)"
+        elif before == SubTaskStatus.DONE and record.status != SubTaskStatus.DONE:
+            title = f"子任务重新打开:{record.title}"
+        else:
+            continue
+        entries.append(
+            TimelineEntry(
+                at=record.history_date,
+                kind="subtask",
+                title=title,
+                who=_name(record.history_user),
+            )
+        )
     return entries
 
 

@@ -11,5 +11,12 @@ urlpatterns = [
     path("tasks/<int:pk>/record.pdf", views.task_record, name="task-record-pdf"),
     path("tasks/<int:pk>/report/", views.report_create, name="report-create"),
     path("tasks/<int:pk>/extension/", views.extension_create, name="extension-create"),
+    path("tasks/<int:pk>/subtasks/", views.subtask_create_view, name="subtask-create"),
+    path("tasks/<int:pk>/subtasks/<int:subtask_pk>/", views.subtask_edit, name="subtask-edit"),
+    path(
+        "tasks/<int:pk>/subtasks/<int:subtask_pk>/complete/",
+        views.subtask_complete_view,
+        name="subtask-complete",
+    ),
     path("reports/<int:pk>/attachment/", views.report_attachment, name="report-attachment"),
 ]

@@ -27,11 +27,18 @@ from tasks.filtersets import TaskFilterSet
 from tasks.links import downstream_rollup
 from tasks.models import Plan, ProgressReport, Task, Urgency
 from tasks.services import TaskVersionConflict, report_submit
+from tasks.subtasks import (
+    ONLY_LEAD_MESSAGE,
+    subtask_complete,
+    subtask_create,
+    subtask_update,
+    task_subtask_rollup,
+)
 from units.choices import UnitRole
 from units.models import Unit
 from units.roles import is_leader, is_office, sees_all_tasks
 
-from .forms import ExtensionForm, ReportForm
+from .forms import ExtensionForm, ReportForm, SubTaskForm
 from .record import task_record_context, task_record_filename
 from .timeline import task_timeline
 
@@ -76,6 +83,7 @@ def task_list(request):
         .prefetch_related("task_units__unit")
         .with_urgency(as_of)
         .with_report_missing(as_of)
+        .with_subtask_counts(as_of)
     )
     tasks = filterset.qs
     if not request.GET.get("ordering"):
@@ -120,7 +128,9 @@ def _visible_task(request, pk) -> Task:
     return get_object_or_404(Task.objects.visible_to(request.user).with_api_relations(), pk=pk)
 
 
-def _render_task(request, task, *, report_form=None, extension_form=None, status=200):
+def _render_task(
+    request, task, *, report_form=None, extension_form=None, subtask_form=None, status=200
+):
     user = request.user
     # A task added by hand or through the API may have no deadline yet.
     deadline = getattr(task, "deadline", None)
@@ -131,6 +141,11 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
     days_left = task.days_left(timezone.localdate())
     # A unit user's view is narrowed to their units; office staff and leaders see all.
     unit_ids = None if sees_all_tasks(user) else rules.user_unit_ids(user)
+    splitting = rules.splitting_unit_ids(user, task)
+    subtasks = task_subtask_rollup(task, timezone.localdate())
+    for subtask in subtasks.subtasks:
+        subtask.editable = subtask.unit_id in splitting
+    can_split = bool(splitting) and _subtasks_writable(task)
     context = {
         "task": task,
         "is_completed": task.status == TaskStatus.COMPLETED,
@@ -157,7 +172,21 @@ def _render_task(request, task, *, report_form=None, extension_form=None, status
         "can_report": can_report,
         "can_request_completion": can_report and rules.can_request_completion(user, task),
         "can_extend": can_extend,
-        "report_form": report_form or (ReportForm(task=task, user=user) if can_report else None),
+        "report_form": report_form
+        or (
+            ReportForm(
+                task=task,
+                user=user,
+                # the lead unit is offered its sub-tasks' weighted progress (tasks.subtasks)
+                suggested_progress=subtasks.suggested_progress if splitting else None,
+            )
+            if can_report
+            else None
+        ),
+        "subtasks": subtasks,
+        "can_split": can_split,
+        "subtask_form": subtask_form
+        or (SubTaskForm(task=task, unit_ids=splitting) if can_split else None),
         "extension_form": extension_form or (ExtensionForm() if can_extend else None),
     }
     return render(request, "portal/task_detail.html", context, status=status)
@@ -257,6 +286,107 @@ def extension_create(request, pk):
             messages.success(request, "延期申请已提交,等待优化办审批。")
             return _to_top(task)
     return _render_task(request, task, extension_form=form, status=400)
+
+
+def _subtasks_writable(task) -> bool:
+    # the plan was loaded with the task (with_api_relations): no query
+    return task.status != TaskStatus.COMPLETED and not task.plan.is_closed
+
+
+def _subtask_values(form) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("unit", None)
+    data.pop("version", None)
+    return data
+
+
+@login_required
+@require_POST
+def subtask_create_view(request, pk):
+    """A lead unit splits off a sub-task (子任务) from the task page."""
+    task = _visible_task(request, pk)
+    splitting = rules.splitting_unit_ids(request.user, task)
+    if not splitting:
+        raise PermissionDenied(ONLY_LEAD_MESSAGE)
+    form = SubTaskForm(request.POST, task=task, unit_ids=splitting)
+    if form.is_valid():
+        try:
+            subtask = subtask_create(
+                task=task,
+                user=request.user,
+                unit=form.cleaned_data["unit"],
+                **_subtask_values(form),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已分解子任务“{subtask.title}”。")
+            return redirect(reverse("portal:task-detail", args=[task.pk]) + "#subtasks")
+    return _render_task(request, task, subtask_form=form, status=400)
+
+
+def _editable_subtask(request, pk, subtask_pk):
+    task = _visible_task(request, pk)
+    subtask = get_object_or_404(task.subtasks.select_related("unit__region"), pk=subtask_pk)
+    subtask.task = task  # with its prefetched units and deadline
+    if not rules.can_edit_subtask(request.user, subtask):
+        raise PermissionDenied(ONLY_LEAD_MESSAGE)
+    return task, subtask
+
+
+@login_required
+def subtask_edit(request, pk, subtask_pk):
+    """Edit one sub-task on a small page of its own (phone friendly)."""
+    task, subtask = _editable_subtask(request, pk, subtask_pk)
+    status = 200
+    if request.method == "POST":
+        form = SubTaskForm(request.POST, task=task, unit_ids={subtask.unit_id})
+        if form.is_valid():
+            try:
+                subtask_update(
+                    subtask=subtask,
+                    user=request.user,
+                    changes=_subtask_values(form),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"子任务“{subtask.title}”已保存。")
+                return redirect(reverse("portal:task-detail", args=[task.pk]) + "#subtasks")
+        status = 400
+    else:
+        form = SubTaskForm(
+            task=task,
+            unit_ids={subtask.unit_id},
+            initial={name: getattr(subtask, name) for name in SubTaskForm.base_fields}
+            | {"assignee": subtask.assignee_id, "unit": subtask.unit_id},
+        )
+    return render(
+        request,
+        "portal/subtask_form.html",
+        {"task": task, "subtask": subtask, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def subtask_complete_view(request, pk, subtask_pk):
+    task, subtask = _editable_subtask(request, pk, subtask_pk)
+    version = request.POST.get("version", "")
+    try:
+        subtask_complete(
+            subtask=subtask,
+            user=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"子任务“{subtask.title}”已完成。")
+    return redirect(reverse("portal:task-detail", args=[task.pk]) + "#subtasks")
 
 
 def _to_top(task):

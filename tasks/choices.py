@@ -26,3 +26,11 @@ class ReportingCycle(models.TextChoices):
     QUARTERLY = "quarterly", "每季度"
     HALF_YEARLY = "half_yearly", "每半年"
     NONE = "none", "不要求定期报送"
+
+
+class SubTaskStatus(models.TextChoices):
+    """Where a lead unit's sub-task (子任务) stands; the lead unit itself marks it done."""
+
+    NOT_STARTED = "not_started", "未开始"
+    IN_PROGRESS = "in_progress", "推进中"
+    DONE = "done", "已完成"

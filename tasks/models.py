@@ -6,15 +6,17 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from units.choices import UnitRole
 from units.roles import government_region_ids, is_office, sees_all_tasks
 
-from .choices import ReportingCycle, TaskLinkStatus, TaskStatus
+from .choices import ReportingCycle, SubTaskStatus, TaskLinkStatus, TaskStatus
 from .reporting import ReportingRule
 
 
@@ -473,6 +475,26 @@ class TaskQuerySet(models.QuerySet):
         """Most urgent first: overdue, due soon, open, done; then the nearest deadline."""
         return self.order_by(
             "urgency", models.F("due_on").asc(nulls_last=True), "plan_id", "number"
+        )
+
+    def with_subtask_counts(self, as_of: date):
+        """Annotate `subtasks_total`, `subtasks_done` and `subtasks_overdue` (sub-tasks due
+        before `as_of` and not done): one correlated count each, no extra query per row."""
+
+        def count(condition: Q):
+            rows = (
+                SubTask.objects.filter(condition, task=models.OuterRef("pk"))
+                .order_by()
+                .values("task")
+                .annotate(n=models.Count("pk"))
+                .values("n")
+            )
+            return Coalesce(models.Subquery(rows), 0)
+
+        return self.annotate(
+            subtasks_total=count(Q()),
+            subtasks_done=count(Q(status=SubTaskStatus.DONE)),
+            subtasks_overdue=count(subtask_overdue_q(as_of)),
         )
 
     def completed_by(self, as_of: date):
@@ -972,3 +994,175 @@ class TaskLink(models.Model):
             upstream_plan_id = self.downstream.plan.upstream_id
             if upstream_plan_id is None or self.upstream.plan_id != upstream_plan_id:
                 raise ValidationError({"upstream": "上级任务须属于本方案的上级方案"})
+
+
+def subtask_overdue_q(as_of: date) -> Q:
+    """A sub-task not done and due before `as_of`."""
+    return Q(due_on__lt=as_of) & ~Q(status=SubTaskStatus.DONE)
+
+
+class SubTaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Sub-tasks of the tasks `user` may read (`Task.objects.visible_to`)."""
+        return self.filter(task__in=Task.objects.visible_to(user))
+
+    def overdue(self, as_of: date):
+        return self.filter(subtask_overdue_q(as_of))
+
+
+PHONE_VALIDATOR = RegexValidator(
+    r"^[0-9+\-() ]{5,30}$",
+    message="联系电话只能包含数字、空格、加号、括号和连字符(5至30位)",
+)
+
+
+class SubTask(models.Model):
+    """A part of a task a lead unit (牵头单位) splits off to one of its own people (责任人),
+    with its own date; its progress and lateness roll up to the task (`tasks.subtasks`)."""
+
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="subtasks",
+        verbose_name="任务",
+    )
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="subtasks",
+        verbose_name="分解单位",
+        help_text="分解该子任务的牵头单位;只有其人员可以修改",
+    )
+    title = models.CharField(
+        "子任务",
+        max_length=200,
+    )
+    owner_name = models.CharField(
+        "责任人",
+        max_length=50,
+    )
+    owner_phone = models.CharField(
+        "联系电话",
+        max_length=30,
+        blank=True,
+        validators=[PHONE_VALIDATOR],
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subtasks",
+        verbose_name="系统账号",
+        help_text="可选:责任人在本单位的系统账号",
+    )
+    due_on = models.DateField(
+        "完成时限",
+    )
+    weight = models.PositiveSmallIntegerField(
+        "权重",
+        default=1,
+        help_text="计算任务建议进度时的权重(1–10)",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=SubTaskStatus.choices,
+        default=SubTaskStatus.NOT_STARTED,
+    )
+    progress = models.PositiveSmallIntegerField(
+        "进度(%)",
+        default=0,
+    )
+    completed_on = models.DateField(
+        "完成日期",
+        null=True,
+        blank=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    version = models.PositiveIntegerField(
+        "版本",
+        default=1,
+        help_text="乐观锁版本号:每次保存加一,两人同时修改时后提交者须刷新",
+    )
+    created_at = models.DateTimeField(
+        "创建时间",
+        auto_now_add=True,
+    )
+    updated_at = models.DateTimeField(
+        "更新时间",
+        auto_now=True,
+    )
+
+    objects = SubTaskQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "子任务"
+        verbose_name_plural = "子任务"
+        ordering = ("task", "due_on", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="%(app_label)s_%(class)s_progress_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1) & Q(weight__lte=10),
+                name="%(app_label)s_%(class)s_weight_1_10",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=SubTaskStatus.DONE) & Q(completed_on__isnull=False))
+                | (~Q(status=SubTaskStatus.DONE) & Q(completed_on__isnull=True)),
+                name="%(app_label)s_%(class)s_completed_on_iff_done",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("task", "due_on"), name="tasks_subtask_task_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.progress is not None and not 0 <= self.progress <= 100:
+            errors["progress"] = "进度应在0至100之间"
+        if self.weight is not None and not 1 <= self.weight <= 10:
+            errors["weight"] = "权重应在1至10之间"
+        deadline = getattr(self.task, "deadline", None) if self.task_id else None
+        if (
+            self.due_on is not None
+            and deadline is not None
+            and not deadline.is_ongoing
+            and deadline.due_on is not None
+            and self.due_on > deadline.due_on
+        ):
+            errors["due_on"] = (
+                f"子任务完成时限({self.due_on:%Y年%m月%d日})不能晚于"
+                f"任务完成时限({deadline.due_on:%Y年%m月%d日})"
+            )
+        if self.status == SubTaskStatus.DONE:
+            if self.completed_on is None:
+                errors["completed_on"] = "已完成的子任务须有完成日期"
+            if self.progress != 100:
+                errors["progress"] = "已完成的子任务进度应为100%"
+        elif self.completed_on is not None:
+            errors["completed_on"] = "未完成的子任务不能有完成日期"
+        if errors:
+            raise ValidationError(errors)
+
+    def is_overdue(self, as_of: date) -> bool:
+        """Same rule as `SubTaskQuerySet.overdue`, for a row in memory."""
+        return self.status != SubTaskStatus.DONE and self.due_on < as_of
+
+    def days_late(self, as_of: date) -> int:
+        """Days past the due date: up to completion, or up to `as_of` while open."""
+        end = self.completed_on if self.status == SubTaskStatus.DONE else as_of
+        return max(0, (end - self.due_on).days)

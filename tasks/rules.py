@@ -61,3 +61,18 @@ def progress_drop_error(*, current: int, new: int, confirmed: bool) -> str | Non
     if new >= current or confirmed:
         return None
     return f"进度将由{current}%降至{new}%。如确需下调,请勾选“确认降低进度”后再次提交。"
+
+
+def splitting_unit_ids(user, task: Task) -> set[int]:
+    """The task's lead units `user` works for: they split the task into sub-tasks (子任务)."""
+    return user_unit_ids(user) & task_unit_ids(task, UnitRole.LEAD)
+
+
+def can_split(user, task: Task) -> bool:
+    """Only a lead unit splits its task; responsible units and the office read the parts."""
+    return bool(splitting_unit_ids(user, task))
+
+
+def can_edit_subtask(user, subtask) -> bool:
+    """The users of the lead unit that split the sub-task off, while it still leads the task."""
+    return subtask.unit_id in splitting_unit_ids(user, subtask.task)

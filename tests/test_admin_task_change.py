@@ -92,6 +92,8 @@ def test_admin_edit_is_recorded_with_the_user(office_client, office_user):
             "deadline-0-text": "",
             "reports-TOTAL_FORMS": "0",
             "reports-INITIAL_FORMS": "0",
+            "subtasks-TOTAL_FORMS": "0",
+            "subtasks-INITIAL_FORMS": "0",
         },
     )
     record = task.history.first()
@@ -178,6 +180,8 @@ def test_unit_report_landing_during_admin_save_is_not_overwritten(office_client,
             "deadline-0-text": "",
             "reports-TOTAL_FORMS": "0",
             "reports-INITIAL_FORMS": "0",
+            "subtasks-TOTAL_FORMS": "0",
+            "subtasks-INITIAL_FORMS": "0",
         },
     )
 
@@ -292,6 +296,8 @@ def test_concurrent_admin_save_and_unit_report_on_postgresql(monkeypatch):
                 "deadline-0-text": "",
                 "reports-TOTAL_FORMS": "0",
                 "reports-INITIAL_FORMS": "0",
+                "subtasks-TOTAL_FORMS": "0",
+                "subtasks-INITIAL_FORMS": "0",
             },
         )
         connections.close_all()

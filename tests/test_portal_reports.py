@@ -286,8 +286,9 @@ def test_task_page_query_count_does_not_grow_with_the_timeline(
     # milestones, memberships, reports, history, extensions, pending extension,
     # supervision events (publication, acknowledgements, notices), what waits for this
     # task on /supervision/ (acknowledgement, notices), confirmed downstream tasks,
-    # 领导批示 on the page and on the timeline (each with its receipts), unread messages (the bell)
-    with django_assert_max_num_queries(22):
+    # 领导批示 on the page and on the timeline (each with its receipts), unread messages (the bell),
+    # sub-tasks, their history (timeline) and the accounts offered in the sub-task form
+    with django_assert_max_num_queries(25):
         response = client.get(f"/tasks/{task.pk}/")
     assert len([e for e in response.context["timeline"] if e.kind == "report"]) == 10
 

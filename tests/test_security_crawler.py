@@ -50,6 +50,7 @@ from supervision.models import (
 from supervision.services import instruction_write, plan_publish, task_acknowledge
 from tasks.models import ProgressReport, Section, TaskUnit
 from tasks.services import report_submit
+from tasks.subtasks import subtask_create
 from units.models import UnitAlias, UnitMembership, UserGovernment
 from units.roles import LEADER_GROUP, OFFICE_GROUP
 
@@ -89,6 +90,7 @@ PARAM_KINDS = {
     "content_type_id": "content_type",
     "url": "admin_path",  # the admin's catch-all
     "job_id": "job",
+    "subtask_pk": "subtask",
 }
 # `pk` parameters: the kind comes from the URL name (longest prefix of the route name).
 NAME_KINDS = (
@@ -114,7 +116,13 @@ NAME_KINDS = (
 # and the directory of units (names are not secret).
 SHARED_KINDS = {"plan", "section", "publication", "unit"}
 # Portal forms whose `pk` is the task they post to.
-PK_IS_TASK = {"portal:report-create", "portal:extension-create"}
+PK_IS_TASK = {
+    "portal:report-create",
+    "portal:extension-create",
+    "portal:subtask-create",
+    "portal:subtask-edit",
+    "portal:subtask-complete",
+}
 # Pages anyone may open without logging in.
 PUBLIC = {
     "login",
@@ -247,6 +255,9 @@ def world(settings, tmp_path):
             recipient=own, kind="notice_issued", title="甲单位的消息", url=f"/tasks/{task.pk}/"
         ),
         "user": own,
+        "subtask": subtask_create(
+            task=task, user=own, title="甲单位子任务", owner_name="张三", due_on=date(2030, 5, 31)
+        ),
     }
     # 襄阳's own plan: its office has something to see, just nothing of 湘潭's.
     bing = make_unit("丙单位", region=xiangyang)

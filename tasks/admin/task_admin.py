@@ -22,7 +22,7 @@ from ..assignments import task_rollups, tasks_fan_out
 from ..filtersets import TaskFilterSet
 from ..ledger import ledger_export
 from ..links import downstream_rollup
-from ..models import DUE_SOON_DAYS, Plan, ProgressReport, Task, TaskUnit
+from ..models import DUE_SOON_DAYS, Plan, ProgressReport, SubTask, Task, TaskUnit
 from ..services import (
     TaskVersionConflict,
     task_complete_verify,
@@ -122,6 +122,41 @@ class ProgressReportInline(admin.TabularInline):
         return super().get_queryset(request).select_related("unit__region", "author")
 
 
+class SubTaskInline(admin.TabularInline):
+    """The lead unit's sub-tasks (子任务), read-only: the lead unit keeps them in the portal."""
+
+    model = SubTask
+    fields = (
+        "title",
+        "unit",
+        "owner_name",
+        "owner_phone",
+        "due_on",
+        "status",
+        "progress",
+        "weight",
+        "completed_on",
+        "overdue_mark",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("due_on", "pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit__region")
+
+    @admin.display(description="逾期")
+    def overdue_mark(self, subtask):
+        days = subtask.days_late(timezone.localdate())
+        if subtask.is_overdue(timezone.localdate()):
+            return f"已逾期 {days} 天"
+        return f"逾期完成 {days} 天" if days else "—"
+
+
 class TaskAdminForm(forms.ModelForm):
     """The task form refuses to save over a newer version (someone saved meanwhile)."""
 
@@ -213,7 +248,7 @@ class TaskAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
         ("分解交办与下级落实", {"fields": ("handdown_display", "downstream_display")}),
         ("其他", {"fields": ("warnings_display", "version", "created_at", "updated_at")}),
     )
-    inlines = (TaskUnitInline, DeadlineInline, ProgressReportInline)
+    inlines = (TaskUnitInline, DeadlineInline, SubTaskInline, ProgressReportInline)
     actions = (
         "assign_lead_unit",
         "hand_down",

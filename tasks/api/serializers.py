@@ -11,6 +11,7 @@ from tasks.models import (
     Plan,
     ProgressReport,
     Section,
+    SubTask,
     Task,
     TaskUnit,
     same_plan_errors,
@@ -279,6 +280,55 @@ class ProgressReportSerializer(DescribedModelSerializer):
         )
         read_only_fields = fields
         extra_kwargs = {"attachment_name": {"help_text": "附件的原文件名;没有附件时为空"}}
+
+
+class SubTaskSerializer(DescribedModelSerializer):
+    unit_full_name = serializers.CharField(
+        source="unit.full_name", read_only=True, label="分解单位全称(含所属政府)"
+    )
+    assignee_name = serializers.CharField(
+        source="assignee.username", read_only=True, allow_null=True, label="系统账号用户名"
+    )
+    is_overdue = serializers.BooleanField(source="overdue", read_only=True, label="已逾期")
+    days_late = serializers.IntegerField(
+        source="late_days", read_only=True, label="逾期天数(完成的按完成日期计)"
+    )
+
+    class Meta:
+        model = SubTask
+        fields = (
+            "id",
+            "task",
+            "unit",
+            "unit_full_name",
+            "title",
+            "owner_name",
+            "owner_phone",
+            "assignee",
+            "assignee_name",
+            "due_on",
+            "weight",
+            "status",
+            "progress",
+            "completed_on",
+            "is_overdue",
+            "days_late",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class SubTaskRollupSerializer(DescribedSerializer):
+    """A task's sub-tasks (子任务) with their roll-up, as the task page shows them."""
+
+    total = serializers.IntegerField(label="子任务数")
+    done = serializers.IntegerField(label="已完成")
+    overdue = serializers.IntegerField(label="逾期未完成")
+    suggested_progress = serializers.IntegerField(
+        allow_null=True, label="建议进度(按权重加权的子任务进度,不自动计入任务进度)"
+    )
+    subtasks = SubTaskSerializer(many=True, label="子任务")
 
 
 class VersionedSerializer(DescribedSerializer):

@@ -29,6 +29,7 @@ from tasks.ledger import XLSX_CONTENT_TYPE, plan_ledger_response
 from tasks.links import downstream_rollup
 from tasks.models import Plan, ProgressReport, Section, Task, TaskUnit
 from tasks.services import report_submit, task_complete_verify, task_reopen, task_update
+from tasks.subtasks import task_subtask_rollup
 from units.roles import is_governed, sees_all_tasks
 
 from .permissions import OfficeEditsOthersRead
@@ -41,6 +42,7 @@ from .serializers import (
     ReopenSerializer,
     ReportCreateSerializer,
     SectionSerializer,
+    SubTaskRollupSerializer,
     TaskSerializer,
     TaskUnitSerializer,
     TaskWriteSerializer,
@@ -280,6 +282,23 @@ class TaskViewSet(viewsets.ModelViewSet):
                     ],
                 },
             }
+        )
+
+    @extend_schema(
+        responses=SubTaskRollupSerializer,
+        summary="任务的子任务(牵头单位分解)及汇总",
+        description=(
+            "牵头单位在门户中分解的子任务:责任人、完成时限、状态、进度;汇总已完成数、逾期数和"
+            "按权重加权的建议进度。建议进度只供牵头单位报送时参考,不改变任务的报送进度。"
+        ),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def subtasks(self, request, pk=None, format=None):  # format: the router's .json suffix
+        rollup = task_subtask_rollup(self.get_object(), timezone.localdate())
+        return Response(
+            SubTaskRollupSerializer(
+                {**rollup.as_dict(), "subtasks": rollup.subtasks},
+            ).data
         )
 
     @extend_schema(
