@@ -287,8 +287,8 @@ def test_record_context_reads_a_fixed_number_of_queries(
 
     assert after == before  # five more reports, not one query more
     # task + units + milestones, 签收, extensions, reports, history, the supervision
-    # events, notices, instructions and their receipts
-    with django_assert_max_num_queries(17):
+    # events, notices, instructions and their receipts, and the sub-task history
+    with django_assert_max_num_queries(18):
         record()
     assert sum(entry.kind == "report" for entry in context["timeline"]) == 6
 
