@@ -2,8 +2,11 @@
 saying so) when the demo data is loaded (`DemoSetting`, written by `manage.py demo_history`)."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import IntegrityError
 from django.utils import timezone
 
 from dashboard.models import DemoSetting
@@ -70,8 +73,13 @@ def test_the_bulletin_follows_the_dashboard_s_demo_date(client, leader_user, two
 
 
 def test_only_one_demo_setting_row():
-    from django.db import IntegrityError
-
     DemoSetting.objects.create(pk=1, as_of=date(2021, 6, 18))
     with pytest.raises(IntegrityError):
         DemoSetting.objects.create(pk=2, as_of=date(2021, 6, 30))
+
+
+def test_demo_history_without_the_plans_says_so_and_writes_nothing():
+    err = StringIO()
+    call_command("demo_history", stdout=StringIO(), stderr=err)
+    assert "演示历史未生成:请先导入五个示例方案(load_policies)" in err.getvalue()
+    assert not DemoSetting.objects.exists()

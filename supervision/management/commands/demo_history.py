@@ -38,7 +38,6 @@ class Command(BaseCommand):
             raise CommandError("请先创建演示账号(create_demo_accounts)")
         started = time.monotonic()
         history = write_history(office=users["office"], leader=users["leader"])
-        self._set_demo_date()
         profiles = list(history.profiles.values())
         self.stdout.write(f"演示历史({time.monotonic() - started:.0f} 秒):")
         self.stdout.write(
@@ -55,6 +54,7 @@ class Command(BaseCommand):
         )
         if history.period is not None:
             self.stdout.write(f"  考评周期“{history.period.name}”已发布")
+        self._set_demo_date()
 
     def _set_demo_date(self):
         DemoSetting.objects.update_or_create(
