@@ -32,6 +32,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from deadlines.choices import ExtensionStatus
@@ -180,18 +181,16 @@ class HistoryWriter:
 
     def assign_profiles(self) -> dict:
         rng = random.Random(SEED)
-        leads = (
-            TaskUnit.objects.filter(
+        units = {
+            link.unit.pk: link.unit
+            for link in TaskUnit.objects.filter(
                 task__plan__in=self.plans, role=UnitRole.LEAD, unit__is_collective=False
-            )
-            .select_related("unit")
-            .order_by("unit__name", "unit__pk")
-        )
+            ).select_related("unit")
+        }
+        # Sorted here, not by the database: PostgreSQL's collation may order Chinese names
+        # unlike SQLite's, and the seed must give each unit the same profile on both.
         profiles = {}
-        for link in leads:
-            unit = link.unit
-            if unit.pk in profiles:
-                continue
+        for unit in sorted(units.values(), key=lambda unit: (unit.name, unit.pk)):
             drawn = rng.choices(list(PROFILE_WEIGHTS), weights=list(PROFILE_WEIGHTS.values()))[0]
             profiles[unit.pk] = FIXED_PROFILES.get(unit.name, drawn)
         self.history.profiles = profiles
@@ -519,6 +518,8 @@ class HistoryWriter:
         self.history.period = period
 
 
+@transaction.atomic
 def write_history(*, office, leader) -> History:
-    """Write the history described above (call once, inside a transaction)."""
+    """Write the history described above, all or nothing. Call it once, from a command:
+    `clock` sets the process's clock, so no request may be served meanwhile."""
     return HistoryWriter(office=office, leader=leader).write()
