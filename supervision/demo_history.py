@@ -13,7 +13,8 @@ and every date is relative to the plan's publication and its tasks' deadlines:
   asks for 销号 a week before the deadline (verified two days later, on time) and answers a
   督办单 the next working day;
 - slow (拖延): signs ten days after publication (late), reports on the 20th of odd months
-  only and well behind schedule, asks for 销号 two weeks after the deadline (verified five
+  only and 15 points behind schedule (quiet before an even month's deadline: a blue
+  督办单), asks for 销号 two weeks after the deadline (verified five
   days later: completed late) and answers a 督办单 twelve days after it came (late);
 - silent (沉默): does nothing; its tasks stay open and overdue.
 
@@ -282,7 +283,7 @@ class HistoryWriter:
                 elapsed = min(100, (day - published).days * 100 // span)
             else:
                 elapsed = 50
-            progress = elapsed + 10 if profile == DILIGENT else elapsed - 35
+            progress = elapsed + 10 if profile == DILIGENT else elapsed - 15
             progress = max(5, min(95, progress))
             self.script.add(at(day, 15), self._report_action(task, unit, progress))
 
