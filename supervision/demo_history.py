@@ -124,6 +124,7 @@ class Script:
         self._seq = 0
 
     def add(self, moment: datetime, action: Callable[[], None]):
+        """Schedule `action` at `moment`; after `HISTORY_END` it is left undone."""
         if moment.date() > HISTORY_END:
             return
         heapq.heappush(self._queue, (moment, self._seq, action))
@@ -154,7 +155,17 @@ def _fresh(task: Task) -> Task:
     return Task.objects.prefetch_related("task_units").get(pk=task.pk)
 
 
+def _due(task: Task) -> date | None:
+    """The date in force, or None for an ongoing (长期坚持) task or one without a deadline."""
+    deadline = getattr(task, "deadline", None)
+    if deadline is None or deadline.is_ongoing:
+        return None
+    return deadline.due_on
+
+
 class HistoryWriter:
+    """Schedules each plan's history on a `Script`, then runs it (`write`)."""
+
     def __init__(self, *, office, leader):
         self.office = office
         self.leader = leader
@@ -225,8 +236,7 @@ class HistoryWriter:
                 continue
             for unit in leads:
                 self.schedule_acknowledgement(task, unit, profiles[unit.pk], published)
-            deadline = task.deadline
-            due = None if deadline.is_ongoing else deadline.due_on
+            due = _due(task)
             fate = profiles[leads[0].pk]
             request_on = self.schedule_completion(task, leads[0], fate, due, published, chosen)
             for unit in leads:
@@ -246,9 +256,9 @@ class HistoryWriter:
                 if task.lead_units
                 and not task.lead_units[0].is_collective
                 and profiles[task.lead_units[0].pk] == profile
-                and not task.deadline.is_ongoing
-                and task.deadline.due_on >= published + timedelta(days=45)
-                and task.deadline.due_on + timedelta(days=90) <= HISTORY_END
+                and _due(task) is not None
+                and _due(task) >= published + timedelta(days=45)
+                and _due(task) + timedelta(days=90) <= HISTORY_END
             ]
 
         diligent, slow = led_by(DILIGENT), led_by(SLOW)
@@ -393,8 +403,10 @@ class HistoryWriter:
                 completed_on=verify_on,
             )
             current = _fresh(task)
-            target = self.history.completed_late if current.completed_late else None
-            (target if target is not None else self.history.completed_on_time).append(current)
+            if current.completed_late:
+                self.history.completed_late.append(current)
+            else:
+                self.history.completed_on_time.append(current)
 
         return action
 
@@ -476,8 +488,8 @@ class HistoryWriter:
                     for task in tasks
                     if task.lead_units
                     and profiles.get(task.lead_units[0].pk) == profile
-                    and not task.deadline.is_ongoing
-                    and task.deadline.due_on >= published + timedelta(days=60)
+                    and _due(task) is not None
+                    and _due(task) >= published + timedelta(days=60)
                 ),
                 None,
             )
