@@ -24,6 +24,7 @@ load: migrate
 	$(BIN)/python manage.py prepare_demo
 	$(BIN)/python manage.py create_demo_accounts
 	$(BIN)/python manage.py demo_supervision
+	$(BIN)/python manage.py demo_history
 
 # The background worker (exports, issue 14) runs beside the web server and stops with it.
 run: load

@@ -118,6 +118,8 @@ class DashboardQuery:
 
     as_of: date
     filters: dict = field(default_factory=dict)
+    # The date is the demo's (`DemoSetting`), not one the viewer chose: the page says so.
+    demo_date: bool = False
 
     def link(self, **params) -> str:
         """The portal task list behind a number: these filters plus `params`.

@@ -1,5 +1,6 @@
 """Dashboard pages: thin views over `figures` and `bulletin`."""
 
+from dataclasses import replace
 from functools import wraps
 from html import escape
 
@@ -8,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from jobs.choices import JobKind
@@ -31,6 +33,7 @@ from .figures import (
     region_trail,
     totals_links,
 )
+from .models import DemoSetting
 from .permissions import can_view_dashboard
 
 # Rows shown on the page before "show all": keeps the page fast at 100,000 tasks.
@@ -50,17 +53,29 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def dashboard_access(view):
-    """Leaders and office staff only; anonymous users go to the login page."""
+    """Leaders and office staff only; anonymous users go to the login page.
+
+    Without `as_of` the pages show today, or the demo date when the demo data is loaded
+    (`DemoSetting`, written by `manage.py demo_history`): its history lies years back.
+    """
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not can_view_dashboard(request.user):
             raise PermissionDenied("仅领导和优化办可以查看督办看板。")
+        params, demo_as_of = request.GET, None
+        if not params.get("as_of"):
+            demo_as_of = DemoSetting.objects.demo_as_of()
+            if demo_as_of is not None:
+                params = params.copy()
+                params["as_of"] = demo_as_of.isoformat()
         try:
-            query, tasks = dashboard_query(request.GET, base=Task.objects.visible_to(request.user))
+            query, tasks = dashboard_query(params, base=Task.objects.visible_to(request.user))
         except DashboardQueryError as error:
             return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
+        if demo_as_of is not None:
+            query = replace(query, demo_date=True)
         return view(request, query, tasks)
 
     return wrapper
@@ -166,6 +181,7 @@ def dashboard(request, query, tasks):
             for step in region_trail(region)
         ],
         "region_top": f"?{query.querystring(region='')}",
+        "today_link": f"?{query.querystring(as_of=timezone.localdate().isoformat())}",
     }
     return render(request, "dashboard/dashboard.html", context)
 
