@@ -466,3 +466,13 @@ def test_demo_escalates_one_notice_once(imported_plans, office_user):
     assert mail.outbox == []  # the demo address is fictitious: nothing is really sent
     assert "第1次,2022-09-09,抄送副市长周明" in out.getvalue()
     assert UnitLeaderContact.objects.count() == 1
+
+
+def test_demo_command_ends_with_the_escalated_notice_and_stays_idempotent(imported_plans):
+    call_command("create_demo_accounts", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo_supervision", stdout=out)
+    assert "第1次,2022-09-09,抄送副市长周明" in out.getvalue()
+    call_command("demo_supervision", stdout=io.StringIO())
+    assert NoticeUrge.objects.count() == 1
+    assert UnitLeaderContact.objects.count() == 1
