@@ -476,3 +476,37 @@ def test_demo_command_ends_with_the_escalated_notice_and_stays_idempotent(import
     call_command("demo_supervision", stdout=io.StringIO())
     assert NoticeUrge.objects.count() == 1
     assert UnitLeaderContact.objects.count() == 1
+
+
+def test_a_notice_raised_by_urging_is_not_proposed_again_in_its_first_colour():
+    from supervision.models import PlanPublication
+    from supervision.services import notice_issue, notices_propose
+
+    unit = make_unit("市医保局")
+    plan = make_plan(issued_on=date(2020, 1, 1))
+    make_task(plan=plan, is_ongoing=True, lead_units=[unit])
+    PlanPublication.objects.create(plan=plan, published_at=at(date(2020, 6, 1), 9))
+    [notice] = notices_propose(as_of=date(2020, 7, 1))
+    assert notice.colour == NoticeColour.YELLOW
+    notice_issue(
+        notices=EscalationNotice.objects.filter(pk=notice.pk),
+        user=make_user(group=OFFICE_GROUP, is_staff=True),
+    )
+    EscalationNotice.objects.filter(pk=notice.pk).update(confirmed_at=at(date(2020, 7, 1)))
+    # Issued Wed 1 July 2020, due Wed 8 July, urged Thu 9 July: yellow → red.
+    [urge] = escalate(date(2020, 7, 9)).urges
+    assert (urge.colour_before, urge.colour_after) == (NoticeColour.YELLOW, NoticeColour.RED)
+    assert notices_propose(as_of=date(2020, 9, 1)) == []
+
+
+def test_a_regions_office_chooses_only_its_own_channels_for_a_leader(client):
+    xiangtan = make_unit("市财政局", region=Region.objects.get(code="430300"))
+    xiangyang = make_unit("市财政局", region=Region.objects.get(code="420600"))
+    for unit, name in ((xiangtan, "湘潭财政局群机器人"), (xiangyang, "襄阳财政局群机器人")):
+        Channel.objects.create(
+            name=name, kind=ChannelKind.WECOM, unit=unit, url="https://qyapi.example.com/x"
+        )
+    client.force_login(governed("430300"))
+    page = client.get(f"/admin/units/unit/{xiangtan.pk}/change/").content.decode()
+    assert "湘潭财政局群机器人" in page
+    assert "襄阳财政局群机器人" not in page
