@@ -510,3 +510,30 @@ def test_a_regions_office_chooses_only_its_own_channels_for_a_leader(client):
     page = client.get(f"/admin/units/unit/{xiangtan.pk}/change/").content.decode()
     assert "湘潭财政局群机器人" in page
     assert "襄阳财政局群机器人" not in page
+
+
+def test_merging_two_units_keeps_the_kept_units_leader_in_charge(office_user):
+    from units.services import unit_merge
+
+    kept, merged = make_unit("市行政审批服务局"), make_unit("市审批局")
+    UnitLeaderContact.objects.create(unit=kept, name="甲", email="a@x.gov.cn")
+    UnitLeaderContact.objects.create(unit=merged, name="乙", email="b@x.gov.cn")
+    unit_merge(source=merged, target=kept, user=office_user)
+    assert list(UnitLeaderContact.objects.values_list("unit_id", "name")) == [(kept.pk, "甲")]
+    # A merged unit's contact moves when the kept unit has none.
+    other = make_unit("市数据局")
+    UnitLeaderContact.objects.create(unit=other, name="丙", email="c@x.gov.cn")
+    third = make_unit("市大数据中心")
+    unit_merge(source=other, target=third, user=office_user)
+    assert UnitLeaderContact.objects.get(name="丙").unit_id == third.pk
+
+
+def test_the_unit_sees_how_often_its_notice_was_urged(client, unit):
+    member = make_user(units=[unit])
+    issued_notice(unit)
+    escalate(date(2025, 10, 11))
+    escalate(date(2025, 10, 20))
+    client.force_login(member)
+    text = client.get("/supervision/").content.decode()
+    assert "逾期未回复,已催办2次" in text
+    assert "红色(逾期催办)" in text  # raised twice: blue → yellow → red
