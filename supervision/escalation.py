@@ -67,20 +67,25 @@ def next_urge_due_on(
     )
 
 
+def _in_scope(candidates, *, region_ids=None, notices=None):
+    """`candidates` (notices) limited to `notices` and to the tasks of `region_ids`."""
+    if notices is not None:
+        candidates = candidates.filter(pk__in=notices.values("pk"))
+    if region_ids is not None:
+        candidates = candidates.filter(task__in=Task.objects.in_regions(region_ids).values("pk"))
+    return candidates
+
+
 def notices_due_for_urging(*, as_of: date, calendar, region_ids=None, notices=None) -> list:
     """Issued, unanswered notices whose (next) deadline passed before `as_of`, not yet urged
     on `as_of`; each annotated with `urge_count` and `last_urged_on`."""
-    candidates = EscalationNotice.objects.all()
-    if notices is not None:
-        candidates = candidates.filter(pk__in=notices.values("pk"))
     candidates = (
-        candidates.filter(status=NoticeStatus.ISSUED, confirmed_at__date__lt=as_of)
+        _in_scope(EscalationNotice.objects.all(), region_ids=region_ids, notices=notices)
+        .filter(status=NoticeStatus.ISSUED, confirmed_at__date__lt=as_of)
         .select_related("task__plan", "unit__region", "unit__leader_contact__channel")
         .annotate(urge_count=Count("urges"), last_urged_on=Max("urges__urged_on"))
         .order_by("confirmed_at", "pk")
     )
-    if region_ids is not None:
-        candidates = candidates.filter(task__in=Task.objects.in_regions(region_ids).values("pk"))
     due = []
     for notice in candidates:
         if notice.last_urged_on is not None and notice.last_urged_on >= as_of:
@@ -98,7 +103,8 @@ def notices_escalate(
 
     The 催办, colour changes, messages and channel deliveries are written in one
     transaction; the 分管领导's e-mails are sent after it commits and each result is
-    logged on its 催办 (a refused address never undoes the escalation).
+    logged on its 催办 (a refused address never undoes the escalation; a rerun the same
+    day retries the e-mails that failed).
     """
     calendar = workdays.calendar()
     run = EscalationRun(as_of=as_of, working_day=calendar.is_working_day(as_of))
@@ -107,14 +113,30 @@ def notices_escalate(
     run.urges = _urges_write(
         as_of=as_of, calendar=calendar, region_ids=region_ids, notices=notices, user=user
     )
-    for urge in run.urges:
-        if not urge.copy_email:
-            continue
+    # The day's copies not e-mailed yet: those just written, and those whose mail failed
+    # in an earlier run today (a rerun retries them; nothing else is repeated).
+    unsent = (
+        NoticeUrge.objects.filter(
+            urged_on=as_of,
+            copy_emailed_at__isnull=True,
+            notice__in=_in_scope(
+                EscalationNotice.objects.all(), region_ids=region_ids, notices=notices
+            ).values("pk"),
+        )
+        .exclude(copy_email="")
+        .select_related("notice__task__plan", "notice__unit__region")
+        .order_by("pk")
+    )
+    written = {urge.pk: urge for urge in run.urges}
+    for urge in unsent:
         error = _copy_email(urge, connection=mail_connection)
         if error:
             run.failed.append((urge, error))
         else:
             run.emailed += 1
+        if urge.pk in written:  # the run reports the 催办 as they are now
+            written[urge.pk].copy_emailed_at = urge.copy_emailed_at
+            written[urge.pk].copy_error = urge.copy_error
     return run
 
 

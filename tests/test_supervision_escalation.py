@@ -226,6 +226,17 @@ def test_a_refused_email_is_logged_and_the_escalation_stands(unit, contact, monk
     assert urge.copy_emailed_at is None
     notice.refresh_from_db()
     assert notice.colour == NoticeColour.YELLOW
+    # The command exits non-zero (cron reports it); a rerun the same day retries the mail
+    # only: no second 催办, no second colour change.
+    with pytest.raises(CommandError, match="1 份催办抄送邮件发送失败"):
+        call_command("escalate_notices", "--date", "2025-10-11", stdout=io.StringIO())
+    monkeypatch.undo()
+    rerun = escalate(date(2025, 10, 11))
+    assert (len(rerun.urges), rerun.emailed, rerun.failed) == (0, 1, [])
+    assert len(mail.outbox) == 1
+    assert NoticeUrge.objects.get().copy_emailed_at is not None
+    notice.refresh_from_db()
+    assert notice.colour == NoticeColour.YELLOW
 
 
 def test_without_a_leader_in_charge_the_unit_is_still_urged(unit):

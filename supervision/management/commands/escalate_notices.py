@@ -45,13 +45,18 @@ class Command(BaseCommand):
                 f"第{urge.sequence}次催办 {notice.task} → {notice.unit}"
                 f"({urge.working_days_unanswered}个工作日未回复,{change}{copy})"
             )
-        for urge, error in run.failed:
-            self.stderr.write(f"抄送{urge.copy_to}({urge.copy_email})失败:{error}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{day:%Y-%m-%d} 催办督办单 {len(run.urges)} 份,邮件抄送分管领导 {run.emailed} 份。"
             )
         )
+        if run.failed:
+            for urge, error in run.failed:
+                self.stderr.write(f"  抄送{urge.copy_to}({urge.copy_email})失败:{error}")
+            # A non-zero exit makes cron report it; a rerun today retries only these e-mails.
+            raise CommandError(
+                f"{len(run.failed)} 份催办抄送邮件发送失败,催办已记录;今天再次运行将重试发送。"
+            )
 
 
 def _parse_date(value: str) -> date:
