@@ -16,6 +16,7 @@ from jobs.choices import JobKind
 from jobs.services import job_start
 from printing.documents import print_failed_response
 from printing.pdf import PdfUnavailable, pdf_available
+from supervision.escalation import RED_LIST_ROWS, red_unanswered
 from tasks.models import Plan, Task, TaskUnit
 from units.models import Unit, unit_full_name
 from units.roles import is_governed
@@ -160,9 +161,13 @@ def dashboard(request, query, tasks):
             query_identity(tasks),
             query.as_of,
         )
+    # Outside the figures cache: the list moves with every answer, and costs two queries.
+    red_notices = red_unanswered(tasks=tasks, as_of=query.as_of)
     context = {
         "query": query,
         "figures": figures,
+        "red_notices": red_notices,
+        "red_notices_capped": len(red_notices) >= RED_LIST_ROWS,
         "units": figures["by_unit"][:PAGE_ROWS] if more_units else figures["by_unit"],
         "overdue": figures["overdue"][:PAGE_ROWS] if more_overdue else figures["overdue"],
         "more_units": more_units,

@@ -157,6 +157,38 @@ def deliveries_queue(*, event_id: str, kind, title, body, url, unit_ids, user_id
     return len(Delivery.objects.bulk_create(rows, ignore_conflicts=True))
 
 
+def delivery_queue_to_channel(
+    *, channel: Channel, key: str, kind, title: str, body: str = "", url: str = "", phone=""
+) -> bool:
+    """Queue one message for one chosen channel (e.g. a 分管领导's copy of a 催办), keyed by
+    `key`: queueing the same key again adds nothing. An SMS gateway sends to `phone`
+    when given, else to the channel's own numbers. False when the channel is inactive or
+    the key was queued before."""
+    if not channel.is_active:
+        return False
+    if channel.kind == ChannelKind.SMS:
+        phones = [phone] if phone else [p.strip() for p in channel.phones.split(",") if p.strip()]
+    else:
+        phones = [""]
+    rows = [
+        Delivery(
+            channel=channel,
+            key=f"{key}:{number}" if number else key,
+            kind=kind,
+            title=title[:300],
+            body=body,
+            url=url,
+            phone=number,
+        )
+        for number in phones
+    ]
+    queued_before = Delivery.objects.filter(
+        channel=channel, key__in=[row.key for row in rows]
+    ).count()
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return queued_before < len(rows)
+
+
 def models_q(*, unit_ids, user_ids):
     from django.db.models import Q
 

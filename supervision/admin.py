@@ -19,6 +19,7 @@ from .models import (
     Holiday,
     Instruction,
     InstructionReceipt,
+    NoticeUrge,
     PlanPublication,
     PublishablePlan,
     TaskAcknowledgement,
@@ -125,9 +126,70 @@ class HolidayAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+URGE_FIELDS = (
+    "sequence",
+    "urged_on",
+    "working_days_unanswered",
+    "colour_before",
+    "colour_after",
+    "copy_to",
+    "copy_email",
+    "copy_emailed_at",
+    "copy_channel_key",
+    "copy_error",
+)
+
+
+class NoticeUrgeInline(admin.TabularInline):
+    """催办 of the notice: written by `escalate_notices`, read here."""
+
+    model = NoticeUrge
+    fields = URGE_FIELDS
+    readonly_fields = URGE_FIELDS
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NoticeUrge)
+class NoticeUrgeAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
+    """Every 催办 with the copy to the 分管领导 and how it went (e-mail, channel)."""
+
+    government_scope = "notice__task"
+    list_display = (
+        "urged_on",
+        "notice",
+        "sequence",
+        "working_days_unanswered",
+        "colour_after",
+        "copy_to",
+        "copy_emailed_at",
+        "copy_error",
+    )
+    list_filter = ("urged_on", "colour_after")
+    search_fields = ("notice__task__title", "notice__unit__name", "copy_to")
+    list_select_related = ("notice__task", "notice__unit__region")
+    readonly_fields = ("notice", *URGE_FIELDS, "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(EscalationNotice)
 class EscalationNoticeAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     government_scope = "task"
+    inlines = (NoticeUrgeInline,)
     list_display = (
         "task",
         "plan",

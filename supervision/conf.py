@@ -7,6 +7,9 @@ DEFAULTS = {
     "SUPERVISION_ACK_WORKING_DAYS": 3,
     # An issued 督办单 must be answered within this many working days.
     "SUPERVISION_NOTICE_ANSWER_WORKING_DAYS": 5,
+    # An issued 督办单 still unanswered after its answer deadline is urged (催办) and its
+    # colour raised; while unanswered, it is urged again every this many working days.
+    "SUPERVISION_ESCALATION_REPEAT_WORKING_DAYS": 5,
     # Blue notice: due within this many days ...
     "SUPERVISION_BLUE_DUE_WITHIN_DAYS": 7,
     # ... and no report for at least this many days.

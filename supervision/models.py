@@ -573,3 +573,96 @@ class InstructionReceipt(models.Model):
 
     def __str__(self):
         return f"{self.instruction} / {self.unit}"
+
+
+class NoticeUrgeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The 催办 of the notices `user` may read (`EscalationNotice.objects.visible_to`)."""
+        return self.filter(notice__in=EscalationNotice.objects.visible_to(user).values("pk"))
+
+
+class NoticeUrge(models.Model):
+    """催办: an issued 督办单 left unanswered past its answer deadline is urged by the system:
+    its colour is raised one level (blue → yellow → red) and the unit's 分管领导 gets a copy.
+
+    One per notice and day at most (`escalate_notices` may run twice a day); the copy's
+    e-mail and channel delivery are logged here.
+    """
+
+    notice = models.ForeignKey(
+        EscalationNotice,
+        on_delete=models.CASCADE,
+        related_name="urges",
+        verbose_name="督办单",
+    )
+    sequence = models.PositiveSmallIntegerField(
+        "催办次数",
+        help_text="该督办单的第几次催办",
+    )
+    urged_on = models.DateField(
+        "催办日期",
+    )
+    working_days_unanswered = models.PositiveSmallIntegerField(
+        "未回复工作日数",
+        help_text="自下发之日起至催办日的工作日数",
+    )
+    colour_before = models.CharField(
+        "原等级",
+        max_length=10,
+        choices=NoticeColour.choices,
+    )
+    colour_after = models.CharField(
+        "升级后等级",
+        max_length=10,
+        choices=NoticeColour.choices,
+    )
+    copy_to = models.CharField(
+        "抄送分管领导",
+        max_length=200,
+        blank=True,
+        help_text="催办时单位登记的分管领导;空表示未登记",
+    )
+    copy_email = models.EmailField(
+        "抄送邮箱",
+        blank=True,
+    )
+    copy_emailed_at = models.DateTimeField(
+        "邮件发送时间",
+        null=True,
+        blank=True,
+    )
+    copy_channel_key = models.CharField(
+        "推送记录幂等键",
+        max_length=100,
+        blank=True,
+        help_text="经推送渠道抄送时的推送记录(消息中心 › 推送记录)",
+    )
+    copy_error = models.TextField(
+        "抄送失败原因",
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        "记录时间",
+        auto_now_add=True,
+    )
+
+    objects = NoticeUrgeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+        ordering = ("notice", "sequence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("notice", "urged_on"),
+                name="%(app_label)s_%(class)s_unique_notice_day",
+            ),
+            models.UniqueConstraint(
+                fields=("notice", "sequence"),
+                name="%(app_label)s_%(class)s_unique_notice_sequence",
+            ),
+        ]
+
+    def __str__(self):
+        return f"第{self.sequence}次催办 {self.notice}"

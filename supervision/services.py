@@ -208,12 +208,16 @@ def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
         .values_list("id", "at")
     )
     earlier = set()
-    for task_id, unit_id, colour, proposed_at in EscalationNotice.objects.exclude(
+    # With each 催办's first colour: a notice raised by 催办 (blue → yellow → red) was also
+    # noticed in the colour it was issued in (one row per 催办, joined).
+    for task_id, unit_id, colour, proposed_at, urged_from in EscalationNotice.objects.exclude(
         status=NoticeStatus.CANCELLED
-    ).values_list("task_id", "unit_id", "colour", "proposed_at"):
+    ).values_list("task_id", "unit_id", "colour", "proposed_at", "urges__colour_before"):
         completed_at = last_completed.get(task_id)
         if completed_at is None or proposed_at > completed_at:
             earlier.add((task_id, unit_id, colour))
+            if urged_from:
+                earlier.add((task_id, unit_id, urged_from))
 
     proposed = []
     for task in tasks:

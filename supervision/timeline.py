@@ -7,7 +7,7 @@ from .models import EscalationNotice, Instruction, PlanPublication, TaskAcknowle
 
 
 def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[dict]:
-    """交办, 签收, 督办单 and 领导批示 events of `task`, oldest first: {"time", "kind", "text"}.
+    """交办, 签收, 督办单 (with their 催办) and 领导批示 events of `task`, oldest first: {"time", "kind", "text"}.
 
     Proposed notices are internal to the office, so they are left out unless asked for;
     with `unit_ids`, only the notices sent to those units are included (a unit's view).
@@ -22,7 +22,11 @@ def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[
         contact = "、".join(part for part in (ack.responsible_person, ack.phone) if part)
         text = f"{ack.unit}签收" + (f"(责任人:{contact})" if contact else "")
         events.append({"time": ack.acknowledged_at, "kind": "acknowledged", "text": text})
-    notices = EscalationNotice.objects.filter(task=task).select_related("unit__region")
+    notices = (
+        EscalationNotice.objects.filter(task=task)
+        .select_related("unit__region")
+        .prefetch_related("urges")
+    )
     if unit_ids is not None:
         notices = notices.filter(unit_id__in=unit_ids)
     for notice in notices:
@@ -45,6 +49,21 @@ def task_events(task, *, include_proposed: bool = False, unit_ids=None) -> list[
                     "time": notice.answered_at,
                     "kind": "notice_answered",
                     "text": f"{notice.unit}回复{notice.get_colour_display()}督办单",
+                }
+            )
+        for urge in notice.urges.all():
+            raised = (
+                f",升为{urge.get_colour_after_display()}"
+                if urge.colour_after != urge.colour_before
+                else ""
+            )
+            copy = f",抄送分管领导{urge.copy_to}" if urge.copy_to else ""
+            events.append(
+                {
+                    "time": urge.created_at,
+                    "kind": "notice_urged",
+                    "text": f"第{urge.sequence}次催办{notice.unit}:督办单"
+                    f"{urge.working_days_unanswered}个工作日未回复{raised}{copy}",
                 }
             )
         if notice.status == NoticeStatus.CLOSED and notice.closed_at:

@@ -68,6 +68,7 @@ def _render_home(request, *, ack_form=None, answer_form=None, status=200):
         EscalationNotice.objects.visible_to(request.user)
         .filter(status=NoticeStatus.ISSUED, unit__in=units)
         .select_related("task__plan", "unit__region")
+        .annotate(urge_count=Count("urges"))
         .order_by("confirmed_at")
     )
     if notices:  # the holiday list is read only when there is a notice to date

@@ -39,6 +39,8 @@ def test_add_alias_on_the_unit_page_resolves_the_alias(client, office_user):
             "aliases-0-name": "人行湘西州中支",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
+            "leader_contact-TOTAL_FORMS": "0",
+            "leader_contact-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

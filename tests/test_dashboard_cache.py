@@ -49,7 +49,9 @@ def test_cached_figures_equal_the_uncached_computation(
     plan = imported_plans[HUNAN]
     for params in ({}, {"plan": str(plan.pk)}, {"issuer": plan.issuer}):
         first = page_numbers(client, **params)
-        with django_assert_max_num_queries(8):  # session, user, groups, filter options
+        # session, user, groups, filter options, and the red notices unanswered (holiday
+        # list + notices: computed outside the cache, as they change with every answer)
+        with django_assert_max_num_queries(10):
             second = page_numbers(client, **params)
         expected = uncached({"as_of": AS_OF, **params}, leader_user)
         expected_page = dashboard_figures(

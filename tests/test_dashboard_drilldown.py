@@ -149,8 +149,9 @@ def test_drill_down_query_count_is_constant(
         unit = Unit.objects.filter(region__parent__code="430000").order_by("pk")[number % 3]
         hand_down(plans[HUNAN].tasks.get(number=number + 10), unit)
     # as the dashboard's budget (tests/test_dashboard_queries.py), plus the region's
-    # subtree for the filter and the region with its parents for the breadcrumb
-    with django_assert_max_num_queries(21):
+    # subtree for the filter and the region with its parents for the breadcrumb (the red
+    # notices unanswered, two queries, are in that budget)
+    with django_assert_max_num_queries(23):
         assert client.get(url).status_code == 200
 
 

@@ -45,13 +45,14 @@ from supervision.models import (
     AssessmentPeriod,
     AssessmentScore,
     EscalationNotice,
+    NoticeUrge,
     TaskAcknowledgement,
 )
 from supervision.services import instruction_write, plan_publish, task_acknowledge
 from tasks.models import ProgressReport, Section, TaskUnit
 from tasks.services import report_submit
 from tasks.subtasks import subtask_create
-from units.models import UnitAlias, UnitMembership, UserGovernment
+from units.models import UnitAlias, UnitLeaderContact, UnitMembership, UserGovernment
 from units.roles import LEADER_GROUP, OFFICE_GROUP
 
 from .conftest import make_plan, make_task, make_unit, make_user
@@ -247,6 +248,18 @@ def world(settings, tmp_path):
         "unit-membership": UnitMembership.objects.get(user=own, unit=jia),
         "acknowledgement": acknowledgement,
         "notice": notice,
+        "notice-urge": NoticeUrge.objects.create(
+            notice=notice,
+            sequence=1,
+            urged_on=date(2030, 1, 2),
+            working_days_unanswered=6,
+            colour_before=NoticeColour.RED,
+            colour_after=NoticeColour.RED,
+            copy_to="甲单位分管领导",
+        ),
+        "leader-contact": UnitLeaderContact.objects.create(
+            unit=jia, name="甲单位分管领导", email="jia@example.gov.cn"
+        ),
         "score": score,
         "publication": publication,
         "instruction": instruction,

@@ -18,7 +18,8 @@ from tasks.models import Task
 
 from .admin_scope import GovernmentScopedAdminMixin
 from .choices import UnitRole
-from .models import Unit, UnitAlias, UnitMembership, UserGovernment
+from .models import Unit, UnitAlias, UnitLeaderContact, UnitMembership, UserGovernment
+from .roles import government_region_ids
 from .services import UNIT_USER_COLUMNS, unit_merge, unit_users_import
 
 
@@ -35,6 +36,52 @@ class UnitMembershipInline(admin.TabularInline):
     model = UnitMembership
     autocomplete_fields = ("user",)
     extra = 0
+
+
+def leader_channel_choices(user):
+    """The active channels an office may name for a 分管领导: those of its governments'
+    units and of their members (every channel for a system-wide office)."""
+    from notifications.models import Channel
+
+    channels = Channel.objects.filter(is_active=True)
+    region_ids = government_region_ids(user)
+    if region_ids is None:
+        return channels
+    managed = Unit.objects.managed_by(user).values("pk")
+    return channels.filter(
+        Q(unit__in=managed) | Q(user__unit_memberships__unit__in=managed)
+    ).distinct()
+
+
+class UnitLeaderContactInline(admin.StackedInline):
+    """分管领导: gets a copy of every 催办 of the unit's unanswered 督办单."""
+
+    model = UnitLeaderContact
+    extra = 0
+    max_num = 1
+    fields = ("name", "title", "phone", "email", "channel")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "channel":
+            kwargs["queryset"] = leader_channel_choices(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(UnitLeaderContact)
+class UnitLeaderContactAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
+    """The 分管领导 of every unit in one list (also edited on the unit's page)."""
+
+    government_scope = "unit"
+    list_display = ("unit", "name", "title", "phone", "email", "channel")
+    list_filter = ("unit__region",)
+    search_fields = ("unit__name", "name", "phone", "email")
+    list_select_related = ("unit__region", "channel")
+    autocomplete_fields = ("unit",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "channel":
+            kwargs["queryset"] = leader_channel_choices(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class MergeForm(forms.Form):
@@ -64,7 +111,7 @@ class UnitAdmin(GovernmentScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ("region", "is_collective")
     list_select_related = ("region",)
     search_fields = ("name", "aliases__name", "region__name", "region__short_name")
-    inlines = (UnitAliasInline, UnitMembershipInline)
+    inlines = (UnitAliasInline, UnitMembershipInline, UnitLeaderContactInline)
     actions = ("merge_units",)
     ordering = ("name",)
 

@@ -259,3 +259,70 @@ class UserGovernment(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.region}"
+
+
+class UnitLeaderContact(models.Model):
+    """分管领导: the leader in charge of a unit, as the office records it.
+
+    A 督办单 the unit leaves unanswered is escalated (催办) with a copy to this person:
+    by e-mail, and through `channel` when one is chosen (an SMS gateway sends to `phone`).
+    """
+
+    unit = models.OneToOneField(
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="leader_contact",
+        verbose_name="单位",
+    )
+    name = models.CharField(
+        "分管领导姓名",
+        max_length=50,
+    )
+    title = models.CharField(
+        "职务",
+        max_length=100,
+        blank=True,
+        help_text="如“副市长”“分管副局长”",
+    )
+    phone = models.CharField(
+        "手机号码",
+        max_length=50,
+        blank=True,
+        help_text="推送渠道为短信网关时发送到此号码",
+    )
+    email = models.EmailField(
+        "电子邮箱",
+        blank=True,
+    )
+    channel = models.ForeignKey(
+        "notifications.Channel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="推送渠道",
+        help_text="可选:催办抄送也经此渠道推送(在“消息中心 › 推送渠道”中配置)",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "分管领导"
+        verbose_name_plural = "分管领导"
+        ordering = ("unit__name",)
+
+    def __str__(self):
+        return f"{self.name}({self.unit})"
+
+    def clean(self):
+        super().clean()
+        for field in ("name", "title", "phone"):
+            setattr(self, field, (getattr(self, field) or "").replace("\x00", "").strip())
+        if not self.name:
+            raise ValidationError({"name": "请填写分管领导姓名"})
+        if not (self.email or self.channel_id):
+            raise ValidationError(
+                {"email": "请填写电子邮箱或选择推送渠道,否则催办抄送无法送达分管领导"}
+            )
+        if self.phone and not all(ch.isdigit() or ch in "+- " for ch in self.phone):
+            raise ValidationError({"phone": f"手机号码只能包含数字、空格、+ 和 -:{self.phone}"})

@@ -152,7 +152,7 @@ def unit_merge(*, source: Unit, target: Unit, user) -> Unit:
     from tasks import rules
     from tasks.models import ProgressReport, TaskUnit
 
-    from .models import UnitMembership
+    from .models import UnitLeaderContact, UnitMembership
 
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以合并单位")
@@ -183,7 +183,14 @@ def unit_merge(*, source: Unit, target: Unit, user) -> Unit:
 
     ProgressReport.objects.filter(unit=source).update(unit=target)
     DeadlineExtension.objects.filter(unit=source).update(unit=target)
-    _move_other_unit_rows(source=source, target=target, handled={TaskUnit, UnitMembership})
+    # 分管领导 (one per unit): the kept unit's stays; the merged unit's moves if it has none.
+    if UnitLeaderContact.objects.filter(unit=target).exists():
+        UnitLeaderContact.objects.filter(unit=source).delete()
+    else:
+        UnitLeaderContact.objects.filter(unit=source).update(unit=target)
+    _move_other_unit_rows(
+        source=source, target=target, handled={TaskUnit, UnitMembership, UnitLeaderContact}
+    )
     member_ids = set(UnitMembership.objects.filter(unit=target).values_list("user_id", flat=True))
     UnitMembership.objects.filter(unit=source, user_id__in=member_ids).delete()
     UnitMembership.objects.filter(unit=source).update(unit=target)

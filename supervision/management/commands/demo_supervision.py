@@ -7,6 +7,7 @@ from django.db import transaction
 
 from deadlines.services import extension_request
 from supervision.demo import script_year_2022
+from supervision.escalation import escalation_demo
 from supervision.models import AssessmentPeriod
 from supervision.services import assessment_compute, instruction_write
 from tasks.models import Plan, Task
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 self._generate()
+                escalation_demo(stdout=self.stdout)
         except (CommandError, ValidationError, LookupError, IndexError, KeyError) as exc:
             self.stderr.write(f"督办演示数据未生成:{exc}")
 
