@@ -8,6 +8,8 @@ short list of environment variables with safe development defaults:
 - DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 - DJANGO_DEBUG          1/0, true/false, yes/no (default: 1)
 - DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
+- DATABASE_REPLICA_URL  optional read replica for the dashboard and exports
+- REDIS_URL, FILE_STORAGE  several machines: queue and cache on Redis, shared files
 
 Bad values fail loudly at start-up instead of being silently ignored.
 """
