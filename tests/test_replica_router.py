@@ -98,3 +98,36 @@ def test_portal_pages_keep_reading_default(client, leader_user, recording_router
     assert client.get("/").status_code == 200
     assert recording_router.reads  # the page did read through the router
     assert all(alias == "default" for _, alias in recording_router.reads)
+
+
+def test_export_job_reads_tasks_from_the_replica_and_writes_its_row_to_default(
+    settings, tmp_path, leader_user, recording_router
+):
+    from jobs.choices import JobKind, JobStatus
+    from jobs.services import job_run
+
+    from .conftest import make_plan, make_task
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    make_task(plan=make_plan())
+    job = Job.objects.create(
+        kind=JobKind.BULLETIN,
+        title="月度通报",
+        params={"query": {"as_of": "2021-05-01"}},
+        scope_key="x",
+        params_key="y",
+        user=leader_user,
+    )
+    recording_router.reads.clear()
+    assert job_run(job.pk) == JobStatus.DONE
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.file
+    assert ("tasks.Task", "replica") in recording_router.reads
+    assert ("tasks.Task", "default") not in recording_router.reads
+    assert all(alias == "default" for label, alias in recording_router.reads if label == "jobs.Job")
