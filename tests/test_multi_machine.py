@@ -152,6 +152,10 @@ def shared_services(tmp_path):
     env.pop("DATABASE_REPLICA_URL", None)
     name = f"reform_multi_app_{os.getpid()}_{secrets.token_hex(3)}"
     try:
+        # One run at a time on this server: the Redis queue is shared, and a worker of
+        # another run would take this run's jobs (released when the connection closes).
+        with maintenance.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext('reform_multi_app_run'))")
         template = _ensure_template(maintenance, env)
         with maintenance.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
