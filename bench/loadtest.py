@@ -634,6 +634,16 @@ def verify_reports(accounts: list[dict], stats: Stats) -> dict:
     }
 
 
+def jobs_in_database() -> dict:
+    """Export jobs by final status, as the database holds them after the run: a job the
+    worker finished counts even when its office user had given up polling."""
+    from django.db.models import Count
+
+    from jobs.models import Job
+
+    return dict(Job.objects.values_list("status").annotate(n=Count("pk")).order_by())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -706,6 +716,7 @@ def main(argv=None) -> int:
         f"{args.office} office users exporting …"
     )
     started_at = datetime.now().astimezone()
+    load_before = os.getloadavg()
     try:
         stats, elapsed = asyncio.run(
             run_scenario(f"http://{args.host}:{args.port}", accounts, args.leaders, args)
@@ -714,8 +725,10 @@ def main(argv=None) -> int:
         stop_gunicorn(process, log)
         if worker is not None:
             stop_gunicorn(worker, worker_log)
+    load_after = os.getloadavg()
     connection.close()  # the server's connections are gone; start a fresh one
     verification = verify_reports(accounts, stats)
+    jobs_stored = jobs_in_database()
     all_latencies = [ms for values in stats.latencies.values() for ms in values]
     overall = summarise(all_latencies)
     errors = len(stats.errors)
@@ -747,6 +760,10 @@ def main(argv=None) -> int:
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
+            # Other work on the machine shows here: 1-, 5- and 15-minute load averages
+            # when the scenario started and ended (2 cores: above 2 means waiting).
+            "load_average_before": [round(value, 2) for value in load_before],
+            "load_average_after": [round(value, 2) for value in load_after],
         },
         "started_at": started_at.isoformat(timespec="seconds"),
         "wall_s": round(elapsed, 1),
@@ -769,6 +786,7 @@ def main(argv=None) -> int:
             "jobs_finished": stats.jobs_finished,
             "jobs_failed": stats.jobs_failed,
             "jobs_unfinished": stats.jobs_unfinished,
+            "jobs_in_database": jobs_stored,
             "wait_s": {
                 key.replace("_ms", "_s"): round(value / 1000, 1) if key != "count" else value
                 for key, value in summarise([s * 1000 for s in stats.export_wait_s]).items()
@@ -813,8 +831,10 @@ def main(argv=None) -> int:
     if args.office:
         print(
             f"exports requested {stats.exports_requested}, jobs finished {stats.jobs_finished}, "
-            f"failed {stats.jobs_failed}, unfinished {stats.jobs_unfinished}"
+            f"failed {stats.jobs_failed}, unfinished {stats.jobs_unfinished}; "
+            f"jobs in the database by status: {jobs_stored}"
         )
+    print(f"load average before {load_before}, after {load_after}")
     print(f"{'PASSED' if result['passed'] else 'FAILED'} → {out}")
     return 0 if result["passed"] else 1
 
