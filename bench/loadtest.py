@@ -456,8 +456,10 @@ async def export_once(client, stats: Stats, as_of: str, *, poll_s: float, limit_
 async def office_user(base_url, index, stats, rng, units_done: asyncio.Event, args):
     """Office staff downloading bulletins through the job pages until the unit users are done.
 
-    Each asks for a bulletin as of a different month end, so the jobs are distinct (two
-    people asking for the same one would join one job).
+    Each asks for a bulletin as of a date of its own, so the jobs are distinct (two people
+    asking for the same one would join one job). A request that fails (a timed-out poll)
+    ends that export for this person, as if they gave up; the job still runs, and
+    `jobs_in_database` counts it.
     """
     async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
         await asyncio.sleep(rng.uniform(0, args.ramp / 4))
