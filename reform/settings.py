@@ -8,6 +8,8 @@ short list of environment variables with safe development defaults:
 - DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 - DJANGO_DEBUG          1/0, true/false, yes/no (default: 1)
 - DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
+- DATABASE_REPLICA_URL  optional read replica for the dashboard and exports
+- REDIS_URL, FILE_STORAGE  several machines: queue and cache on Redis, shared files
 
 Bad values fail loudly at start-up instead of being silently ignored.
 """
@@ -115,20 +117,30 @@ TEMPLATES = [
 WSGI_APPLICATION = "reform.wsgi.application"
 
 
-def _database_config() -> dict:
-    url = os.environ.get("DATABASE_URL", "").strip()
+def _database_config(name: str = "DATABASE_URL") -> dict:
+    url = os.environ.get(name, "").strip()
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
     try:
         config = dj_database_url.parse(url, conn_max_age=60)
     except Exception as exc:  # dj_database_url raises several types for bad URLs
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from exc
     if not config.get("ENGINE"):
-        raise ImproperlyConfigured(f"DATABASE_URL has an unsupported scheme: {url!r}")
+        raise ImproperlyConfigured(f"{name} has an unsupported scheme: {url!r}")
     return config
 
 
 DATABASES = {"default": _database_config()}
+
+# Optional read replica (a PostgreSQL streaming replica of DATABASE_URL): the dashboard
+# and export jobs read the task data from it, nothing is ever written to it
+# (ops/replica.py). Tests use "default" in its place.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    if not os.environ.get("DATABASE_URL", "").strip():
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary) too")
+    DATABASES["replica"] = _database_config("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["ops.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -306,7 +318,19 @@ if not HTTPS:
 # Several app servers share nothing but PostgreSQL: sessions are in the database
 # (Django's default), and so is the cache when DJANGO_DB_CACHE is on
 # (`manage.py createcachetable` creates the table; `make serve-prod` runs it).
-if env_bool("DJANGO_DB_CACHE", not DEBUG):
+# With REDIS_URL set (several machines), the cache is on Redis instead: shared as well,
+# and it takes the cache's reads and writes off PostgreSQL. Same Redis database as the
+# job queue; the cache's keys start with "reform:", RQ's with "rq:".
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "reform",
+        }
+    }
+elif env_bool("DJANGO_DB_CACHE", not DEBUG):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -399,7 +423,6 @@ LOGGING = {
 # - EXPORT_ROOT     where finished export files are kept (default var/exports)
 # - JOB_FILES_KEEP_DAYS  days a finished export stays downloadable (default 7);
 #                   `manage.py prune_jobs` deletes older ones (run it daily)
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "rq" if REDIS_URL else "db").strip().lower()
 if TASKS_BACKEND not in {"db", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be db or rq; got {TASKS_BACKEND!r}")
@@ -411,10 +434,51 @@ if TASKS_BACKEND == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", BASE_DIR / "var" / "exports"))
-STORAGES["exports"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": EXPORT_ROOT},
-}
+
+# Where report attachments and export files are kept (every app server and worker must
+# see the same files). FILE_STORAGE=local (default): folders PRIVATE_MEDIA_ROOT and
+# EXPORT_ROOT, on a shared mount (NFS) when there are several machines. FILE_STORAGE=s3:
+# an S3-compatible object store through django-storages (`pip install -e '.[s3]'`), in
+# the bucket S3_BUCKET under attachments/ and exports/; S3_ENDPOINT_URL for a store
+# other than AWS (MinIO, a cloud's OSS/COS), S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY /
+# S3_REGION. Files are private: downloads still go through the permission-checked views.
+FILE_STORAGE = os.environ.get("FILE_STORAGE", "local").strip().lower()
+
+
+def _s3_storage(prefix: str) -> dict:
+    bucket = os.environ.get("S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET")
+    options = {
+        "bucket_name": bucket,
+        "location": prefix,
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }
+    for option, name in (
+        ("endpoint_url", "S3_ENDPOINT_URL"),
+        ("access_key", "S3_ACCESS_KEY_ID"),
+        ("secret_key", "S3_SECRET_ACCESS_KEY"),
+        ("region_name", "S3_REGION"),
+    ):
+        if os.environ.get(name, "").strip():
+            options[option] = os.environ[name].strip()
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+if FILE_STORAGE == "local":
+    # PrivateStorage reads PRIVATE_MEDIA_ROOT at each use (tests point it elsewhere).
+    STORAGES["attachments"] = {"BACKEND": "tasks.models.PrivateStorage"}
+    STORAGES["exports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EXPORT_ROOT},
+    }
+elif FILE_STORAGE == "s3":
+    STORAGES["attachments"] = _s3_storage("attachments")
+    STORAGES["exports"] = _s3_storage("exports")
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be local or s3; got {FILE_STORAGE!r}")
 JOB_FILES_KEEP_DAYS = env_int("JOB_FILES_KEEP_DAYS", 7)
 # A list of more tasks than this is exported by a background job with a progress page;
 # smaller ones (one plan) are answered at once.

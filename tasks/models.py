@@ -5,7 +5,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -825,8 +825,11 @@ class PrivateStorage(FileSystemStorage):
 
 
 def private_storage():
-    """Attachments are stored outside the web root; only a permission-checked view serves them."""
-    return PrivateStorage()
+    """Attachments are stored outside the web root; only a permission-checked view serves them.
+
+    The "attachments" storage of settings.STORAGES: PrivateStorage, or an object store.
+    """
+    return storages["attachments"]
 
 
 def attachment_path(report, filename: str) -> str:

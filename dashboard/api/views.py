@@ -13,6 +13,7 @@ from dashboard.figures import (
     drill_down_parent,
 )
 from dashboard.permissions import CanViewDashboard
+from ops.replica import replica_reads
 from tasks.api.filtering import reject_unknown_params
 from tasks.models import Task
 
@@ -42,6 +43,7 @@ class DashboardView(APIView):
         ],
         responses=DashboardSerializer,
     )
+    @replica_reads()
     def get(self, request):
         reject_unknown_params(request.query_params, {"as_of", "format", *FILTER_PARAMS})
         try:
