@@ -99,3 +99,13 @@ class ExtensionForm(forms.Form):
         if requested < today:
             raise forms.ValidationError(f"申请延至的日期不能早于今天({today:%Y年%m月%d日})")
         return requested
+
+
+class ReturnReportForm(forms.Form):
+    """退回 a progress report: the reason the unit answers with its next report."""
+
+    reason = forms.CharField(
+        label="退回理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "退回时请填写理由"},
+    )

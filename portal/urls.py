@@ -11,4 +11,5 @@ urlpatterns = [
     path("tasks/<int:pk>/report/", views.report_create, name="report-create"),
     path("tasks/<int:pk>/extension/", views.extension_create, name="extension-create"),
     path("reports/<int:pk>/attachment/", views.report_attachment, name="report-attachment"),
+    path("reports/<int:pk>/return/", views.report_return_create, name="report-return"),
 ]

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "portal",
     "dashboard",
     "notifications",
+    "reviews",
 ]
 
 MIDDLEWARE = [
