@@ -29,7 +29,12 @@ def queue(request):
     user = request.user
     form = QueueFilterForm(request.GET)
     if not form.is_valid():
-        return render(request, "reviews/queue.html", {"form": form, "page": None}, status=400)
+        return render(
+            request,
+            "reviews/queue.html",
+            {"form": form, "page": None, "sees_all": sees_all_tasks(user)},
+            status=400,
+        )
     stage, kind = form.cleaned_data["stage"], form.cleaned_data["kind"]
     awaiting = Review.objects.awaiting(user)
     if stage and sees_all_tasks(user):
