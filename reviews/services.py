@@ -272,6 +272,7 @@ def review_resubmit(
     return review
 
 
+@transaction.atomic
 def review_settle_by_office(*, task: Task, kind: str, user, extension=None) -> Review | None:
     """The office's one-click decision (admin 销号, 批准延期) on a request under review.
 
@@ -298,6 +299,7 @@ def review_settle_by_office(*, task: Task, kind: str, user, extension=None) -> R
     return _save(review)
 
 
+@transaction.atomic
 def review_close_rejected(*, task: Task, kind: str, user, note: str, extension=None) -> None:
     """The office turns a request down for good (驳回延期, reopening a 销号申请)."""
     reviews = Review.objects.open().filter(task=task, kind=kind)

@@ -156,9 +156,12 @@ def test_workbench_counts_requests_per_step_and_links_to_the_queue(xiangxi, clie
     other = xiangxi["plan"].tasks.get(number=11)
     tax_user = make_user(units=[other.lead_units[0]])
     extension_request(task=other, user=tax_user, requested_due_on=date(2021, 1, 31), reason="x")
+    extension_request(  # a responsible unit's: with the lead unit, not the office's yet
+        task=task, user=xiangxi["partner_user"], requested_due_on=date(2021, 1, 31), reason="y"
+    )
     client.force_login(xiangxi["office"])
     page = client.get(reverse("admin:index")).content.decode()
-    assert _queue(page, "审核队列:牵头单位审核") == 1
+    assert _queue(page, "审核队列:牵头单位审核") == 2
     assert _queue(page, "审核队列:优化办初审") == 1
     assert _queue(page, "审核队列:领导审批") == 0
     assert _queue(page, "销号申请待核验") == 0  # still with the lead unit
