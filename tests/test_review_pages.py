@@ -18,6 +18,7 @@ from tasks.events import EventKind
 from tasks.models import ProgressReport
 from tasks.services import report_submit
 from units.models import Unit
+from units.roles import LEADER_GROUP
 
 from .conftest import XIANGTAN, XIANGXI, governed, make_user
 from .test_workbench import _queue
@@ -75,6 +76,31 @@ def test_lead_unit_decides_in_the_portal_and_a_return_needs_a_reason(xiangxi, cl
     # The requesting unit cannot decide at the office's step either.
     client.force_login(xiangxi["partner_user"])
     assert client.post(url, {"decision": "approve"}).status_code == 403
+
+
+def test_office_then_leader_decide_on_the_queue_page(xiangxi, client):
+    xiangxi["plan"].needs_leader_approval = True
+    xiangxi["plan"].save()
+    task = xiangxi["task"]
+    report(task, xiangxi["lead_user"], status=TaskStatus.COMPLETION_REQUESTED)
+    review = Review.objects.get(task=task)
+    url = reverse("reviews:review-decide", args=[review.pk])
+    leader = governed("433100", group=LEADER_GROUP)
+    client.force_login(leader)
+    assert list(client.get(reverse("reviews:queue")).context["page"]) == []
+    assert client.post(url, {"decision": "approve"}).status_code == 403
+
+    client.force_login(xiangxi["office"])
+    assert [r.pk for r in client.get(reverse("reviews:queue")).context["page"]] == [review.pk]
+    client.post(url, {"decision": "approve", "note": "材料齐全"})
+    client.force_login(leader)
+    page = client.get(reverse("reviews:queue"))
+    assert [r.pk for r in page.context["page"]] == [review.pk]
+    assert "材料齐全" in page.content.decode()
+    response = client.post(url, {"decision": "approve"}, follow=True)
+    assert "当前:已通过" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == TaskStatus.COMPLETED
 
 
 def test_office_queue_per_step_has_a_fixed_number_of_queries(
