@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from units.roles import sees_all_tasks
@@ -75,7 +76,8 @@ def queue(request):
 def _back(request, default: str):
     """Back to the queue the form was posted from (a local path only)."""
     target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+    local = url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/")
+    return redirect(target if local else default)
 
 
 def _error_text(exc: ValidationError) -> str:

@@ -62,6 +62,8 @@ def test_lead_unit_decides_in_the_portal_and_a_return_needs_a_reason(xiangxi, cl
     assert 'name="decision" value="return"' in content
 
     url = reverse("reviews:review-decide", args=[review.pk])
+    response = client.post(url, {"decision": "return", "note": " ", "next": "//evil.example/"})
+    assert response["Location"] == reverse("reviews:queue")  # never off-site
     response = client.post(url, {"decision": "return", "note": " "}, follow=True)
     assert "退回时请填写理由" in response.content.decode()
     review.refresh_from_db()
