@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from deadlines.choices import ExtensionStatus
 from deadlines.models import DeadlineExtension
+from reviews.choices import REVIEW_STEPS, ReviewKind, ReviewStage
+from reviews.models import Review
 from supervision import selectors
 from supervision.choices import NoticeStatus
 from supervision.models import EscalationNotice
@@ -66,8 +68,16 @@ def office_queues(as_of: date, user=None) -> list[Queue]:
         if user is not None
         else EscalationNotice.objects.all()
     )
+    # Requests at the lead unit's or a leader's step are not the office's to verify yet.
+    elsewhere = Review.objects.filter(
+        stage__in=(ReviewStage.LEAD_UNIT, ReviewStage.LEADER, ReviewStage.RETURNED)
+    )
     task_counts = tasks.filter(plan__closed_at__isnull=True).aggregate(
-        completion=Count("pk", filter=Q(status=TaskStatus.COMPLETION_REQUESTED)),
+        completion=Count(
+            "pk",
+            filter=Q(status=TaskStatus.COMPLETION_REQUESTED)
+            & ~Q(pk__in=elsewhere.filter(kind=ReviewKind.COMPLETION).values("task_id")),
+        ),
         warnings=Count("pk", filter=~Q(warnings=[])),
         no_lead=Count(
             "pk",
@@ -78,9 +88,14 @@ def office_queues(as_of: date, user=None) -> list[Queue]:
         proposed=Count("pk", filter=Q(status=NoticeStatus.PROPOSED)),
         issued=Count("pk", filter=Q(status=NoticeStatus.ISSUED)),
     )
-    extensions = DeadlineExtension.objects.filter(
-        status=ExtensionStatus.PENDING, deadline__task__in=tasks
-    ).count()
+    extensions = (
+        DeadlineExtension.objects.filter(status=ExtensionStatus.PENDING, deadline__task__in=tasks)
+        .exclude(review__in=elsewhere)
+        .count()
+    )
+    step_counts = Review.objects.filter(
+        task__in=tasks, task__plan__closed_at__isnull=True
+    ).aggregate(**{stage: Count("pk", filter=Q(stage=stage)) for stage in REVIEW_STEPS})
     unsigned_late = len(selectors.unacknowledged_overdue(as_of, tasks=tasks))
     return [
         Queue(
@@ -94,6 +109,15 @@ def office_queues(as_of: date, user=None) -> list[Queue]:
             "延期申请待审批",
             extensions,
             _admin("deadlines_deadlineextension", f"status__exact={ExtensionStatus.PENDING}"),
+        ),
+        *(
+            Queue(
+                f"review_{stage}",
+                f"审核队列:{ReviewStage(stage).label}",
+                step_counts[stage],
+                f"{reverse('reviews:queue')}?stage={stage}",
+            )
+            for stage in REVIEW_STEPS
         ),
         Queue(
             "proposed",

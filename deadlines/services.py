@@ -15,15 +15,21 @@ from .choices import DeadlineSource, ExtensionStatus
 from .models import Deadline, DeadlineExtension
 
 
-def _validate_new_date(deadline: Deadline, new_due_on: date, reason: str) -> None:
-    errors = {}
-    if not (reason or "").strip():
-        errors["reason"] = "请填写延期理由"
+def extension_date_errors(deadline: Deadline, new_due_on: date) -> dict[str, str]:
+    """A new date may be neither before the plan's original date nor on or before the
+    date in force."""
     original = deadline.original_date
     if original and new_due_on < original:
-        errors["requested_due_on"] = f"延期后的时限不能早于原定完成时限({original:%Y年%m月%d日})"
-    elif deadline.due_on and new_due_on <= deadline.due_on:
-        errors["requested_due_on"] = f"新的完成时限须晚于原时限({deadline.due_on:%Y年%m月%d日})"
+        return {"requested_due_on": f"延期后的时限不能早于原定完成时限({original:%Y年%m月%d日})"}
+    if deadline.due_on and new_due_on <= deadline.due_on:
+        return {"requested_due_on": f"新的完成时限须晚于原时限({deadline.due_on:%Y年%m月%d日})"}
+    return {}
+
+
+def _validate_new_date(deadline: Deadline, new_due_on: date, reason: str) -> None:
+    errors = extension_date_errors(deadline, new_due_on)
+    if not (reason or "").strip():
+        errors["reason"] = "请填写延期理由"
     if errors:
         raise ValidationError(errors)
 
@@ -32,19 +38,24 @@ def _validate_new_date(deadline: Deadline, new_due_on: date, reason: str) -> Non
 def extension_request(
     *, task: Task, user, requested_due_on: date, reason: str
 ) -> DeadlineExtension:
-    """A lead unit asks for a later date; nothing changes until the office approves."""
+    """A unit of the task asks for a later date; nothing changes until its review chain
+    (`reviews.services.review_chain`) approves it."""
     deadline = getattr(task, "deadline", None)
     if deadline is None:  # a task created over the API before /api/deadlines/ gave it one
         raise ValidationError({"requested_due_on": "该任务尚未设定完成时限"})
     if not rules.can_request_extension(user, task):
-        raise PermissionDenied("只有牵头单位可以申请延期")
+        raise PermissionDenied("只有该任务的牵头或责任单位可以申请延期")
     if deadline.is_ongoing:
         raise ValidationError({"requested_due_on": "长期坚持的任务无需延期"})
     _validate_new_date(deadline, requested_due_on, reason)
     if deadline.extensions.filter(status=ExtensionStatus.PENDING).exists():
         raise ValidationError({"requested_due_on": "该任务已有待审批的延期申请"})
-    unit_ids = rules.user_unit_ids(user) & rules.task_unit_ids(task, UnitRole.LEAD)
-    return DeadlineExtension.objects.create(
+    # A user of a lead unit asks as the lead unit (whose request skips the lead's check).
+    mine = rules.user_unit_ids(user)
+    unit_ids = (mine & rules.task_unit_ids(task, UnitRole.LEAD)) or (
+        mine & rules.task_unit_ids(task)
+    )
+    extension = DeadlineExtension.objects.create(
         deadline=deadline,
         previous_due_on=deadline.due_on,
         requested_due_on=requested_due_on,
@@ -52,6 +63,10 @@ def extension_request(
         requested_by=user,
         unit_id=min(unit_ids) if unit_ids else None,
     )
+    from reviews.services import extension_review_open
+
+    extension_review_open(extension=extension, user=user)
+    return extension
 
 
 def _apply(extension: DeadlineExtension, user, note: str) -> None:
@@ -78,11 +93,27 @@ def _apply(extension: DeadlineExtension, user, note: str) -> None:
 
 @transaction.atomic
 def extension_approve(*, extension: DeadlineExtension, user, note: str = "") -> DeadlineExtension:
-    """The office approves: the deadline moves; the old date stays on the extension."""
+    """The office approves: the deadline moves; the old date stays on the extension.
+
+    A request under review is approved here only where the office's 初审 is its last
+    step (`review_settle_by_office`); longer chains are decided in the review queue.
+    """
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以审批延期")
     if extension.status != ExtensionStatus.PENDING:
         raise ValidationError("该申请已处理")
+    from reviews.choices import ReviewKind
+    from reviews.services import review_settle_by_office
+
+    review_settle_by_office(
+        task=extension.deadline.task, kind=ReviewKind.EXTENSION, user=user, extension=extension
+    )
+    return extension_grant(extension=extension, user=user, note=note)
+
+
+def extension_grant(*, extension: DeadlineExtension, user, note: str = "") -> DeadlineExtension:
+    """Move the deadline as approved and tell the unit. Callers decide who may: the office
+    (`extension_approve`) or the last step of the review chain."""
     _apply(extension, user, note)
     _announce_decision(extension, user, "已批准")
     return extension
@@ -108,6 +139,16 @@ def extension_reject(*, extension: DeadlineExtension, user, note: str) -> Deadli
         raise ValidationError("该申请已处理")
     if not (note or "").strip():
         raise ValidationError({"decision_note": "驳回时请填写意见"})
+    from reviews.choices import ReviewKind
+    from reviews.services import review_close_rejected
+
+    review_close_rejected(
+        task=extension.deadline.task,
+        kind=ReviewKind.EXTENSION,
+        user=user,
+        note=note.strip(),
+        extension=extension,
+    )
     extension.status = ExtensionStatus.REJECTED
     extension.decided_by = user
     extension.decided_at = timezone.now()

@@ -160,3 +160,13 @@ class SubTaskForm(forms.Form):
         if deadline is not None and not deadline.is_ongoing and deadline.due_on:
             self.fields["due_on"].widget.attrs["max"] = deadline.due_on.isoformat()
             self.fields["due_on"].help_text = f"不晚于任务完成时限 {deadline.due_on:%Y-%m-%d}"
+
+
+class ReturnReportForm(forms.Form):
+    """退回 a progress report: the reason the unit answers with its next report."""
+
+    reason = forms.CharField(
+        label="退回理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "退回时请填写理由"},
+    )

@@ -1,10 +1,13 @@
-"""A task's timeline: reports, status changes, 延期申请, 交办/签收/督办单, newest first."""
+"""A task's timeline: reports, status changes, 延期申请, review steps (审核),
+交办/签收/督办单, newest first."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils.timezone import localtime
 
+from reviews.choices import ReviewAction, ReviewStage
+from reviews.models import ReviewStep
 from supervision.timeline import task_events
 from tasks.choices import SubTaskStatus, TaskStatus
 from tasks.models import ProgressReport, SubTask, Task
@@ -13,7 +16,7 @@ from tasks.models import ProgressReport, SubTask, Task
 @dataclass
 class TimelineEntry:
     at: datetime
-    kind: str  # "report", "status", "extension", or a supervision event kind
+    kind: str  # "report", "status", "extension", "review", or a supervision event kind
     title: str
     who: str = ""
     text: str = ""
@@ -26,28 +29,34 @@ def _name(user) -> str:
 
 
 def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
-    """A fixed number of queries (reports, history, extensions, supervision events).
+    """A fixed number of queries (reports, history, extensions, review steps, supervision
+    events).
 
     With `unit_ids` (a unit user's view), only the escalation notices sent to those
     units appear: a lead unit sharing the task does not see another unit's notices.
     """
     entries = []
     previous_progress = None
-    for report in task.reports.select_related("unit__region", "author").order_by(
-        "created_at", "pk"
-    ):
+    reports = task.reports.select_related(
+        "unit__region", "author", "returned_by", "answered_by"
+    ).order_by("created_at", "pk")
+    for report in reports:
         # A report lowering the percentage is marked: progress should not fall silently.
         lowered = previous_progress is not None and report.progress < previous_progress
+        notes = [f"进度由{previous_progress}%下调至{report.progress}%"] if lowered else []
+        if report.returned_at:
+            notes.append(_returned_note(report))
         entries.append(
             TimelineEntry(
                 at=report.created_at,
                 kind="report",
                 title=f"进展报告:{report.get_status_display()} {report.progress}%"
-                + ("(进度下调)" if lowered else ""),
+                + ("(进度下调)" if lowered else "")
+                + ("(已退回,待答复)" if report.is_returned else ""),
                 who=" ".join(filter(None, [str(report.unit or ""), _name(report.author)])),
                 text=report.text,
                 report=report,
-                notes=[f"进度由{previous_progress}%下调至{report.progress}%"] if lowered else [],
+                notes=notes,
             )
         )
         previous_progress = report.progress
@@ -89,6 +98,19 @@ def task_timeline(task: Task, *, unit_ids=None) -> list[TimelineEntry]:
             )
         )
     entries.extend(subtask_entries(task))
+    steps = ReviewStep.objects.filter(review__task=task).select_related(
+        "review", "unit__region", "actor"
+    )
+    for step in steps:
+        entries.append(
+            TimelineEntry(
+                at=step.created_at,
+                kind="review",
+                title=_review_title(step),
+                who=" ".join(filter(None, [str(step.unit or ""), _name(step.actor)])),
+                text=step.note,
+            )
+        )
     for event in task_events(task, unit_ids=unit_ids):
         entries.append(TimelineEntry(at=event["time"], kind=event["kind"], title=event["text"]))
     entries.sort(key=lambda entry: entry.at, reverse=True)
@@ -131,3 +153,23 @@ def subtask_entries(task: Task) -> list[TimelineEntry]:
 
 def _date(value) -> str:
     return f"{value:%Y-%m-%d}" if value else "—"
+
+
+def _returned_note(report: ProgressReport) -> str:
+    when = f"{localtime(report.returned_at):%Y-%m-%d %H:%M}"
+    note = f"退回({_name(report.returned_by)},{when}):{report.return_reason}"
+    if report.answered_by_id:
+        note += f";已由{localtime(report.answered_by.created_at):%Y-%m-%d}的报告答复"
+    return note
+
+
+def _review_title(step: ReviewStep) -> str:
+    """E.g. 销号申请·优化办初审:退回, or 延期申请:提交申请(待牵头单位审核)."""
+    review = step.review
+    if step.action in (ReviewAction.SUBMITTED, ReviewAction.RESUBMITTED):
+        return (
+            f"{review.get_kind_display()}:{step.get_action_display()}(待{step.get_stage_display()})"
+        )
+    return (
+        f"{review.get_kind_display()}·{ReviewStage(step.stage).label}:{step.get_action_display()}"
+    )

@@ -19,4 +19,5 @@ urlpatterns = [
         name="subtask-complete",
     ),
     path("reports/<int:pk>/attachment/", views.report_attachment, name="report-attachment"),
+    path("reports/<int:pk>/return/", views.report_return_create, name="report-return"),
 ]

@@ -18,6 +18,9 @@ from deadlines.choices import DeadlineSource, ExtensionStatus
 from deadlines.services import extension_request
 from printing.documents import pdf_response, print_failed_response, task_record_pdf
 from printing.pdf import PrintError
+from reviews.choices import ReviewKind, ReviewStage
+from reviews.forms import AnswerForm
+from reviews.models import Review
 from supervision import selectors
 from tasks import rules
 from tasks.assignments import task_rollups
@@ -26,7 +29,7 @@ from tasks.choices import TaskStatus
 from tasks.filtersets import TaskFilterSet
 from tasks.links import downstream_rollup
 from tasks.models import Plan, ProgressReport, Task, Urgency
-from tasks.services import TaskVersionConflict, report_submit
+from tasks.services import TaskVersionConflict, report_return, report_submit
 from tasks.subtasks import (
     ONLY_LEAD_MESSAGE,
     subtask_complete,
@@ -38,7 +41,7 @@ from units.choices import UnitRole
 from units.models import Unit
 from units.roles import is_leader, is_office, sees_all_tasks
 
-from .forms import ExtensionForm, ReportForm, SubTaskForm
+from .forms import ExtensionForm, ReportForm, ReturnReportForm, SubTaskForm
 from .record import task_record_context, task_record_filename
 from .timeline import task_timeline
 
@@ -189,7 +192,48 @@ def _render_task(
         or (SubTaskForm(task=task, unit_ids=splitting) if can_split else None),
         "extension_form": extension_form or (ExtensionForm() if can_extend else None),
     }
+    context.update(_review_context(task, user, context["timeline"]))
     return render(request, "portal/task_detail.html", context, status=status)
+
+
+def _review_context(task, user, timeline) -> dict:
+    """The task's requests under review, what waits for this user, and the reports on the
+    timeline the user may send back (退回)."""
+    reviews = list(task.reviews.open().select_related("extension").prefetch_related("steps"))
+    my_units = rules.user_unit_ids(user)
+    waiting = (
+        set(Review.objects.awaiting(user).filter(task=task).values_list("pk", flat=True))
+        if reviews
+        else set()
+    )
+    for review in reviews:
+        review.returned = review.last_return() if review.stage == ReviewStage.RETURNED else None
+        review.can_answer = review.returned is not None and (
+            review.unit_id in my_units or (review.unit_id is None and rules.can_manage(user))
+        )
+        review.can_decide = review.pk in waiting
+    reports = [entry.report for entry in timeline if entry.report is not None]
+    return {
+        "open_reviews": reviews,
+        "answer_form": AnswerForm(),
+        "returnable_report_ids": _returnable_report_ids(task, user, my_units, reports),
+    }
+
+
+def _returnable_report_ids(task, user, my_units, reports) -> set[int]:
+    """The office that manages the task may send back any report not returned or answered;
+    a lead unit a responsible unit's report (not its own). `report_return` decides for good."""
+    reports = [r for r in reports if r.returned_at is None and r.answered_by_id is None]
+    if Task.objects.managed_by(user).filter(pk=task.pk).exists():
+        return {report.pk for report in reports}
+    if not rules.is_lead_of(user, task):
+        return set()
+    not_returnable = rules.task_unit_ids(task, UnitRole.LEAD) | my_units
+    return {
+        report.pk
+        for report in reports
+        if report.unit_id is not None and report.unit_id not in not_returnable
+    }
 
 
 def _rollups_for(task, unit_ids):
@@ -258,7 +302,7 @@ def report_create(request, pk):
             _add_errors(form, exc)
         else:
             if data["status"] == TaskStatus.COMPLETION_REQUESTED:
-                messages.success(request, "销号申请已提交,等待优化办核实后销号。")
+                messages.success(request, f"销号申请已提交,{_waiting_text(task)}。")
             else:
                 messages.success(request, "进展报告已提交。")
             return _to_top(task)
@@ -270,11 +314,11 @@ def report_create(request, pk):
 def extension_create(request, pk):
     task = _visible_task(request, pk)
     if not rules.can_request_extension(request.user, task):
-        raise PermissionDenied("只有牵头单位可以申请延期")
+        raise PermissionDenied("只有该任务的牵头或责任单位可以申请延期")
     form = ExtensionForm(request.POST)
     if form.is_valid():
         try:
-            extension_request(
+            extension = extension_request(
                 task=task,
                 user=request.user,
                 requested_due_on=form.cleaned_data["requested_due_on"],
@@ -283,7 +327,7 @@ def extension_create(request, pk):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "延期申请已提交,等待优化办审批。")
+            messages.success(request, f"延期申请已提交,{_waiting_text(task, extension)}。")
             return _to_top(task)
     return _render_task(request, task, extension_form=form, status=400)
 
@@ -387,6 +431,40 @@ def subtask_complete_view(request, pk, subtask_pk):
     else:
         messages.success(request, f"子任务“{subtask.title}”已完成。")
     return redirect(reverse("portal:task-detail", args=[task.pk]) + "#subtasks")
+
+
+@login_required
+@require_POST
+def report_return_create(request, pk):
+    """退回 a progress report with a reason (office, or a lead unit for a responsible unit's)."""
+    report = get_object_or_404(
+        ProgressReport.objects.filter(task__in=Task.objects.visible_to(request.user)), pk=pk
+    )
+    form = ReturnReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "退回时请填写理由")
+    else:
+        try:
+            report_return(report=report, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, ";".join(exc.messages))
+        else:
+            messages.success(request, "报告已退回,已通知报送单位。")
+    return redirect(reverse("portal:task-detail", args=[report.task_id]) + "#timeline")
+
+
+def _waiting_text(task, extension=None) -> str:
+    """What a request waits for now, e.g. 等待牵头单位审核 (the office's step keeps the
+    wording units know)."""
+    review = (
+        extension.review
+        if extension
+        else task.reviews.open().filter(kind=ReviewKind.COMPLETION).first()
+    )
+    stage = review.stage if review else ReviewStage.OFFICE
+    if stage == ReviewStage.OFFICE:
+        return "等待优化办审批" if extension else "等待优化办核实后销号"
+    return f"等待{ReviewStage(stage).label}"
 
 
 def _to_top(task):

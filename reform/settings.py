@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dashboard",
     "notifications",
     "printing",
+    "reviews",
 ]
 
 MIDDLEWARE = [

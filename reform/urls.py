@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("api/supervision/", include("supervision.api.urls")),
     path("supervision/", include("supervision.urls")),
+    path("reviews/", include("reviews.urls")),
     path("api/", include("deadlines.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -139,6 +139,11 @@ class Plan(models.Model):
         "更新时间",
         auto_now=True,
     )
+    needs_leader_approval = models.BooleanField(
+        "销号和延期需领导审批",
+        default=False,
+        help_text="勾选后,销号申请和延期申请经优化办初审后还须领导审批(见审核队列)",
+    )
     closed_at = models.DateTimeField(
         "归档时间",
         null=True,
@@ -898,6 +903,32 @@ class ProgressReport(models.Model):
         editable=False,
         help_text="每张表单一个令牌:重复点击提交只保存一份报告",
     )
+    returned_at = models.DateTimeField(
+        "退回时间",
+        null=True,
+        blank=True,
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="退回人",
+    )
+    return_reason = models.TextField(
+        "退回理由",
+        blank=True,
+    )
+    answered_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="答复报告",
+        help_text="退回后该单位报送的下一份报告",
+    )
 
     class Meta:
         verbose_name = "进展报告"
@@ -908,6 +939,10 @@ class ProgressReport(models.Model):
                 condition=Q(progress__gte=0) & Q(progress__lte=100),
                 name="%(app_label)s_%(class)s_progress_0_100",
             ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | ~Q(return_reason=""),
+                name="%(app_label)s_%(class)s_returned_with_reason",
+            ),
         ]
         # The dashboard's "last report" per task and per unit as of a date.
         indexes = [
@@ -917,6 +952,11 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.task} @ {timezone.localtime(self.created_at):%Y-%m-%d}"
+
+    @property
+    def is_returned(self) -> bool:
+        """Sent back (退回) and not yet answered by a new report of its unit."""
+        return self.returned_at is not None and self.answered_by_id is None
 
 
 class TaskLinkQuerySet(models.QuerySet):

@@ -29,23 +29,16 @@ def is_lead_of(user, task: Task) -> bool:
     return bool(user_unit_ids(user) & task_unit_ids(task, UnitRole.LEAD))
 
 
-def is_handed_down_member(user, task: Task) -> bool:
-    """The user works for a member a collective name was handed down to (承办) on `task`."""
-    unit_ids = user_unit_ids(user)
-    return any(
-        link.unit_id in unit_ids and link.collective_link_id is not None
-        for link in task.task_units.all()
-    )
-
-
 def can_request_completion(user, task: Task) -> bool:
-    """A lead unit asks for 销号 (a handed-down member reports its own part done); the office
-    verifies it."""
-    return is_office(user) or is_lead_of(user, task) or is_handed_down_member(user, task)
+    """A lead or responsible unit asks for 销号 (a handed-down member reports its own part
+    done); a responsible unit's request is checked by the lead unit first, then the office
+    (`reviews.services.review_chain`)."""
+    return is_office(user) or bool(user_unit_ids(user) & task_unit_ids(task))
 
 
 def can_request_extension(user, task: Task) -> bool:
-    return is_lead_of(user, task)
+    """A lead or responsible unit asks for a later date (the review chain decides)."""
+    return bool(user_unit_ids(user) & task_unit_ids(task))
 
 
 def can_manage(user) -> bool:

@@ -466,7 +466,7 @@ def report_submit(
     if status not in REPORTABLE_STATUSES:
         raise ValidationError({"status": "不能通过进展报告直接销号,请提交销号申请"})
     if status == TaskStatus.COMPLETION_REQUESTED and not rules.can_request_completion(user, task):
-        raise ValidationError({"status": "只有牵头单位可以申请销号"})
+        raise ValidationError({"status": "只有该任务的牵头或责任单位可以申请销号"})
     if task.status == TaskStatus.COMPLETED:
         raise ValidationError({"status": "任务已销号,如需继续报送请联系优化办重新打开"})
     if Plan.objects.filter(pk=task.plan_id, closed_at__isnull=False).exists():
@@ -496,15 +496,66 @@ def report_submit(
             return already.get()
         raise
     report.save()
-    if not _reports_for_own_part(task, report.unit):
+    own_part = _reports_for_own_part(task, report.unit)
+    if not own_part:
         task.status = status
         task.progress = progress
     task._change_reason = "进展报告"
     task.save()
+    # A new report answers the unit's reports sent back (退回) on this task.
+    ProgressReport.objects.filter(
+        task=task, unit=report.unit, returned_at__isnull=False, answered_by__isnull=True
+    ).exclude(pk=report.pk).update(answered_by=report)
+    if status == TaskStatus.COMPLETION_REQUESTED and not own_part:
+        from reviews.choices import ReviewKind
+        from reviews.services import review_open
+
+        review_open(
+            kind=ReviewKind.COMPLETION, task=task, unit_id=report.unit_id, user=user, report=report
+        )
     # The report answers the unit's acknowledged leaders' instructions (领导批示) on the task.
     from supervision.services import instruction_receipts_answer
 
     instruction_receipts_answer(report=report)
+    return report
+
+
+@transaction.atomic
+def report_return(*, report: ProgressReport, user, reason: str) -> ProgressReport:
+    """Send a progress report back (退回) with a reason: the office that manages the task,
+    or a lead unit for a responsible unit's report. The unit is told and answers with
+    its next report on the task (`report_submit` marks it answered)."""
+    reason = (reason or "").strip()
+    report = ProgressReport.objects.select_for_update().select_related("task").get(pk=report.pk)
+    task = report.task
+    by_office = Task.objects.managed_by(user).filter(pk=task.pk).exists()
+    by_lead = (
+        report.unit_id is not None
+        and report.unit_id not in rules.task_unit_ids(task, UnitRole.LEAD)
+        and report.unit_id not in rules.user_unit_ids(user)
+        and rules.is_lead_of(user, task)
+    )
+    if not (by_office or by_lead):
+        raise PermissionDenied("只有优化办或该任务的牵头单位(对责任单位的报告)可以退回报告")
+    if not reason:
+        raise ValidationError({"reason": "退回时请填写理由"})
+    if report.is_returned:
+        raise ValidationError("该报告已退回,等待单位答复")
+    if report.answered_by_id is not None:
+        raise ValidationError("该报告已由新的报告答复,请退回最新的报告")
+    report.returned_at = timezone.now()
+    report.returned_by = user
+    report.return_reason = reason
+    report.full_clean()
+    report.save(update_fields=["returned_at", "returned_by", "return_reason"])
+    events.announce(
+        kind=events.EventKind.REPORT_RETURNED,
+        unit_ids=[report.unit_id] if report.unit_id else events.lead_unit_ids(task),
+        title=f"进展报告被退回:{task}",
+        body=f"退回理由:{reason}",
+        url=reverse("portal:task-detail", args=[task.pk]) + "#report",
+        actor=user,
+    )
     return report
 
 
@@ -521,10 +572,23 @@ def _reports_for_own_part(task: Task, unit) -> bool:
 def task_complete_verify(
     *, task: Task, user, expected_version: int, completed_on: date | None = None
 ) -> Task:
-    """The office verifies finished work (销号): the task is completed on that date."""
+    """The office verifies finished work (销号): the task is completed on that date.
+
+    A 销号申请 under review is settled here only where the office's 初审 is the last step
+    of its chain (`reviews.services.review_settle_by_office`).
+    """
     if not rules.can_manage(user):
         raise PermissionDenied("只有优化办可以销号")
+    from reviews.choices import ReviewKind
+    from reviews.services import review_settle_by_office
+
+    review = review_settle_by_office(task=task, kind=ReviewKind.COMPLETION, user=user)
     _claim_version(task, expected_version)
+    unit_ids = events.lead_unit_ids(task) | ({review.unit_id} if review else set())
+    return _complete(task, user, completed_on=completed_on, unit_ids=unit_ids)
+
+
+def _complete(task: Task, user, *, completed_on: date | None, unit_ids) -> Task:
     task.status = TaskStatus.COMPLETED
     task.progress = 100
     task.completed_on = completed_on or timezone.localdate()
@@ -533,11 +597,28 @@ def task_complete_verify(
     task_completed.send(sender=Task, task=task, user=user)
     events.announce(
         kind=events.EventKind.COMPLETION_DECIDED,
-        unit_ids=events.lead_unit_ids(task),
+        unit_ids=unit_ids,
         title=f"任务已销号:{task}",
         url=reverse("portal:task-detail", args=[task.pk]),
         actor=user,
     )
+    return task
+
+
+def task_complete_apply(*, task: Task, user, unit_ids) -> Task:
+    """销号 at the last step of a 销号申请's review chain (callers check who may decide);
+    `unit_ids` are told (the requesting unit and the lead units)."""
+    _claim_version(task, task.version)
+    return _complete(task, user, completed_on=None, unit_ids=unit_ids)
+
+
+def task_completion_sent_back(*, task: Task, reason: str) -> Task:
+    """A 销号申请 sent back (退回): the task is in progress again until the unit answers."""
+    _claim_version(task, task.version)
+    if task.status == TaskStatus.COMPLETION_REQUESTED:
+        task.status = TaskStatus.IN_PROGRESS
+    task._change_reason = f"销号申请退回:{reason}"
+    task.save()
     return task
 
 
@@ -548,6 +629,10 @@ def task_reopen(*, task: Task, user, expected_version: int, reason: str = "") ->
         raise PermissionDenied("只有优化办可以重新打开任务")
     _claim_version(task, expected_version)
     was_requested = task.status == TaskStatus.COMPLETION_REQUESTED
+    from reviews.choices import ReviewKind
+    from reviews.services import review_close_rejected
+
+    review_close_rejected(task=task, kind=ReviewKind.COMPLETION, user=user, note=reason)
     task.status = TaskStatus.IN_PROGRESS
     task.completed_on = None
     task._change_reason = f"重新打开:{reason}" if reason else "重新打开"

@@ -75,15 +75,19 @@ def test_reports_of_a_task_are_listed_newest_first(setting):
     assert [r["text"] for r in data["results"]] == ["二", "一"]
 
 
-def test_responsible_unit_cannot_request_completion(setting):
+def test_responsible_unit_completion_request_waits_for_the_lead_unit(setting, office_user):
+    """Issue 15 point 5: the lead unit checks it before the office may 销号."""
     task = setting["task"]
     response = client_for(setting["responsible_user"]).post(
         f"/api/tasks/{task.pk}/request-completion/",
         {"text": "已完成", "version": 1},
         format="json",
     )
+    assert response.status_code == 201
+    assert task.reviews.get().stage == "lead_unit"
+    response = client_for(office_user).post(f"/api/tasks/{task.pk}/complete/", {"version": 2})
     assert response.status_code == 400
-    assert "status" in response.json()["errors"]
+    assert "牵头单位审核" in str(response.json())
 
 
 def test_completion_request_then_office_verifies_then_reopens(setting, office_user):

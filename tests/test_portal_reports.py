@@ -104,18 +104,20 @@ def test_lead_unit_completion_request_waits_for_the_office(client, setting):
     assert task.completed_on is None
 
 
-def test_responsible_unit_cannot_request_completion(client, setting):
+def test_responsible_unit_completion_request_waits_for_the_lead_unit(client, setting):
     task = setting["task"]
     client.force_login(setting["partner_user"])
     page = client.get(f"/tasks/{task.pk}/")
     choices = dict(page.context["report_form"].fields["status"].choices)
-    assert TaskStatus.COMPLETION_REQUESTED not in choices
+    assert TaskStatus.COMPLETION_REQUESTED in choices
     response = client.post(
-        f"/tasks/{task.pk}/report/", report_data(task, status=TaskStatus.COMPLETION_REQUESTED)
+        f"/tasks/{task.pk}/report/",
+        report_data(task, status=TaskStatus.COMPLETION_REQUESTED),
+        follow=True,
     )
-    assert response.status_code == 400
+    assert "销号申请已提交,等待牵头单位审核" in response.content.decode()
     task.refresh_from_db()
-    assert task.status == TaskStatus.NOT_STARTED
+    assert task.status == TaskStatus.COMPLETION_REQUESTED
 
 
 def test_second_editor_with_stale_version_is_told_to_reload(client, setting):
@@ -253,14 +255,16 @@ def test_extension_to_an_earlier_date_is_rejected_with_the_form_kept(client, set
     assert not task.deadline.extensions.exists()
 
 
-def test_responsible_unit_cannot_request_extension(client, setting):
+def test_responsible_unit_extension_request_waits_for_the_lead_unit(client, setting):
     task = setting["task"]
     client.force_login(setting["partner_user"])
-    assert client.get(f"/tasks/{task.pk}/").context["can_extend"] is False
+    assert client.get(f"/tasks/{task.pk}/").context["can_extend"] is True
     response = client.post(
-        f"/tasks/{task.pk}/extension/", {"requested_due_on": "2030-09-30", "reason": "理由"}
+        f"/tasks/{task.pk}/extension/",
+        {"requested_due_on": "2030-09-30", "reason": "理由"},
+        follow=True,
     )
-    assert response.status_code == 403
+    assert "延期申请已提交,等待牵头单位审核" in response.content.decode()
 
 
 def test_task_page_shows_units_deadline_and_status_changes(client, setting, office_user):
@@ -287,8 +291,9 @@ def test_task_page_query_count_does_not_grow_with_the_timeline(
     # supervision events (publication, acknowledgements, notices), what waits for this
     # task on /supervision/ (acknowledgement, notices), confirmed downstream tasks,
     # 领导批示 on the page and on the timeline (each with its receipts), unread messages (the bell),
-    # sub-tasks, their history (timeline) and the accounts offered in the sub-task form
-    with django_assert_max_num_queries(25):
+    # sub-tasks, their history (timeline) and the accounts offered in the sub-task form,
+    # requests under review and their steps on the timeline
+    with django_assert_max_num_queries(27):
         response = client.get(f"/tasks/{task.pk}/")
     assert len([e for e in response.context["timeline"] if e.kind == "report"]) == 10
 

@@ -95,6 +95,7 @@ PARAM_KINDS = {
 }
 # `pk` parameters: the kind comes from the URL name (longest prefix of the route name).
 NAME_KINDS = (
+    "review",
     "instruction",
     "notification",
     "unit-membership",
@@ -243,6 +244,7 @@ def world(settings, tmp_path):
         "deadline": task.deadline,
         "milestone": milestone,
         "extension": extension,
+        "review": extension.review,
         "unit": jia,
         "unit-alias": UnitAlias.objects.create(unit=jia, name="甲单位别名"),
         "unit-membership": UnitMembership.objects.get(user=own, unit=jia),

@@ -53,12 +53,17 @@ def test_report_moves_task_status_and_progress_and_names_the_unit(setting):
     assert task.history.first().history_change_reason == "进展报告"
 
 
-def test_responsible_unit_reports_but_cannot_request_completion(setting):
+def test_responsible_unit_completion_request_goes_to_the_lead_unit_first(setting):
+    """Issue 15 point 5: a responsible unit's 销号申请 is first checked by the lead unit."""
+    from reviews.choices import ReviewStage
+
     task = setting["task"]
     submit(task, setting["partner_user"])
     task.refresh_from_db()
-    with pytest.raises(ValidationError, match="牵头单位"):
-        submit(task, setting["partner_user"], status=TaskStatus.COMPLETION_REQUESTED)
+    submit(task, setting["partner_user"], status=TaskStatus.COMPLETION_REQUESTED)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.COMPLETION_REQUESTED
+    assert task.reviews.get().stage == ReviewStage.LEAD_UNIT
 
 
 def test_unit_user_of_another_unit_cannot_report(setting):
@@ -119,7 +124,7 @@ def test_extension_request_approved_keeps_the_original_date(setting, office_user
     task = setting["task"]
     with pytest.raises(PermissionDenied):
         extension_request(
-            task=task, user=setting["partner_user"], requested_due_on=date(2020, 9, 30), reason="x"
+            task=task, user=setting["stranger"], requested_due_on=date(2020, 9, 30), reason="x"
         )
     extension = extension_request(
         task=task,

@@ -46,7 +46,8 @@ class MilestoneViewSet(viewsets.ModelViewSet):
 class DeadlineExtensionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """延期申请 on visible tasks; lead units file them on /tasks/{id}/extensions/."""
+    """延期申请 on visible tasks; lead and responsible units file them on /tasks/{id}/extensions/
+    (then decided along the review chain, `reviews.services`)."""
 
     serializer_class = DeadlineExtensionSerializer
     filterset_class = DeadlineExtensionFilterSet

@@ -186,6 +186,7 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
         "reporting_day",
         "reporting_in_working_days",
         "reporting_text",
+        "needs_leader_approval",
         "source_file",
         "content_hash",
         "import_warnings",

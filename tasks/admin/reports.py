@@ -15,6 +15,8 @@ class ProgressReportAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("text", "task__title", "unit__name")
     list_select_related = ("task", "unit__region", "author")
     autocomplete_fields = ("task", "unit")
+    # 退回 goes through `report_return` (on the task's portal page), which tells the unit.
+    readonly_fields = ("returned_at", "returned_by", "return_reason", "answered_by")
 
 
 @admin.register(Section)

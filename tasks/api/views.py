@@ -336,7 +336,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         methods=["POST"],
         request=ExtensionRequestSerializer,
         responses={201: DeadlineExtensionSerializer},
-        summary="申请延期(牵头单位)",
+        summary="申请延期(牵头或责任单位,经审核链审批)",
     )
     @action(
         detail=True,

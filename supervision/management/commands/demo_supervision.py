@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from deadlines.services import extension_request
+from reviews.demo import demo_extension_in_review
 from supervision.demo import script_year_2022
 from supervision.escalation import escalation_demo
 from supervision.models import AssessmentPeriod
@@ -50,12 +50,6 @@ class Command(BaseCommand):
         task_complete_verify(
             task=late, user=office, expected_version=late.version, completed_on=date(2023, 1, 10)
         )
-        extension_request(
-            task=Task.objects.get(pk=tasks[4].pk),
-            user=unit_user,
-            requested_due_on=date(2023, 6, 30),
-            reason="需与省级系统对接,申请延期半年",
-        )
         instruction_write(
             user=leader,
             text="请市行政审批局抓紧办理红色督办单,本月底前报告落实情况。",
@@ -68,4 +62,7 @@ class Command(BaseCommand):
             tie = "(并列)" if score.tied else ""
             self.stdout.write(f"    第{score.rank}名{tie} {score.unit.name} {score.total}")
         self.stdout.write(f"  逾期办结:第9项({late.late_mark or '—'})")
-        self.stdout.write("  待审批延期:第4项;领导批示:第1项")
+        self.stdout.write("  待审批延期:第4项(退回后已答复,待优化办初审);领导批示:第1项")
+        demo_extension_in_review(
+            task=Task.objects.get(pk=tasks[4].pk), office=office, unit_user=unit_user
+        )
