@@ -287,8 +287,9 @@ def test_record_context_reads_a_fixed_number_of_queries(
 
     assert after == before  # five more reports, not one query more
     # task + units + milestones, 签收, extensions, reports, history, the supervision
-    # events, notices, instructions and their receipts, and the sub-task history
-    with django_assert_max_num_queries(18):
+    # events, notices, instructions and their receipts, the sub-task history, review steps
+    # and the reports sent back (who sent them back)
+    with django_assert_max_num_queries(20):
         record()
     assert sum(entry.kind == "report" for entry in context["timeline"]) == 6
 

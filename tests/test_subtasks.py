@@ -421,9 +421,9 @@ def test_task_page_query_count_is_the_same_for_1_and_20_sub_tasks(
             subtask = split(task, user, title=f"子任务{n}", assignee=user)
             if n % 2:
                 subtask_update(subtask=subtask, user=user, changes={"status": SubTaskStatus.DONE})
-        # the task page's 22 (see test_portal_reports) + sub-tasks, their history on the
+        # the task page (see test_portal_reports, with review steps) + sub-tasks, their history on the
         # timeline, the accounts offered in the new sub-task form
-        with django_assert_max_num_queries(25):
+        with django_assert_max_num_queries(27):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(f"/tasks/{task.pk}/")
         counts[total] = len(queries)
