@@ -180,7 +180,7 @@ def run_size(args, tasks: int) -> dict:
             Path(tempfile.gettempdir()) / f"bench-{args.shape}-{tasks}.sqlite3"
         )
     else:
-        settings_dict["TEST"]["NAME"] = f"bench_{args.shape}_{original_name}"
+        settings_dict["TEST"]["NAME"] = f"bench_{args.shape}_{tasks}_{original_name}"
     sizes = reused_dataset(settings_dict, tasks) if args.keep else None
     reused = sizes is not None
     if sizes is None:
