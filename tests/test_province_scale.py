@@ -6,12 +6,15 @@ government and tasks handed down (交办) to member governments; the offices of 
 and 冷水滩区 then open their dashboards, the drill-down and the task lists.
 """
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.generate import generate_province
+from dashboard.figures import DashboardQuery
 from regions.choices import RegionLevel
 from regions.models import Region
 from tasks.models import Plan, Task, TaskUnit
@@ -108,3 +111,15 @@ def test_region_scoped_pages_cost_the_same_queries_at_any_size(
     for code, template, most in CASES:
         with django_assert_max_num_queries(most):
             client_for[code].get(template.format(as_of=AS_OF, city=city))
+
+
+def test_unit_links_from_the_shared_prefix_are_the_links_built_one_by_one():
+    query = DashboardQuery(
+        as_of=date(2021, 5, 1), filters={"plan": 3, "region": 7, "plan_closed": "false"}
+    )
+    prefix = query.link_prefix("lead_unit")
+    assert f"{prefix}42" == query.link(lead_unit=42)
+    assert f"{prefix}42&completed=true" == query.link(lead_unit=42, completed=True)
+    assert f"{prefix}42&overdue=true" == query.link(lead_unit=42, overdue=True)
+    assert prefix == "/?as_of=2021-05-01&plan=3&region=7&plan_closed=false&lead_unit="
+    assert query.link_prefix("plan") is None  # a dashboard filter: links override it
