@@ -81,11 +81,16 @@ serve-prod: install
 # measured on PostgreSQL. BENCH_ARGS=--keep keeps the generated databases for reruns.
 BENCH_SQLITE_TASKS ?= 100 10000
 BENCH_TASKS ?= 100 10000 100000
+BENCH_PROVINCE_TASKS ?= 10000 200000
 BENCH_ARGS ?=
 BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/reform_bench
 bench: install
 	DATABASE_URL= $(BIN)/python bench/run.py $(BENCH_ARGS) --tasks $(BENCH_SQLITE_TASKS)
 	DATABASE_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py $(BENCH_ARGS) --if-available --tasks $(BENCH_TASKS)
+	# One province at scale (issue 12): 14 cities, 122 counties, 8,000 units; the offices of
+	# the province, a city and a county, the drill-down and a city office's task lists.
+	DATABASE_URL=$(BENCH_POSTGRES_URL) $(BIN)/python bench/run.py $(BENCH_ARGS) --if-available \
+		--shape province --tasks $(BENCH_PROVINCE_TASKS)
 	DATABASE_URL= $(BIN)/python bench/exports.py --tasks 10000
 	# Plan upload preview (issue 13): 100 and 1,000 tasks, same query count, < 3 s.
 	$(BIN)/python bench/upload_preview.py --tasks 100 1000

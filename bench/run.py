@@ -46,6 +46,20 @@ CITY_OFFICE_URLS = {
     "city_office_api": "/api/dashboard/?as_of={as_of}",
     "city_office_tasks": "/api/tasks/?as_of={as_of}&overdue=true",
 }
+# One province at full scale (--shape province, `bench.generate.generate_province`): the
+# offices of 湖南省, 湘潭市 and 冷水滩区 (UserGovernment) on their own dashboards, the
+# province office's drill-down into 湘潭市 (region filter and its 下级政府 table), and the
+# city office's task lists (portal page and API).
+COUNTY = "431103"
+PROVINCE_CASES = (
+    ("province_office_dashboard", PROVINCE, "/dashboard/?as_of={as_of}"),
+    ("province_office_api", PROVINCE, "/api/dashboard/?as_of={as_of}"),
+    ("drill_down_to_city", PROVINCE, "/dashboard/?as_of={as_of}&region={city}"),
+    ("city_office_dashboard", CITY, "/dashboard/?as_of={as_of}"),
+    ("county_office_dashboard", COUNTY, "/dashboard/?as_of={as_of}"),
+    ("city_office_task_list", CITY, "/?as_of={as_of}&overdue=true"),
+    ("city_office_tasks_api", CITY, "/api/tasks/?as_of={as_of}&overdue=true"),
+)
 
 
 def postgres_available(settings_dict) -> bool:
@@ -110,6 +124,42 @@ def measure(client, url, runs):
     }
 
 
+def office_client(code: str):
+    """A test client signed in as an office user (优化办) of the government `code`."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from regions.models import Region
+    from units.models import UserGovernment
+    from units.roles import OFFICE_GROUP
+
+    office, _ = get_user_model().objects.get_or_create(username=f"bench-office-{code}")
+    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    UserGovernment.objects.update_or_create(
+        user=office, defaults={"region": Region.objects.get(code=code)}
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(office)
+    return client
+
+
+def measure_province(args) -> dict:
+    """The region-scoped cases of PROVINCE_CASES, uncached."""
+    from django.conf import settings
+
+    from regions.models import Region
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    city = Region.objects.get(code=CITY).pk
+    clients, urls = {}, {}
+    for name, code, template in PROVINCE_CASES:
+        client = clients.get(code) or clients.setdefault(code, office_client(code))
+        url = template.format(as_of=AS_OF, city=city)
+        urls[name] = {"url": url, "office": code, **measure(client, url, args.runs)}
+    return urls
+
+
 def run_size(args, tasks: int) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -118,7 +168,7 @@ def run_size(args, tasks: int) -> dict:
     from django.db import connection
     from django.test import Client
 
-    from bench.generate import generate_dataset
+    from bench.generate import generate_dataset, generate_province
     from regions.models import Region
     from units.models import UserGovernment
     from units.roles import LEADER_GROUP, OFFICE_GROUP
@@ -126,24 +176,40 @@ def run_size(args, tasks: int) -> dict:
     settings_dict = connection.settings_dict
     original_name = settings_dict["NAME"]
     if connection.vendor == "sqlite":
-        settings_dict["TEST"]["NAME"] = str(Path(tempfile.gettempdir()) / f"bench-{tasks}.sqlite3")
+        settings_dict["TEST"]["NAME"] = str(
+            Path(tempfile.gettempdir()) / f"bench-{args.shape}-{tasks}.sqlite3"
+        )
     else:
-        settings_dict["TEST"]["NAME"] = f"bench_{original_name}"
+        settings_dict["TEST"]["NAME"] = f"bench_{args.shape}_{tasks}_{original_name}"
     sizes = reused_dataset(settings_dict, tasks) if args.keep else None
     reused = sizes is not None
     if sizes is None:
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         start = time.perf_counter()
-        if sizes is None:
+        if sizes is None and args.shape == "province":
+            sizes = generate_province(tasks=tasks, units=args.units, reports_per_task=args.reports)
+        elif sizes is None:
             sizes = generate_dataset(
                 tasks=tasks, units=args.units, reports_per_task=args.reports, plans=args.plans
             )
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            # Planner statistics for the rows just written (or a kept database that may
+            # never have had them): without them PostgreSQL scans where an index would do.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         generated_s = time.perf_counter() - start
         call_command("migrate", verbosity=0)  # a kept database may predate new indexes
+        if args.shape == "province":
+            return {
+                "vendor": connection.vendor,
+                "shape": "province",
+                "as_of": AS_OF,
+                "dataset": sizes,
+                "generate_seconds": None if reused else round(generated_s, 1),
+                "cpu_count": os.cpu_count(),
+                "urls": measure_province(args),
+            }
         leader, _ = get_user_model().objects.get_or_create(username="bench-leader")
         leader.groups.add(Group.objects.get(name=LEADER_GROUP))
         client = Client(HTTP_HOST="localhost")
@@ -222,8 +288,19 @@ def reused_dataset(settings_dict, tasks: int):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--reports", type=int, default=10, help="progress reports per task")
+    parser.add_argument(
+        "--shape",
+        choices=("spread", "province"),
+        default="spread",
+        help="spread: plans and units over the shipped regions (default); province: one "
+        "province's 14 cities and 122 counties, region-scoped offices (issue 12)",
+    )
+    parser.add_argument(
+        "--units", type=int, default=None, help="default 2,000; 8,000 for a province"
+    )
+    parser.add_argument(
+        "--reports", type=int, default=None, help="progress reports per task (10; 5 for a province)"
+    )
     parser.add_argument("--plans", type=int, default=None, help="default: one per 1,000 tasks")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--if-available", action="store_true", help="skip if the DB is down")
@@ -233,6 +310,9 @@ def main():
         help="keep the generated database and reuse it on the next run with --keep",
     )
     args = parser.parse_args()
+    province = args.shape == "province"
+    args.units = args.units or (8000 if province else 2000)
+    args.reports = args.reports if args.reports is not None else (5 if province else 10)
 
     import django
 
@@ -254,15 +334,16 @@ def main():
     out_dir.mkdir(exist_ok=True)
     for tasks in args.tasks:
         result = run_size(args, tasks)
-        path = out_dir / f"{result['vendor']}-{tasks}.json"
+        shape = "-province" if args.shape == "province" else ""
+        path = out_dir / f"{result['vendor']}{shape}-{tasks}.json"
         path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"\n{result['vendor']} {tasks:,} tasks ({result['dataset']}) → {path.name}")
         print(
-            f"{'url':<23}{'median':>9}{'p95':>9}{'queries':>9}{'bare SQL':>10}{'ratio':>7}{'peak KB':>9}"
+            f"{'url':<27}{'median':>9}{'p95':>9}{'queries':>9}{'bare SQL':>10}{'ratio':>7}{'peak KB':>9}"
         )
         for name, row in result["urls"].items():
             print(
-                f"{name:<23}{row['median_ms']:>9}{row['p95_ms']:>9}{row['queries']:>9}"
+                f"{name:<27}{row['median_ms']:>9}{row['p95_ms']:>9}{row['queries']:>9}"
                 f"{row['bare_sql_median_ms']:>10}{row['ratio_page_to_sql']!s:>7}"
                 f"{row['peak_python_memory_kb']:>9}"
             )

@@ -136,6 +136,14 @@ class DashboardQuery:
             return f"{TASK_LIST_URL}?{self._own_query}"
         return f"{TASK_LIST_URL}?{self._own_query}&{_encode(extra)}"
 
+    def link_prefix(self, name: str) -> str | None:
+        """`link(**{name: value})` without the value, or None when `name` is one of the
+        dashboard's filters: append an id, then `&completed=true` or `&overdue=true`, for
+        the same address `link` gives."""
+        if name in self.filters:
+            return None
+        return f"{TASK_LIST_URL}?{self._own_query}&{name}="
+
     @cached_property
     def _own_query(self) -> str:
         return _encode({"as_of": self.as_of, **self.filters})
@@ -357,13 +365,29 @@ def by_unit(
             )
         )
         rows = rows[:limit] if limit is not None else rows
+    # Three links per unit, thousands of units (a province has 8,000): the list's address
+    # up to `lead_unit=` is the same for every row, so it is encoded once; and the time
+    # zone is looked up once, not per row.
+    led_link = query.link_prefix("lead_unit")
+    zone = timezone.get_current_timezone()
     for row in rows:
         unit_id = row["unit_id"]
-        row["days_since_report"] = _days_since(row["last_report_at"], as_of)
+        last = row["last_report_at"]
+        row["days_since_report"] = (
+            None if last is None else (as_of - last.astimezone(zone).date()).days
+        )
+        if led_link is None:  # filtered by a lead unit: the links override it
+            row["links"] = {
+                "led": query.link(lead_unit=unit_id),
+                "completed": query.link(lead_unit=unit_id, completed=True),
+                "overdue": query.link(lead_unit=unit_id, overdue=True),
+            }
+            continue
+        led = f"{led_link}{unit_id}"
         row["links"] = {
-            "led": query.link(lead_unit=unit_id),
-            "completed": query.link(lead_unit=unit_id, completed=True),
-            "overdue": query.link(lead_unit=unit_id, overdue=True),
+            "led": led,
+            "completed": f"{led}&completed=true",
+            "overdue": f"{led}&overdue=true",
         }
     return rows
 
@@ -453,12 +477,6 @@ def newly_completed(tasks, query: DashboardQuery, *, since: date) -> list[dict]:
         .order_by("completed_on", "plan_id", "number")
     )
     return [task_row(task, query.as_of) for task in rows]
-
-
-def _days_since(moment, as_of: date):
-    if moment is None:
-        return None
-    return (as_of - timezone.localdate(moment)).days
 
 
 def _child_regions(parent_id) -> tuple[list[dict], dict]:

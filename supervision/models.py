@@ -6,7 +6,6 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tasks.models import Plan, Task
-from units.choices import UnitRole
 from units.roles import government_region_ids, sees_all_tasks
 
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus, PeriodKind
@@ -260,11 +259,14 @@ class EscalationNotice(models.Model):
         return f"{self.get_colour_display()} {self.task} / {self.unit}"
 
     def clean(self):
-        # A notice goes to a lead unit of its task (牵头单位), never to a helper unit.
+        # A notice goes to a unit answerable for its task: a lead unit (牵头单位) or a member
+        # a collective name was handed down to (承办), never to a helper unit or the label.
         if self.task_id and self.unit_id:
-            leads = self.task.task_units.filter(unit_id=self.unit_id, role=UnitRole.LEAD)
-            if not leads.exists():
-                raise ValidationError({"unit": "督办单只能发给该任务的牵头单位"})
+            answerable = self.task.task_units.accountable().filter(
+                unit_id=self.unit_id, unit__is_collective=False
+            )
+            if not answerable.exists():
+                raise ValidationError({"unit": "督办单只能发给该任务的牵头单位或承办单位"})
 
 
 class AssessmentRule(models.Model):

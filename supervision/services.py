@@ -14,8 +14,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from tasks import events, rules
+from tasks.assignments import MEMBER_DONE_STATUSES, member_latest_reports
 from tasks.choices import TaskStatus
-from tasks.models import Plan, ProgressReport, Task, TaskUnit
+from tasks.models import Plan, ProgressReport, Task, TaskUnit, end_of_day
 from tasks.services import report_submit
 from units.choices import UnitRole
 from units.models import Unit
@@ -46,14 +47,23 @@ def plan_publish(*, plan: Plan, user) -> PlanPublication:
         plan=plan, defaults={"published_at": timezone.now(), "published_by": user}
     )
     if created:
-        leads = TaskUnit.objects.filter(task__plan=plan, role=UnitRole.LEAD)
-        for unit_id, count in (
-            leads.values_list("unit_id").annotate(n=Count("pk")).order_by("unit_id")
-        ):
+        # Lead units and the members collective names were handed down to (承办).
+        links = TaskUnit.objects.accountable().filter(task__plan=plan, unit__is_collective=False)
+        counts = (
+            links.values_list("unit_id")
+            .annotate(
+                led=Count("pk", filter=Q(collective_link__isnull=True)),
+                handed=Count("pk", filter=Q(collective_link__isnull=False)),
+            )
+            .order_by("unit_id")
+        )
+        for unit_id, led, handed in counts:
+            parts = [f"牵头{led}项"] if led else []
+            parts += [f"承办{handed}项"] if handed else []
             events.announce(
                 kind=events.EventKind.TASK_ASSIGNED,
                 unit_ids=[unit_id],
-                title=f"方案已交办:《{plan.title}》,贵单位牵头{count}项任务,请及时签收",
+                title=f"方案已交办:《{plan.title}》,贵单位{'、'.join(parts)}任务,请及时签收",
                 url=reverse("supervision:home"),
                 actor=user,
             )
@@ -175,16 +185,26 @@ def notices_propose(*, as_of: date, region_ids=None, user=None) -> list[Escalati
 
 
 def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
-    """The notices `notices_propose` would create on `as_of`, validated and not saved."""
+    """The notices `notices_propose` would create on `as_of`, validated and not saved.
+
+    A notice goes to each unit answerable for the task (`TaskUnit.objects.accountable()`):
+    its lead units, judged on the task's progress and reports, and the members a
+    collective name was handed down to (承办), each judged on its own latest report — a
+    member that reported its part done (申请销号) gets none, one that reported recently is
+    not nagged for the others' silence. Never the collective label itself.
+    """
+    base = Task.objects.exclude(status=TaskStatus.COMPLETED).filter(deadline__isnull=False)
+    if region_ids is not None:
+        base = base.in_regions(region_ids)
     tasks = (
-        Task.objects.exclude(status=TaskStatus.COMPLETED)
-        .filter(deadline__isnull=False)
-        .select_related("deadline", "plan__publication")
+        base.select_related("deadline", "plan__publication")
         .prefetch_related(
             Prefetch(
                 "task_units",
-                queryset=TaskUnit.objects.filter(role=UnitRole.LEAD),
-                to_attr="lead_links",
+                queryset=TaskUnit.objects.accountable()
+                .filter(unit__is_collective=False)
+                .order_by("role", "position"),
+                to_attr="answerable_links",
             )
         )
         .annotate(
@@ -193,14 +213,13 @@ def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
             )
         )
     )
-    if region_ids is not None:
-        tasks = tasks.in_regions(region_ids)
     overdue_ids = set(Task.objects.overdue(as_of).values_list("pk", flat=True))
     calendar = workdays.calendar()
     unreported_ids = set(
         Task.objects.not_reported(as_of, calendar=calendar).values_list("pk", flat=True)
     )
-    last_dues = {}
+    member_reports = member_latest_reports(base.values("pk"), until=end_of_day(as_of))
+    last_dues, windows = {}, {}
     last_completed = dict(
         Task.history.filter(status=TaskStatus.COMPLETED)
         .values("id")
@@ -221,21 +240,35 @@ def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
 
     proposed = []
     for task in tasks:
-        if not task.lead_links:
+        if not task.answerable_links:
             continue
-        proposal = notice_colour(
+        start_on = _start_on(task)
+        due_on = None if task.deadline.is_ongoing else task.deadline.due_on
+        is_overdue = task.pk in overdue_ids
+        lead_proposal = notice_colour(
             as_of=as_of,
-            due_on=None if task.deadline.is_ongoing else task.deadline.due_on,
-            start_on=_start_on(task),
+            due_on=due_on,
+            start_on=start_on,
             progress=task.progress,
             last_report_on=timezone.localdate(task.last_report_at) if task.last_report_at else None,
-            is_overdue=task.pk in overdue_ids,
+            is_overdue=is_overdue,
             report_missing=_report_missing(task, as_of, unreported_ids, calendar, last_dues),
         )
-        if proposal is None:
-            continue
-        for link in task.lead_links:
-            if (task.pk, link.unit_id, proposal.colour) in earlier:
+        for link in task.answerable_links:
+            if link.collective_link_id is None:
+                proposal = lead_proposal
+            else:
+                proposal = _member_proposal(
+                    task,
+                    member_reports.get((task.pk, link.unit_id)),
+                    as_of=as_of,
+                    due_on=due_on,
+                    start_on=start_on,
+                    is_overdue=is_overdue,
+                    calendar=calendar,
+                    windows=windows,
+                )
+            if proposal is None or (task.pk, link.unit_id, proposal.colour) in earlier:
                 continue
             notice = EscalationNotice(
                 task=task,
@@ -245,11 +278,41 @@ def notice_proposals(*, as_of: date, region_ids=None) -> list[EscalationNotice]:
                 proposed_on=as_of,
             )
             # The field rules only: task and unit come from the rows just read, and the
-            # unit is a lead link of the task by construction (what clean() checks with
+            # unit is answerable for the task by construction (what clean() checks with
             # one query per notice).
             notice.clean_fields(exclude=["task", "unit"])
             proposed.append(notice)
     return proposed
+
+
+def _member_proposal(
+    task: Task, latest, *, as_of, due_on, start_on, is_overdue, calendar, windows: dict
+):
+    """The notice a handed-down member deserves, judged on its own latest report
+    `latest` (status, progress, created_at, or None): none once it reported its part done."""
+    status, progress, reported_at = latest or (TaskStatus.NOT_STARTED, 0, None)
+    if status in MEMBER_DONE_STATUSES:
+        return None
+    reported_on = timezone.localdate(reported_at) if reported_at else None
+    rule = task.reporting_rule
+    if rule not in windows:
+        windows[rule] = (rule.window_start(as_of, calendar), rule.last_due_passed(as_of, calendar))
+    window_start, last_due = windows[rule]
+    report_missing = (
+        window_start is not None
+        and last_due is not None
+        and last_due >= start_on
+        and (reported_at is None or reported_at < end_of_day(window_start))
+    )
+    return notice_colour(
+        as_of=as_of,
+        due_on=due_on,
+        start_on=start_on,
+        progress=progress,
+        last_report_on=reported_on,
+        is_overdue=is_overdue,
+        report_missing=report_missing,
+    )
 
 
 def _notices_move(notices, *, from_statuses, **changes) -> int:

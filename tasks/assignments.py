@@ -17,7 +17,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 
 from regions.choices import RegionLevel
 from regions.models import Region
@@ -245,6 +245,24 @@ class CollectiveRollup:
                 for member in self.members
             ],
         }
+
+
+def member_latest_reports(tasks, *, until) -> dict[tuple[int, int], tuple[str, int, object]]:
+    """{(task id, unit id): (status, progress, created_at)} of each handed-down member's
+    latest report on `tasks` (a queryset or ids) made before `until`: one query.
+
+    A member's standing is its own latest report (see `task_rollups`), not the task's.
+    """
+    member = TaskUnit.objects.filter(
+        collective_link__isnull=False, task_id=OuterRef("task_id"), unit_id=OuterRef("unit_id")
+    )
+    reports = (
+        ProgressReport.objects.filter(task_id__in=tasks, created_at__lt=until)
+        .filter(Exists(member))
+        .order_by("created_at", "pk")
+        .values_list("task_id", "unit_id", "status", "progress", "created_at")
+    )
+    return {(task_id, unit_id): tuple(rest) for task_id, unit_id, *rest in reports}
 
 
 def task_rollups(task: Task, as_of: date, *, all_links_prefetched=False) -> list[CollectiveRollup]:

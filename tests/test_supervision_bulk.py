@@ -46,10 +46,11 @@ def test_bulk_proposal_writes_one_insert_per_batch(
 ):
     monkeypatch.setattr(services, "NOTICE_BATCH", 50)
     expected = len(notice_proposals(as_of=AS_OF))
-    # Reading (tasks, lead links, overdue ids, completions, earlier notices) and two INSERTs
-    # (notices, history) per batch of 50, plus the savepoint; never one per notice.
+    # Reading (tasks, lead and member links, overdue ids, members' latest reports,
+    # completions, earlier notices) and two INSERTs (notices, history) per batch of 50, plus
+    # the savepoint; never one per notice.
     batches = -(-expected // 50)
-    with django_assert_max_num_queries(10 + 2 * batches):
+    with django_assert_max_num_queries(11 + 2 * batches):
         created = notices_propose(as_of=AS_OF)
     assert len(created) == expected
 
