@@ -12,3 +12,4 @@ class JobKind(models.TextChoices):
     LEDGER = "ledger", "任务台账"
     BULLETIN = "bulletin", "月度通报"
     SCORES = "scores", "考评排名"
+    REMINDERS = "reminders", "发送提醒"

@@ -3,8 +3,9 @@
 `job_start` is called by a view: it joins an identical job that is still queued or
 running, or creates one and enqueues `jobs.tasks.run_job` once the row is committed.
 `job_run` is what the worker executes (on any backend): it marks the job running,
-calls the kind's exporter with a progress callback, stores the file, and records
-success or the reason of failure on the row.
+calls the kind's exporter with a progress callback and stores the file (or, for work
+without a file, the kind's runner and stores its summary), and records success or the
+reason of failure on the row.
 """
 
 import hashlib
@@ -25,6 +26,7 @@ from tasks.models import Task
 from .choices import JobStatus
 from .exports import EXPORTERS
 from .models import Job, params_key
+from .runners import RUNNERS
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def job_start(*, kind: str, params: dict, user, title: str) -> Job:
     Identical means the same kind, parameters and visible tasks; the user is added to its
     requesters, so it appears under their "我的导出".
     """
-    if kind not in EXPORTERS:
+    if kind not in EXPORTERS and kind not in RUNNERS:
         raise ValidationError(f"未知的后台任务类型:{kind}")
     scope = scope_key(user)
     key = params_key(kind, params, scope)
@@ -77,12 +79,13 @@ def job_start(*, kind: str, params: dict, user, title: str) -> Job:
 def job_retry(*, job: Job, user) -> Job:
     """Run a failed job again, as the same job (its page and list entry stay)."""
     if not job.requesters.filter(pk=user.pk).exists():
-        raise PermissionDenied("只能重试您自己的导出")
+        raise PermissionDenied("只能重试您自己的后台任务")
     updated = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
         status=JobStatus.QUEUED,
         done=0,
         total=None,
         error="",
+        result="",
         started_at=None,
         finished_at=None,
         created_at=timezone.now(),
@@ -124,13 +127,11 @@ def job_run(job_id: int) -> str:
         return Job.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
     job = Job.objects.get(pk=job_id)
     Job.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
-    exporter = EXPORTERS[job.kind]
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
     try:
-        filename = exporter(job=job, path=path, progress=Progress(job))
-        with open(path, "rb") as data:
-            job.file.save(filename, File(data), save=False)
+        if job.kind in RUNNERS:
+            done = {"result": RUNNERS[job.kind](job=job, progress=Progress(job))}
+        else:
+            done = _export(job)
     except Exception as exc:  # any failure is the job's result, shown to the user
         logger.exception("Job %s (%s) failed", job_id, job.kind)
         if isinstance(exc, ValidationError):
@@ -143,15 +144,21 @@ def job_run(job_id: int) -> str:
             finished_at=timezone.now(),
         )
         return JobStatus.FAILED
+    Job.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now(), **done)
+    return JobStatus.DONE
+
+
+def _export(job: Job) -> dict:
+    """Write the kind's file and store it; returns the job's file fields."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        filename = EXPORTERS[job.kind](job=job, path=path, progress=Progress(job))
+        with open(path, "rb") as data:
+            job.file.save(filename, File(data), save=False)
     finally:
         os.unlink(path)
-    Job.objects.filter(pk=job_id).update(
-        status=JobStatus.DONE,
-        file=job.file.name,
-        filename=filename,
-        finished_at=timezone.now(),
-    )
-    return JobStatus.DONE
+    return {"file": job.file.name, "filename": filename}
 
 
 def jobs_prune(*, days: int | None = None, now=None) -> int:

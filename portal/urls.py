@@ -11,4 +11,5 @@ urlpatterns = [
     path("tasks/<int:pk>/report/", views.report_create, name="report-create"),
     path("tasks/<int:pk>/extension/", views.extension_create, name="extension-create"),
     path("reports/<int:pk>/attachment/", views.report_attachment, name="report-attachment"),
+    path("reminders/send/", views.reminders_start, name="reminders-start"),
 ]
