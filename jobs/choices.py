@@ -13,3 +13,4 @@ class JobKind(models.TextChoices):
     BULLETIN = "bulletin", "月度通报"
     SCORES = "scores", "考评排名"
     REMINDERS = "reminders", "发送提醒"
+    PLAN_IMPORT = "plan_import", "导入方案"

@@ -32,7 +32,7 @@ def params_key(kind: str, params: dict, scope_key: str) -> str:
 
 # Jobs that do work instead of writing a file (jobs.runners), with what their progress
 # counts; an export counts rows.
-WORK_COUNT_LABELS = {JobKind.REMINDERS: "个单位"}
+WORK_COUNT_LABELS = {JobKind.REMINDERS: "个单位", JobKind.PLAN_IMPORT: "项任务"}
 
 
 class JobQuerySet(models.QuerySet):

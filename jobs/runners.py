@@ -34,6 +34,40 @@ def run_reminders(*, job, progress) -> str:
     return f"{sent}。"
 
 
+def run_plan_import(*, job, progress) -> str:
+    """An uploaded plan confirmed in the admin, imported as the request would have (one
+    transaction, ImportLog), from the document kept in the job's parameters."""
+    from ops.choices import ImportVia
+    from ops.services import plan_import_logged
+    from regions.models import Region
+    from tasks import rules
+    from tasks.importer import SourceDocument, parse_source, plan_government_detect
+    from tasks.services import known_regions
+
+    if not rules.can_manage(job.user):
+        raise ValidationError("发起人已无权导入方案")
+    params = job.params
+    source = SourceDocument.from_session(params["source"])
+    progress(0, None)
+    parsed = plan_government_detect(parse_source(source, year=params["year"]), known_regions())
+    result = plan_import_logged(
+        parsed=parsed,
+        source_file=params["source_file"],
+        source_text=source.text,
+        via=ImportVia.ADMIN,
+        user=job.user,
+        region=Region.objects.get(pk=params["region_id"]),
+        progress=progress,
+    )
+    return (
+        f"已导入《{result.title}》:新增任务 {result.tasks_created} 项,"
+        f"更新 {result.tasks_updated} 项。"
+    )
+
+
 RUNNERS = {
     JobKind.REMINDERS: run_reminders,
+    JobKind.PLAN_IMPORT: run_plan_import,
 }
+# Work done in one transaction: its progress is written on a connection of its own.
+ONE_TRANSACTION_KINDS = {JobKind.PLAN_IMPORT}

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from tasks.models import Task
@@ -26,7 +26,7 @@ from tasks.models import Task
 from .choices import JobStatus
 from .exports import EXPORTERS
 from .models import Job, params_key
-from .runners import RUNNERS
+from .runners import ONE_TRANSACTION_KINDS, RUNNERS
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +98,20 @@ def job_retry(*, job: Job, user) -> Job:
 
 
 class Progress:
-    """`progress(done, total)` for an exporter: writes to the job row, throttled."""
+    """`progress(done, total)` for an exporter or runner: writes to the job row, throttled.
 
-    def __init__(self, job: Job):
+    Work done inside one transaction (a plan import) would hide its progress until the
+    end: with `outside_transaction` the row is written on a connection of its own, so
+    the progress page sees it meanwhile. Only on PostgreSQL: SQLite allows one writer, so
+    there the writes wait for the work's own transaction (the bar then jumps at the end).
+    """
+
+    def __init__(self, job: Job, *, outside_transaction: bool = False):
         self.job = job
         self.last_write = 0.0
+        self.side = None
+        if outside_transaction and connection.vendor == "postgresql":
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, done: int, total: int | None = None) -> None:
         now = time.monotonic()
@@ -110,7 +119,24 @@ class Progress:
         if not finished and now - self.last_write < PROGRESS_INTERVAL:
             return
         self.last_write = now
-        Job.objects.filter(pk=self.job.pk).update(done=min(done, total or done), total=total)
+        done = min(done, total or done)
+        if self.side is None:
+            Job.objects.filter(pk=self.job.pk).update(done=done, total=total)
+            return
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET done = %s, total = %s WHERE id = %s",
+                [done, total, self.job.pk],
+            )
+            if cursor.rowcount:
+                return
+        # The job row itself is not committed yet (a job started and run in one
+        # transaction, as in tests): write it with the work.
+        Job.objects.filter(pk=self.job.pk).update(done=done, total=total)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
 def job_run(job_id: int) -> str:
@@ -129,7 +155,11 @@ def job_run(job_id: int) -> str:
     Job.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
     try:
         if job.kind in RUNNERS:
-            done = {"result": RUNNERS[job.kind](job=job, progress=Progress(job))}
+            progress = Progress(job, outside_transaction=job.kind in ONE_TRANSACTION_KINDS)
+            try:
+                done = {"result": RUNNERS[job.kind](job=job, progress=progress)}
+            finally:
+                progress.close()
         else:
             done = _export(job)
     except Exception as exc:  # any failure is the job's result, shown to the user

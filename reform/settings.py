@@ -398,6 +398,8 @@ LOGGING = {
 # - EXPORT_ROOT     where finished export files are kept (default var/exports)
 # - JOB_FILES_KEEP_DAYS  days a finished export stays downloadable (default 7);
 #                   `manage.py prune_jobs` deletes older ones (run it daily)
+# - IMPORT_IMMEDIATE_MAX_TASKS  uploaded plans above this many tasks are imported by a
+#                   background job (default 300)
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "rq" if REDIS_URL else "db").strip().lower()
 if TASKS_BACKEND not in {"db", "rq"}:
@@ -418,6 +420,9 @@ JOB_FILES_KEEP_DAYS = env_int("JOB_FILES_KEEP_DAYS", 7)
 # A list of more tasks than this is exported by a background job with a progress page;
 # smaller ones (one plan) are answered at once.
 EXPORT_IMMEDIATE_MAX_TASKS = env_int("EXPORT_IMMEDIATE_MAX_TASKS", 2000)
+# An uploaded plan of more tasks than this is imported by a background job (its preview
+# stays immediate); smaller plans are imported in the request.
+IMPORT_IMMEDIATE_MAX_TASKS = env_int("IMPORT_IMMEDIATE_MAX_TASKS", 300)
 # Dashboard and score figures are cached until their inputs change (dashboard/cache.py);
 # this bounds the life of an entry (0 turns the cache off).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
