@@ -14,3 +14,4 @@ class JobKind(models.TextChoices):
     SCORES = "scores", "考评排名"
     REMINDERS = "reminders", "发送提醒"
     PLAN_IMPORT = "plan_import", "导入方案"
+    PROPOSE_NOTICES = "propose_notices", "生成督办单建议"

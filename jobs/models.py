@@ -32,7 +32,11 @@ def params_key(kind: str, params: dict, scope_key: str) -> str:
 
 # Jobs that do work instead of writing a file (jobs.runners), with what their progress
 # counts; an export counts rows.
-WORK_COUNT_LABELS = {JobKind.REMINDERS: "个单位", JobKind.PLAN_IMPORT: "项任务"}
+WORK_COUNT_LABELS = {
+    JobKind.REMINDERS: "个单位",
+    JobKind.PLAN_IMPORT: "项任务",
+    JobKind.PROPOSE_NOTICES: "份督办单",
+}
 
 
 class JobQuerySet(models.QuerySet):

@@ -65,9 +65,22 @@ def run_plan_import(*, job, progress) -> str:
     )
 
 
+def run_propose_notices(*, job, progress) -> str:
+    """propose_notices for the starting office's governments (all for a system-wide
+    office), in bulk and in one transaction as the command does."""
+    from supervision.services import notices_propose
+
+    as_of = date.fromisoformat(job.params["as_of"])
+    progress(0, None)
+    notices = notices_propose(as_of=as_of, region_ids=job.params["region_ids"], user=job.user)
+    progress(len(notices), len(notices))
+    return f"{as_of:%Y-%m-%d} 生成督办单建议 {len(notices)} 份,请在“待确认督办单”中确认后下发。"
+
+
 RUNNERS = {
     JobKind.REMINDERS: run_reminders,
     JobKind.PLAN_IMPORT: run_plan_import,
+    JobKind.PROPOSE_NOTICES: run_propose_notices,
 }
 # Work done in one transaction: its progress is written on a connection of its own.
-ONE_TRANSACTION_KINDS = {JobKind.PLAN_IMPORT}
+ONE_TRANSACTION_KINDS = {JobKind.PLAN_IMPORT, JobKind.PROPOSE_NOTICES}
