@@ -18,6 +18,16 @@ def deadline_errors(*, is_ongoing: bool, due_on) -> dict[str, str]:
     return {}
 
 
+def deadline_days_late(
+    *, due_on, is_ongoing: bool, late_days_on_record: int, completed_on, as_of: date
+) -> int:
+    """`Deadline.days_late` on plain values (the task list API reads `.values()` rows)."""
+    if is_ongoing or due_on is None:
+        return late_days_on_record
+    end = completed_on or as_of
+    return late_days_on_record + max(0, (end - due_on).days)
+
+
 class Deadline(models.Model):
     """A task's 完成时限: the date, the words the document used, and where it came from.
 
@@ -97,10 +107,13 @@ class Deadline(models.Model):
     def days_late(self, *, completed_on: date | None, as_of: date) -> int:
         """Days late on record: those carried from before a late extension, plus the days
         past the current date up to completion (or up to `as_of` while still open)."""
-        if self.is_ongoing or self.due_on is None:
-            return self.late_days_on_record
-        end = completed_on or as_of
-        return self.late_days_on_record + max(0, (end - self.due_on).days)
+        return deadline_days_late(
+            due_on=self.due_on,
+            is_ongoing=self.is_ongoing,
+            late_days_on_record=self.late_days_on_record,
+            completed_on=completed_on,
+            as_of=as_of,
+        )
 
 
 class Milestone(models.Model):

@@ -13,3 +13,6 @@ class JobKind(models.TextChoices):
     BULLETIN = "bulletin", "月度通报"
     BULLETIN_PDF = "bulletin_pdf", "月度通报(PDF)"
     SCORES = "scores", "考评排名"
+    REMINDERS = "reminders", "发送提醒"
+    PLAN_IMPORT = "plan_import", "导入方案"
+    PROPOSE_NOTICES = "propose_notices", "生成督办单建议"

@@ -1,5 +1,8 @@
 """Background jobs (后台任务): an export or other heavy work a user asked for.
 
+An export leaves a file to download; other work (sending the reminders) leaves a
+summary in `result`.
+
 The work itself runs as a task of Django's tasks framework (`jobs.tasks.run_job`, on
 the database or the RQ backend); this row is what the user's progress page and
 "我的导出" read, whatever the backend: status, rows done of total, the file, the error.
@@ -25,6 +28,15 @@ def params_key(kind: str, params: dict, scope_key: str) -> str:
     """Identity of an export: the same kind, parameters and visible tasks give the same file."""
     canonical = json.dumps([kind, params, scope_key], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Jobs that do work instead of writing a file (jobs.runners), with what their progress
+# counts; an export counts rows.
+WORK_COUNT_LABELS = {
+    JobKind.REMINDERS: "个单位",
+    JobKind.PLAN_IMPORT: "项任务",
+    JobKind.PROPOSE_NOTICES: "份督办单",
+}
 
 
 class JobQuerySet(models.QuerySet):
@@ -105,6 +117,11 @@ class Job(models.Model):
         "失败原因",
         blank=True,
     )
+    result = models.TextField(
+        "结果",
+        blank=True,
+        help_text="What a job without a file did, e.g. how many units were reminded.",
+    )
     attempts = models.PositiveSmallIntegerField(
         "执行次数",
         default=0,
@@ -157,6 +174,16 @@ class Job(models.Model):
         return min(100, self.done * 100 // self.total)
 
     @property
+    def count_label(self) -> str:
+        """What `done / total` counts on the progress page."""
+        return WORK_COUNT_LABELS.get(self.kind, "行")
+
+    @property
+    def is_export(self) -> bool:
+        """An export leaves a file to download; other work leaves `result`."""
+        return self.kind not in WORK_COUNT_LABELS
+
+    @property
     def is_active(self) -> bool:
         return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -170,6 +197,8 @@ class Job(models.Model):
             "total": self.total,
             "percent": self.percent,
             "error": self.error,
+            "result": self.result,
+            "count_label": self.count_label,
             "download_url": reverse("jobs:download", args=[self.pk])
             if self.status == JobStatus.DONE and self.file
             else None,

@@ -3,8 +3,9 @@
 `job_start` is called by a view: it joins an identical job that is still queued or
 running, or creates one and enqueues `jobs.tasks.run_job` once the row is committed.
 `job_run` is what the worker executes (on any backend): it marks the job running,
-calls the kind's exporter with a progress callback, stores the file, and records
-success or the reason of failure on the row.
+calls the kind's exporter with a progress callback and stores the file (or, for work
+without a file, the kind's runner and stores its summary), and records success or the
+reason of failure on the row.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from ops.replica import replica_reads
@@ -26,6 +27,7 @@ from tasks.models import Task
 from .choices import JobStatus
 from .exports import EXPORTERS
 from .models import Job, params_key
+from .runners import ONE_TRANSACTION_KINDS, RUNNERS
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def job_start(*, kind: str, params: dict, user, title: str) -> Job:
     Identical means the same kind, parameters and visible tasks; the user is added to its
     requesters, so it appears under their "我的导出".
     """
-    if kind not in EXPORTERS:
+    if kind not in EXPORTERS and kind not in RUNNERS:
         raise ValidationError(f"未知的后台任务类型:{kind}")
     scope = scope_key(user)
     key = params_key(kind, params, scope)
@@ -78,12 +80,13 @@ def job_start(*, kind: str, params: dict, user, title: str) -> Job:
 def job_retry(*, job: Job, user) -> Job:
     """Run a failed job again, as the same job (its page and list entry stay)."""
     if not job.requesters.filter(pk=user.pk).exists():
-        raise PermissionDenied("只能重试您自己的导出")
+        raise PermissionDenied("只能重试您自己的后台任务")
     updated = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
         status=JobStatus.QUEUED,
         done=0,
         total=None,
         error="",
+        result="",
         started_at=None,
         finished_at=None,
         created_at=timezone.now(),
@@ -96,11 +99,20 @@ def job_retry(*, job: Job, user) -> Job:
 
 
 class Progress:
-    """`progress(done, total)` for an exporter: writes to the job row, throttled."""
+    """`progress(done, total)` for an exporter or runner: writes to the job row, throttled.
 
-    def __init__(self, job: Job):
+    Work done inside one transaction (a plan import) would hide its progress until the
+    end: with `outside_transaction` the row is written on a connection of its own, so
+    the progress page sees it meanwhile. Only on PostgreSQL: SQLite allows one writer, so
+    there the writes wait for the work's own transaction (the bar then jumps at the end).
+    """
+
+    def __init__(self, job: Job, *, outside_transaction: bool = False):
         self.job = job
         self.last_write = 0.0
+        self.side = None
+        if outside_transaction and connection.vendor == "postgresql":
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, done: int, total: int | None = None) -> None:
         now = time.monotonic()
@@ -108,7 +120,24 @@ class Progress:
         if not finished and now - self.last_write < PROGRESS_INTERVAL:
             return
         self.last_write = now
-        Job.objects.filter(pk=self.job.pk).update(done=min(done, total or done), total=total)
+        done = min(done, total or done)
+        if self.side is None:
+            Job.objects.filter(pk=self.job.pk).update(done=done, total=total)
+            return
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET done = %s, total = %s WHERE id = %s",
+                [done, total, self.job.pk],
+            )
+            if cursor.rowcount:
+                return
+        # The job row itself is not committed yet (a job started and run in one
+        # transaction, as in tests): write it with the work.
+        Job.objects.filter(pk=self.job.pk).update(done=done, total=total)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
 def job_run(job_id: int) -> str:
@@ -125,16 +154,15 @@ def job_run(job_id: int) -> str:
         return Job.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
     job = Job.objects.get(pk=job_id)
     Job.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
-    exporter = EXPORTERS[job.kind]
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
     try:
-        # The export reads the task data from the replica when there is one; its
-        # progress and result are written to the job row on "default".
-        with replica_reads():
-            filename = exporter(job=job, path=path, progress=Progress(job))
-        with open(path, "rb") as data:
-            job.file.save(filename, File(data), save=False)
+        if job.kind in RUNNERS:
+            progress = Progress(job, outside_transaction=job.kind in ONE_TRANSACTION_KINDS)
+            try:
+                done = {"result": RUNNERS[job.kind](job=job, progress=progress)}
+            finally:
+                progress.close()
+        else:
+            done = _export(job)
     except Exception as exc:  # any failure is the job's result, shown to the user
         logger.exception("Job %s (%s) failed", job_id, job.kind)
         if isinstance(exc, ValidationError):
@@ -147,15 +175,24 @@ def job_run(job_id: int) -> str:
             finished_at=timezone.now(),
         )
         return JobStatus.FAILED
+    Job.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now(), **done)
+    return JobStatus.DONE
+
+
+def _export(job: Job) -> dict:
+    """Write the kind's file and store it; returns the job's file fields."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        # The export reads the task data from the replica when there is one; its
+        # progress and result are written to the job row on "default".
+        with replica_reads():
+            filename = EXPORTERS[job.kind](job=job, path=path, progress=Progress(job))
+        with open(path, "rb") as data:
+            job.file.save(filename, File(data), save=False)
     finally:
         os.unlink(path)
-    Job.objects.filter(pk=job_id).update(
-        status=JobStatus.DONE,
-        file=job.file.name,
-        filename=filename,
-        finished_at=timezone.now(),
-    )
-    return JobStatus.DONE
+    return {"file": job.file.name, "filename": filename}
 
 
 def jobs_prune(*, days: int | None = None, now=None) -> int:

@@ -42,6 +42,7 @@ def plan_import_logged(
     via: ImportVia,
     user=None,
     region=None,
+    progress=None,
 ) -> PlanImportResult:
     """Run `plan_import` for real and record it in ImportLog, also when it fails.
 
@@ -51,7 +52,11 @@ def plan_import_logged(
     """
     try:
         result = plan_import(
-            parsed=parsed, source_file=source_file, source_text=source_text, region=region
+            parsed=parsed,
+            source_file=source_file,
+            source_text=source_text,
+            region=region,
+            progress=progress,
         )
     except Exception as exc:
         try:
@@ -61,3 +66,22 @@ def plan_import_logged(
         raise
     import_log_record(source_file=source_file, via=via, user=user, result=result)
     return result
+
+
+def plan_import_job_start(*, user, source, year, source_file: str, region):
+    """Import a confirmed upload in a background job (a plan above
+    IMPORT_IMMEDIATE_MAX_TASKS tasks): the document goes into the job's parameters and
+    the worker parses and imports it as `plan_import_logged` does in the request. A
+    second confirmation of the same document joins the job instead of importing twice."""
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+
+    params = {
+        "source": source.to_session(),
+        "year": year,
+        "source_file": source_file,
+        "region_id": region.pk,
+    }
+    return job_start(
+        kind=JobKind.PLAN_IMPORT, params=params, user=user, title=f"导入方案 {source_file}"
+    )

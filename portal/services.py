@@ -4,14 +4,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from supervision.selectors import unacknowledged_for_unit
 from tasks import events
 from tasks.models import DUE_SOON_DAYS, Task
 from units.models import Unit
+from units.roles import government_region_ids, is_office
 
 from .models import ReminderLog
 
@@ -106,14 +109,17 @@ class ReminderRun:
     failed: list[tuple[Unit, str]] = field(default_factory=list)
 
 
-def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS, region_ids=None) -> ReminderRun:
+def reminders_send(
+    *, as_of: date, days: int = DUE_SOON_DAYS, region_ids=None, progress=None
+) -> ReminderRun:
     """E-mail each unit's users their digest, at most once per unit per day.
 
     The log row is written in the same transaction as the e-mail is sent: a failed
     send rolls it back, so the next run retries; a second run the same day skips.
     One unit's failure (a refused address, a mail server hiccup) does not keep the
     other units from their digests; it is returned in `failed`. `region_ids` limits the
-    run to the units of those governments.
+    run to the units of those governments. `progress(done, total)`, when given, is told
+    after each unit (the background job's progress bar).
     """
     run = ReminderRun()
     units = Unit.objects.filter(
@@ -121,7 +127,10 @@ def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS, region_ids=None) -
     ).distinct()
     if region_ids is not None:  # one government's units and those below it
         units = units.filter(region_id__in=region_ids)
-    for unit in units:
+    units = list(units)
+    for done, unit in enumerate(units, start=1):
+        if progress is not None:
+            progress(done - 1, len(units))
         if ReminderLog.objects.filter(unit=unit, sent_on=as_of).exists():
             continue
         digest = unit_digest(unit, as_of=as_of, days=days)
@@ -141,6 +150,8 @@ def reminders_send(*, as_of: date, days: int = DUE_SOON_DAYS, region_ids=None) -
             continue
         if log is not None:
             run.sent.append(log)
+    if progress is not None:
+        progress(len(units), len(units))
     return run
 
 
@@ -167,3 +178,22 @@ def _digest_send(digest: UnitDigest, *, recipients: list[str], as_of: date, days
         url=reverse("portal:task-list"),
     )
     return log
+
+
+def reminders_job_start(*, user, days: int = DUE_SOON_DAYS):
+    """Today's send_reminders as a background job started by an office (workbench button).
+
+    A governed office reminds the units of its government and those below it, as
+    `send_reminders --region` does; a second click while it runs joins the same job, and
+    a unit already reminded today is skipped (ReminderLog), so nobody gets two e-mails.
+    """
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+
+    if not is_office(user):
+        raise PermissionDenied("只有优化办可以发送提醒")
+    today = timezone.localdate()
+    params = {"as_of": today.isoformat(), "days": days, "region_ids": government_region_ids(user)}
+    return job_start(
+        kind=JobKind.REMINDERS, params=params, user=user, title=f"发送提醒({today:%Y-%m-%d})"
+    )

@@ -20,4 +20,5 @@ urlpatterns = [
     ),
     path("reports/<int:pk>/attachment/", views.report_attachment, name="report-attachment"),
     path("reports/<int:pk>/return/", views.report_return_create, name="report-return"),
+    path("reminders/send/", views.reminders_start, name="reminders-start"),
 ]

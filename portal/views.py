@@ -43,6 +43,7 @@ from units.roles import is_leader, is_office, sees_all_tasks
 
 from .forms import ExtensionForm, ReportForm, ReturnReportForm, SubTaskForm
 from .record import task_record_context, task_record_filename
+from .services import reminders_job_start
 from .timeline import task_timeline
 
 PAGE_SIZE = 50
@@ -519,3 +520,10 @@ def report_attachment(request, pk):
         filename=name,
         content_type=attachment_content_type(name),
     )
+
+
+@login_required
+@require_POST
+def reminders_start(request):
+    """The workbench's 发送提醒 button: today's reminders as a job, on its progress page."""
+    return redirect(reminders_job_start(user=request.user))

@@ -424,6 +424,8 @@ LOGGING = {
 # - EXPORT_ROOT     where finished export files are kept (default var/exports)
 # - JOB_FILES_KEEP_DAYS  days a finished export stays downloadable (default 7);
 #                   `manage.py prune_jobs` deletes older ones (run it daily)
+# - IMPORT_IMMEDIATE_MAX_TASKS  uploaded plans above this many tasks are imported by a
+#                   background job (default 300)
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "rq" if REDIS_URL else "db").strip().lower()
 if TASKS_BACKEND not in {"db", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be db or rq; got {TASKS_BACKEND!r}")
@@ -491,6 +493,10 @@ EXPORT_IMMEDIATE_MAX_TASKS = env_int("EXPORT_IMMEDIATE_MAX_TASKS", 2000)
 #                   rule (default true; false for paper with a pre-printed 红头 or black only)
 PRINT_CHROMIUM = os.environ.get("PRINT_CHROMIUM", "/usr/bin/chromium").strip()
 PRINT_RED_HEADER = env_bool("PRINT_RED_HEADER", True)
+
+# An uploaded plan of more tasks than this is imported by a background job (its preview
+# stays immediate); smaller plans are imported in the request.
+IMPORT_IMMEDIATE_MAX_TASKS = env_int("IMPORT_IMMEDIATE_MAX_TASKS", 300)
 # Dashboard and score figures are cached until their inputs change (dashboard/cache.py);
 # this bounds the life of an entry (0 turns the cache off).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)

@@ -20,7 +20,7 @@ from tasks.models import Plan, ProgressReport, Task, TaskUnit, end_of_day
 from tasks.services import report_submit
 from units.choices import UnitRole
 from units.models import Unit
-from units.roles import government_region_ids, is_leader, sees_all_tasks
+from units.roles import government_region_ids, is_leader, is_office, sees_all_tasks
 
 from . import selectors, workdays
 from .choices import AssessmentRuleKind, NoticeColour, NoticeStatus
@@ -832,3 +832,22 @@ def assessment_publish(*, period: AssessmentPeriod, user, today: date | None = N
     period.published_by = user
     period.save()
     return len(scores)
+
+
+def notices_propose_job_start(*, user):
+    """Today's `notices_propose` as a background job started by an office (workbench
+    button): a governed office's governments only, as `propose_notices --region` does; a
+    second click while it runs joins it, and proposing again adds nothing (idempotent)."""
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+
+    if not is_office(user):
+        raise PermissionDenied("只有优化办可以生成督办单建议")
+    today = timezone.localdate()
+    params = {"as_of": today.isoformat(), "region_ids": government_region_ids(user)}
+    return job_start(
+        kind=JobKind.PROPOSE_NOTICES,
+        params=params,
+        user=user,
+        title=f"生成督办单建议({today:%Y-%m-%d})",
+    )

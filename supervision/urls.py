@@ -10,6 +10,7 @@ urlpatterns = [
     path("notices/<int:notice_id>/answer/", views.answer, name="answer"),
     path("plans/<int:plan_id>/acknowledge/", views.acknowledge_plan, name="acknowledge-plan"),
     path("proposed/", views.proposed, name="proposed"),
+    path("proposed/start/", views.propose_start, name="propose-start"),
     path("notices/<int:notice_id>/print/", views.notice_print, name="notice-print"),
     path("notices/<int:notice_id>/print.pdf", views.notice_pdf, name="notice-pdf"),
     path("unacknowledged/", views.unacknowledged, name="unacknowledged"),

@@ -36,6 +36,7 @@ from .services import (
     notice_answer,
     notice_cancel,
     notice_issue,
+    notices_propose_job_start,
     plan_acknowledge_all,
     task_acknowledge,
 )
@@ -440,3 +441,10 @@ def instruction_acknowledge_view(request, receipt_id):
     task_id = request.POST.get("task") or (receipt.instruction.task_id or "")
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
     return _back_to_task(task)
+
+
+@login_required
+@require_POST
+def propose_start(request):
+    """The workbench's 生成督办单建议 button: today's proposals as a job, on its page."""
+    return redirect(notices_propose_job_start(user=request.user))

@@ -187,8 +187,12 @@ def plan_import(
     source_text: str,
     dry_run: bool = False,
     region: Region | None = None,
+    progress=None,
 ) -> PlanImportResult:
     """Create or update a plan from a parsed document, in one transaction.
+
+    `progress(done, total)`, when given, is told after each task (a background import's
+    progress bar; it must write outside this transaction to be seen meanwhile).
 
     The plan's government is `region`, else the one the plan already has (confirmed
     when it was first imported), else the one read from the document (`parsed.region_code`). Its units are
@@ -238,7 +242,9 @@ def plan_import(
     units = _UnitResolver(region, plan)
     year_end = date(parsed.year, 12, 31)
     existing = {task.number: task for task in plan.tasks.all()}
-    for parsed_task in parsed.tasks:
+    for done, parsed_task in enumerate(parsed.tasks):
+        if progress is not None:
+            progress(done, len(parsed.tasks))
         section = (
             sections[parsed_task.section_index] if parsed_task.section_index is not None else None
         )
@@ -260,6 +266,8 @@ def plan_import(
         else:
             result.deadlines_document += 1
         result.milestones += len(parsed_task.milestones)
+    if progress is not None:
+        progress(len(parsed.tasks), len(parsed.tasks))
 
     parsed_numbers = {t.number for t in parsed.tasks}
     result.tasks_missing = sorted(n for n in existing if n not in parsed_numbers)

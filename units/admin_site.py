@@ -11,7 +11,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.http import QueryDict
 from django.utils import timezone
 
-from .roles import sees_all_tasks
+from .roles import is_office, sees_all_tasks
 
 
 class ReformAdminSite(admin.AdminSite):
@@ -29,6 +29,7 @@ class ReformAdminSite(admin.AdminSite):
             "queues": office_queues(today, request.user),
             "plan_rows": plan_progress(today, request.user),
             "today": today,
+            "can_send_reminders": is_office(request.user),
             **(extra_context or {}),
         }
         return super().index(request, extra_context=context)

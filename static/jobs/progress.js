@@ -10,6 +10,7 @@
   var label = box.querySelector("[data-job-label]");
   var count = box.querySelector("[data-job-count]");
   var download = box.querySelector("[data-job-download]");
+  var result = box.querySelector("[data-job-result]");
   var failed = box.querySelector("[data-job-failed]");
   var error = box.querySelector("[data-job-error]");
   var waiting = box.querySelector("[data-job-waiting]");
@@ -17,7 +18,7 @@
 
   function show(state) {
     label.textContent = state.status_label;
-    count.textContent = state.total === null ? "" : state.done + " / " + state.total + " 行";
+    count.textContent = state.total === null ? "" : state.done + " / " + state.total + " " + state.count_label;
     if (state.percent === null) {
       bar.removeAttribute("value");
     } else {
@@ -25,7 +26,12 @@
       bar.textContent = state.percent + "%";
     }
     var finished = state.status === "done" || state.status === "failed";
-    download.hidden = state.status !== "done";
+    // An export offers its file; other work (e.g. sending reminders) says what it did.
+    if (download) download.hidden = state.status !== "done";
+    if (result) {
+      result.hidden = state.status !== "done";
+      result.textContent = state.result;
+    }
     failed.hidden = state.status !== "failed";
     waiting.hidden = finished;
     if (state.error) error.textContent = state.error;

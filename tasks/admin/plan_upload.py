@@ -3,6 +3,7 @@
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -12,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ops.choices import ImportVia
-from ops.services import plan_import_logged
+from ops.services import plan_import_job_start, plan_import_logged
 from regions.models import Region
 from units.admin_scope import GovernmentScopedAdminMixin
 
@@ -312,6 +313,22 @@ class PlanAdmin(GovernmentScopedAdminMixin, admin.ModelAdmin):
                     region=None,
                     region_error="请选择发文政府:同名单位按发文政府区分,未选择时不能导入。",
                 )
+            if len(parsed.tasks) > settings.IMPORT_IMMEDIATE_MAX_TASKS:
+                # A big plan is imported by the worker; its page shows the progress.
+                job = plan_import_job_start(
+                    user=request.user,
+                    source=source,
+                    year=pending.get("year"),
+                    source_file=pending["source_file"],
+                    region=region,
+                )
+                request.session.pop(UPLOAD_SESSION_KEY, None)
+                self.message_user(
+                    request,
+                    f"方案共 {len(parsed.tasks)} 项任务,正在后台导入,完成后可在本页查看结果。",
+                    messages.INFO,
+                )
+                return HttpResponseRedirect(job.get_absolute_url())
             result = plan_import_logged(
                 parsed=parsed,
                 source_file=pending["source_file"],

@@ -3,6 +3,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from deadlines.models import Milestone, deadline_days_late
 from tasks.attachments import ALLOWED_LABEL
 from tasks.choices import TaskStatus
 from tasks.models import (
@@ -17,6 +18,7 @@ from tasks.models import (
     same_plan_errors,
 )
 from tasks.services import TASK_EDITABLE_FIELDS, content_hash
+from units.choices import UnitRole
 from units.models import Unit
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -369,3 +371,162 @@ class CompletionVerifySerializer(VersionedSerializer):
 
 class ReopenSerializer(VersionedSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, label="理由")
+
+
+# The task list (`GET /api/tasks/`, up to 1,000 a page) is built from `.values()` rows by
+# `task_list_data`: the same JSON as `TaskSerializer`, field by field
+# (tests/test_api_task_list_rows.py), at a fraction of the cost of a ModelSerializer per
+# task (issue 14: the page within 3x its own SQL time).
+TASK_LIST_COLUMNS = (
+    "id",
+    "plan_id",
+    "number",
+    "section_id",
+    "section__numeral",
+    "section__title",
+    "section__level",
+    "title",
+    "body",
+    "deadline__id",
+    "deadline__due_on",
+    "deadline__text",
+    "deadline__source",
+    "deadline__is_ongoing",
+    "deadline__original_due_on",
+    "deadline__late_days_on_record",
+    "status",
+    "progress",
+    "warnings",
+    "completed_on",
+    "version",
+    "updated_at",
+)
+
+
+def task_list_values(tasks):
+    """The rows `task_list_data` needs: one query, no model instances, no prefetches."""
+    return tasks.prefetch_related(None).values(*TASK_LIST_COLUMNS)
+
+
+def _date(value) -> str | None:
+    """As DRF's DateField with DATE_FORMAT iso-8601."""
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value, zone) -> str:
+    """As DRF's DateTimeField with DATETIME_FORMAT iso-8601: in the current time zone."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _task_units_by_task(task_ids) -> dict:
+    """{task id: {role: [unit refs in document order]}} in one query. A unit named on
+    many tasks is one dict shared by them (read-only until rendered)."""
+    links = (
+        TaskUnit.objects.filter(task_id__in=task_ids)
+        .order_by("role", "position")
+        .values_list(
+            "task_id",
+            "role",
+            "unit_id",
+            "unit__name",
+            "unit__region_id",
+            "unit__region__code",
+            "unit__region__name",
+            "unit__region__level",
+        )
+    )
+    units = {task_id: {UnitRole.LEAD: [], UnitRole.RESPONSIBLE: []} for task_id in task_ids}
+    refs, regions = {}, {None: None}
+    for task_id, role, unit_id, name, region_id, code, region_name, level in links:
+        ref = refs.get(unit_id)
+        if ref is None:
+            if region_id not in regions:
+                regions[region_id] = {
+                    "id": region_id,
+                    "code": code,
+                    "name": region_name,
+                    "level": level,
+                }
+            ref = refs[unit_id] = {"id": unit_id, "name": name, "region": regions[region_id]}
+        units[task_id].setdefault(role, []).append(ref)
+    return units
+
+
+def _milestones_by_task(task_ids) -> dict:
+    """{task id: [milestones in order]} in one query."""
+    milestones = {}
+    rows = (
+        Milestone.objects.filter(deadline__task_id__in=task_ids)
+        .order_by("deadline", "position")
+        .values_list("deadline__task_id", "due_on", "text")
+    )
+    for task_id, due_on, text in rows:
+        milestones.setdefault(task_id, []).append({"due_on": _date(due_on), "text": text})
+    return milestones
+
+
+def _days_late(row, as_of) -> int:
+    """`Task.days_late()` on a values row (same rule: `Deadline.days_late`)."""
+    if row["deadline__id"] is None:
+        return 0
+    completed = row["status"] == TaskStatus.COMPLETED
+    if completed and row["completed_on"] is None:
+        return row["deadline__late_days_on_record"]
+    return deadline_days_late(
+        due_on=row["deadline__due_on"],
+        is_ongoing=row["deadline__is_ongoing"],
+        late_days_on_record=row["deadline__late_days_on_record"],
+        completed_on=row["completed_on"] if completed else None,
+        as_of=as_of,
+    )
+
+
+def task_list_data(rows) -> list[dict]:
+    """`TaskSerializer(tasks, many=True).data` for `task_list_values` rows, in two more
+    queries (units, milestones) whatever the number of rows."""
+    from django.utils import timezone
+
+    rows = list(rows)
+    task_ids = [row["id"] for row in rows]
+    units = _task_units_by_task(task_ids)
+    milestones = _milestones_by_task(task_ids)
+    as_of = timezone.localdate()
+    zone = timezone.get_current_timezone()
+    data = []
+    for row in rows:
+        has_deadline = row["deadline__id"] is not None
+        days_late = _days_late(row, as_of)
+        section = None
+        if row["section_id"] is not None:
+            separator = "、" if row["section__level"] == 1 else ""
+            section = f"{row['section__numeral']}{separator}{row['section__title']}"
+        original_due_on = row["deadline__original_due_on"] or row["deadline__due_on"]
+        task_units = units[row["id"]]
+        data.append(
+            {
+                "id": row["id"],
+                "plan": row["plan_id"],
+                "number": row["number"],
+                "section": section,
+                "title": row["title"],
+                "body": row["body"],
+                "lead_units": task_units[UnitRole.LEAD],
+                "responsible_units": task_units[UnitRole.RESPONSIBLE],
+                "due_on": _date(row["deadline__due_on"]),
+                "deadline_text": row["deadline__text"],
+                "deadline_source": row["deadline__source"],
+                "is_ongoing": row["deadline__is_ongoing"],
+                "original_due_on": _date(original_due_on) if has_deadline else None,
+                "milestones": milestones.get(row["id"], []),
+                "status": row["status"],
+                "progress": row["progress"],
+                "warnings": row["warnings"],
+                "completed_on": _date(row["completed_on"]),
+                "days_late": days_late,
+                "completed_late": row["status"] == TaskStatus.COMPLETED and days_late > 0,
+                "version": row["version"],
+                "updated_at": _datetime(row["updated_at"], zone),
+            }
+        )
+    return data

@@ -46,6 +46,8 @@ from .serializers import (
     TaskSerializer,
     TaskUnitSerializer,
     TaskWriteSerializer,
+    task_list_data,
+    task_list_values,
 )
 
 
@@ -143,10 +145,15 @@ class TaskViewSet(viewsets.ModelViewSet):
         return TaskSerializer
 
     def list(self, request, *args, **kwargs):
-        """`?format=csv` streams every matching task, read and serialized 500 at a time."""
-        if getattr(request.accepted_renderer, "format", None) != "csv":
-            return super().list(request, *args, **kwargs)
+        """JSON pages from `.values()` rows; `?format=csv` streams every matching task, read
+        and serialized 500 at a time."""
         queryset = self.filter_queryset(self.get_queryset())
+        if getattr(request.accepted_renderer, "format", None) != "csv":
+            # TaskSerializer's output from `.values()` rows (issue 14: 1,000 a page).
+            page = self.paginate_queryset(task_list_values(queryset))
+            if page is None:
+                return Response(task_list_data(task_list_values(queryset)))
+            return self.get_paginated_response(task_list_data(page))
 
         def rows():
             for task in queryset.iterator(chunk_size=CSV_CHUNK):
