@@ -128,6 +128,12 @@ def _database_config(name: str = "DATABASE_URL") -> dict:
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from exc
     if not config.get("ENGINE"):
         raise ImproperlyConfigured(f"{name} has an unsupported scheme: {url!r}")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT compiles every dashboard aggregate over 200,000 tasks afresh:
+        # 2.4 s of the 3.2 s the per-unit table took at the province scale (EXPLAIN
+        # ANALYZE, bench/results/postgresql-province-200000.json). A URL's own
+        # `?options=...` wins.
+        config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     return config
 
 

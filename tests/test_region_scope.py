@@ -32,6 +32,8 @@ from .conftest import (
     XIANGYANG,
     governed,
     hand_down,
+    make_plan,
+    make_task,
     make_user,
 )
 
@@ -70,6 +72,29 @@ def test_city_office_sees_its_plans_and_the_upstream_tasks_handed_down_to_it(pla
     visible = Task.objects.visible_to(office)
     assert plan_counts(visible) == {XIANGTAN: 10, HUNAN: 1}
     assert visible.filter(plan__source_file=HUNAN).get() == hunan_task
+
+
+def test_county_office_sees_a_province_task_handed_down_past_its_city(plans):
+    # The province is the county's grandparent: handed-down tasks come from every
+    # government above, not only the parent.
+    office = governed("431103")  # 冷水滩区, under 永州市 under 湖南省
+    county_unit = Unit.objects.filter(region=region("431103")).order_by("pk").first()
+    hunan_task = plans[HUNAN].tasks.get(number=7)
+    hand_down(hunan_task, county_unit)
+    visible = Task.objects.visible_to(office)
+    assert plan_counts(visible) == {LENGSHUITAN: 19, HUNAN: 1}
+    assert visible.filter(plan__source_file=HUNAN).get() == hunan_task
+
+
+def test_task_of_a_plan_without_a_government_handed_to_a_citys_unit_is_visible(plans):
+    # A plan whose government could not be read belongs to no subtree: its tasks stay
+    # visible to the governments of the units they name.
+    orphan = make_task(plan=make_plan(region=None))
+    xiangtan_bureau = Unit.objects.get(name="市行政审批局", region=region("430300"))
+    hand_down(orphan, xiangtan_bureau)
+    assert orphan in Task.objects.visible_to(governed("430300"))
+    assert orphan in Task.objects.visible_to(governed("430000"))
+    assert orphan not in Task.objects.visible_to(governed("433100"))
 
 
 def test_city_office_sees_its_counties_plans(plans):
