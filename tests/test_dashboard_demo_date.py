@@ -46,8 +46,9 @@ def test_with_demo_data_the_dashboard_opens_on_the_demo_date_and_says_so(
 ):
     DemoSetting.objects.create(pk=1, as_of=date(2021, 6, 18))
     client.force_login(leader_user)
-    # The page's budget at a given date plus one query for the demo date.
-    with django_assert_max_num_queries(20):
+    # The page's budget at a given date (with the red-notice list) plus one query for the
+    # demo date.
+    with django_assert_max_num_queries(22):
         page = client.get("/dashboard/").content.decode()
     assert BANNER in page
     assert "截至 2021年6月18日" in page
