@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -34,7 +35,7 @@ from supervision.models import (
 )
 from supervision.services import assessment_compute
 from tasks.choices import TaskStatus
-from tasks.models import Plan, ProgressReport, Task
+from tasks.models import Plan, ProgressReport, Task, TaskUnit
 
 from .conftest import XIANGXI, XIANGYANG
 
@@ -173,9 +174,22 @@ def test_completions_on_time_and_late_with_their_mark(demo):
 
 def test_notices_of_each_colour_issued_through_the_service(demo):
     notices = EscalationNotice.objects.filter(task__plan__source_file__in=HISTORY_PLANS)
-    colours = {colour: notices.filter(colour=colour).count() for colour in NoticeColour.values}
+    # The 14 city governments 湖南's 55 collective tasks were handed down to (承办) never
+    # report in the demo: each gets the yellow "no report" notice on each task, 14 × 55.
+    handed_down = TaskUnit.objects.filter(
+        task=OuterRef("task"), unit=OuterRef("unit"), collective_link__isnull=False
+    )
+    to_members = notices.filter(Exists(handed_down))
+    assert to_members.count() == to_members.filter(colour="yellow").count() == 14 * 55
+    assert to_members.values("unit").distinct().count() == 14
+    to_leads = notices.exclude(Exists(handed_down))
+    colours = {colour: to_leads.filter(colour=colour).count() for colour in NoticeColour.values}
     assert colours == {"blue": 20, "yellow": 82, "red": 79}
-    assert notices.filter(status=NoticeStatus.ANSWERED).count() == 97
+    assert to_leads.filter(status=NoticeStatus.ANSWERED).count() == 97
+    # Of the members only 长沙市人民政府 (the demo account cszf, a diligent unit) answers.
+    answered = to_members.filter(status=NoticeStatus.ANSWERED)
+    assert set(answered.values_list("unit__name", flat=True)) == {"长沙市人民政府"}
+    assert answered.count() == 55
     # Those proposed on 24 December 2021 (blue: 湖南's tasks due on the 31st whose slow
     # leads last reported on 20 November) wait for the office, as on its workbench.
     waiting = notices.filter(status=NoticeStatus.PROPOSED)
