@@ -1,5 +1,6 @@
 """Shared fixtures: the five real plans, users of each role, and small factories."""
 
+import importlib
 import itertools
 from datetime import date
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 
 from deadlines.choices import DeadlineSource
 from deadlines.models import Deadline
+from regions.models import Region
 from tasks.models import Plan, Task, TaskUnit
 from units.choices import UnitRole
 from units.models import Unit, UnitMembership
@@ -80,7 +82,9 @@ def make_user(*, group: str | None = None, units=(), is_staff=False, username=No
         username=username or f"user{next(_sequence)}", password="pw-for-tests-1", is_staff=is_staff
     )
     if group:
-        user.groups.add(Group.objects.get(name=group))
+        # get_or_create: a transactional test after a live-server test finds the role
+        # groups of the data migrations flushed
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
     for unit in units:
         UnitMembership.objects.create(user=user, unit=unit)
     return user
@@ -154,3 +158,23 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def shipped_regions(db):
+    """The regions of the data migration, back after a live-server test flushed them
+    (transactional tests only; in other tests they are there already)."""
+    shipped = importlib.import_module("regions.migrations.0002_shipped_regions_and_permissions")
+    by_code = {}
+    for code, name, parent, short_name, abbreviation in shipped.REGIONS:
+        by_code[code], _ = Region.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "parent": by_code.get(parent),
+                "short_name": short_name,
+                "abbreviation": abbreviation,
+                "level": shipped.level(code),
+            },
+        )
+    return by_code

@@ -171,7 +171,7 @@ def test_an_office_that_lost_its_role_before_the_worker_ran_imports_nothing(
 
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_the_progress_is_seen_while_the_import_transaction_runs(
-    office_user, monkeypatch
+    shipped_regions, office_user, monkeypatch
 ):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer: the progress is written with the import")
@@ -199,7 +199,7 @@ def test_on_postgresql_the_progress_is_seen_while_the_import_transaction_runs(
         source=extract_source(TEXT.encode("utf-8"), XIANGTAN),
         year=None,
         source_file=XIANGTAN,
-        region=Region.objects.get(code="430300"),
+        region=shipped_regions["430300"],
     )
     assert services.job_run(job.pk) == JobStatus.DONE
     # Before each task's deadline is written: the job's progress, and no task yet

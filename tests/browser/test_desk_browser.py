@@ -78,7 +78,8 @@ def test_office_lands_on_the_workbench(page, desk, viewport, screenshot_dir):
     )
     page.set_viewport_size(viewport)
     log_in(page, desk["url"], "office", "/admin/$")
-    assert page.locator("#workbench .queue").count() == 7
+    # 7 queues and the review chain's three steps (牵头单位审核, 优化办初审, 领导审批)
+    assert page.locator("#workbench .queue").count() == 10
     row = page.locator(".workbench-plans tbody tr").first
     assert "0 / 3" in row.inner_text()
     page.screenshot(path=screenshot_dir / f"workbench-{viewport['width']}.png", full_page=True)
