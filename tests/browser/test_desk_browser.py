@@ -1,5 +1,5 @@
 """The daily desk in a real browser: the bell and the inbox, the office workbench after
-login, and 全部签收 — on a 1280 px desktop and a 375 px phone."""
+login, the progress of a long export, and 全部签收 — on a 1280 px desktop and a 375 px phone."""
 
 import re
 
@@ -8,11 +8,14 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from jobs.choices import JobStatus
+from jobs.models import Job
+from jobs.services import job_run
 from notifications.models import Notification
 from supervision.models import PlanPublication, TaskAcknowledgement
 from tasks.events import EventKind
 from tests.conftest import make_plan, make_task, make_unit, make_user
-from units.roles import OFFICE_GROUP
+from units.roles import LEADER_GROUP, OFFICE_GROUP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,3 +103,39 @@ def test_unit_signs_a_whole_plan_at_once(page, desk, screenshot_dir):
     page.wait_for_url(f"{desk['url']}/supervision/")
     assert "已签收《湘西州优化营商环境三年行动计划》的 3 项任务" in page.content()
     assert TaskAcknowledgement.objects.filter(responsible_person="张明").count() == 3
+
+
+def test_a_long_export_shows_its_progress_without_a_reload(page, desk, settings, tmp_path):
+    """A leader asks for the bulletin: the job page's bar follows the worker, then offers
+    the file, all in the same page (polled by static/jobs/progress.js)."""
+    settings.EXPORT_IMMEDIATE_MAX_TASKS = 0  # every export goes through a job
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "exports"},
+        },
+    }
+    Group.objects.get_or_create(name=LEADER_GROUP)  # live_server may have flushed it
+    make_user(group=LEADER_GROUP, is_staff=True, username="leader")
+    page.set_viewport_size(DESKTOP)
+    log_in(page, desk["url"], "leader", "/dashboard/$")
+    page.goto(f"{desk['url']}/dashboard/bulletin.xlsx?as_of=2026-06-30")
+    page.wait_for_url(re.compile(r".*/exports/\d+/$"))
+    job = Job.objects.get(pk=int(page.url.rstrip("/").rsplit("/", 1)[1]))
+    expect(page.locator("[data-job-label]")).to_have_text("排队中")
+    page.evaluate("window.samePage = true")
+
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, done=1, total=4)
+    expect(page.locator("[data-job-count]")).to_contain_text("1 / 4", timeout=15000)
+    assert page.locator("[data-job-bar]").get_attribute("value") == "25"
+    expect(page.locator("[data-job-download]")).to_be_hidden()
+
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    assert job_run(job.pk) == JobStatus.DONE
+    expect(page.locator("[data-job-label]")).to_have_text("已完成", timeout=15000)
+    expect(page.locator("[data-job-download]")).to_be_visible()
+    assert page.evaluate("window.samePage") is True  # no reload
+    with page.expect_download() as download:
+        page.click("[data-job-download] a")
+    assert download.value.suggested_filename.endswith(".xlsx")
