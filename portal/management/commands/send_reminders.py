@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.services import reminders_send
-from regions.models import Region
+from regions.commands import region_ids_option
 from tasks.models import DUE_SOON_DAYS
 
 
@@ -36,14 +36,7 @@ class Command(BaseCommand):
                 as_of = date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError(f"日期格式应为 YYYY-MM-DD:{options['date']}") from exc
-        region_ids = None
-        if options["region"]:
-            region = Region.objects.find(options["region"])
-            if region is None:
-                raise CommandError(
-                    f"未知的行政区划:“{options['region']}”(请填写六位区划代码或名称)"
-                )
-            region_ids = Region.objects.subtree_ids(region)
+        region_ids = region_ids_option(options["region"])
         run = reminders_send(as_of=as_of, days=options["days"], region_ids=region_ids)
         for log in run.sent:
             self.stdout.write(f"  {log.unit.full_name}:{log.task_count}项 → {log.recipients}")

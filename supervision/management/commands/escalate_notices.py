@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from regions.models import Region
+from regions.commands import region_ids_option
 from supervision.escalation import notices_escalate
 
 
@@ -22,12 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, date=None, region="", **options):
-        region_ids = None
-        if region:
-            found = Region.objects.find(region)
-            if found is None:
-                raise CommandError(f"未知的行政区划:“{region}”(请填写六位区划代码或名称)")
-            region_ids = Region.objects.subtree_ids(found)
+        region_ids = region_ids_option(region)
         day = _parse_date(date) if date else timezone.localdate()
         run = notices_escalate(as_of=day, region_ids=region_ids)
         if not run.working_day:

@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from regions.models import Region
+from regions.commands import region_ids_option
 from supervision.services import notices_propose
 
 
@@ -21,12 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, as_of=None, region="", **options):
-        region_ids = None
-        if region:
-            found = Region.objects.find(region)
-            if found is None:
-                raise CommandError(f"未知的行政区划:“{region}”(请填写六位区划代码或名称)")
-            region_ids = Region.objects.subtree_ids(found)
+        region_ids = region_ids_option(region)
         if as_of:
             try:
                 day = date.fromisoformat(as_of)
