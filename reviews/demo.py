@@ -3,6 +3,7 @@
 from datetime import date
 
 from deadlines.services import extension_request
+from supervision.demo_history import at, clock
 from tasks.models import Task
 
 from .choices import ReviewKind
@@ -17,18 +18,22 @@ def demo_extension_in_review(*, task: Task, office, unit_user) -> Review:
     existing = Review.objects.filter(task=task, kind=ReviewKind.EXTENSION).first()
     if existing is not None:
         return existing
-    extension = extension_request(
-        task=task,
-        user=unit_user,
-        requested_due_on=date(2023, 6, 30),
-        reason="需与省级系统对接,申请延期半年",
-    )
-    review = review_return(
-        review=extension.review, user=office, reason="请说明省级系统对接的进度和最短所需时间"
-    )
-    return review_resubmit(
-        review=review,
-        user=unit_user,
-        answer="省级接口已于12月开放测试,联调需3个月,改为申请延至2023年3月31日",
-        requested_due_on=date(2023, 3, 31),
-    )
+    # Dated in the plan's last month, before the task's deadline (31 December 2022).
+    with clock(at(date(2022, 12, 5))):
+        extension = extension_request(
+            task=task,
+            user=unit_user,
+            requested_due_on=date(2023, 6, 30),
+            reason="需与省级系统对接,申请延期半年",
+        )
+    with clock(at(date(2022, 12, 7), hour=15)):
+        review = review_return(
+            review=extension.review, user=office, reason="请说明省级系统对接的进度和最短所需时间"
+        )
+    with clock(at(date(2022, 12, 9))):
+        return review_resubmit(
+            review=review,
+            user=unit_user,
+            answer="省级接口已于12月开放测试,联调需3个月,改为申请延至2023年3月31日",
+            requested_due_on=date(2023, 3, 31),
+        )
