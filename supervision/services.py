@@ -421,15 +421,18 @@ def notices_close_on_completion(*, task: Task) -> int:
     return closed
 
 
-def _lead_unit_ids(*, task=None, plan=None) -> list[int]:
-    links = TaskUnit.objects.filter(role=UnitRole.LEAD)
+def _answerable_unit_ids(*, task=None, plan=None) -> list[int]:
+    """The units an instruction is addressed to: lead units and the members a collective
+    name was handed down to (承办), never the collective label itself."""
+    links = TaskUnit.objects.accountable()
     links = links.filter(task=task) if task is not None else links.filter(task__plan=plan)
     return sorted(set(links.values_list("unit_id", flat=True)))
 
 
 @transaction.atomic
 def instruction_write(*, user, text: str, task: Task | None = None, plan: Plan | None = None):
-    """领导批示 on a task or a whole plan; each lead unit gets a copy to acknowledge and answer.
+    """领导批示 on a task or a whole plan; each answerable unit (lead units, and the members
+    a collective name was handed down to) gets a copy to acknowledge and answer, and a message.
 
     Refused: someone who is not a leader (or the office recording it), an empty text, a task
     already verified complete (销号), a plan whose tasks are all complete.
@@ -445,7 +448,7 @@ def instruction_write(*, user, text: str, task: Task | None = None, plan: Plan |
         raise ValidationError(f"任务“{task.title}”已销号,不能再作批示")
     if plan is not None and not plan.tasks.exclude(status=TaskStatus.COMPLETED).exists():
         raise ValidationError(f"方案“{plan.title}”的任务已全部办结,不能再作批示")
-    unit_ids = _lead_unit_ids(task=task, plan=plan)
+    unit_ids = _answerable_unit_ids(task=task, plan=plan)
     if not unit_ids:
         raise ValidationError("该任务(方案)尚无牵头单位,无法下达批示")
     instruction = Instruction(task=task, plan=plan, text=text, author=user)
@@ -453,6 +456,14 @@ def instruction_write(*, user, text: str, task: Task | None = None, plan: Plan |
     instruction.save()
     InstructionReceipt.objects.bulk_create(
         InstructionReceipt(instruction=instruction, unit_id=unit_id) for unit_id in unit_ids
+    )
+    events.announce(
+        kind=events.EventKind.INSTRUCTION,
+        unit_ids=unit_ids,
+        title=f"领导批示:{task if task is not None else plan.title}",
+        body=text,
+        url=reverse("portal:task-detail", args=[task.pk]) if task is not None else reverse("supervision:home"),
+        actor=user,
     )
     return instruction
 

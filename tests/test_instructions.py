@@ -126,3 +126,46 @@ def test_api_and_bulletin_show_instructions(task4, leader_user, client):
     assert len(client.get("/api/supervision/instructions/").json()["results"]) == 1
     client.force_login(make_user())
     assert client.get("/api/supervision/instructions/").json()["results"] == []
+
+
+def test_instruction_on_a_handed_down_task_reaches_each_member_not_the_collective_label(
+    regional_plans, office_user, leader_user, client
+):
+    """湖南 task 1 (省政务局 leads; 各市州人民政府 handed down to the 14 cities): each city's
+    government gets its own copy and a message, as the lead unit does; the label gets none."""
+    from notifications.models import Notification
+    from tasks.assignments import tasks_fan_out
+    from units.models import Unit
+
+    from .conftest import HUNAN
+
+    task = Task.objects.get(plan=regional_plans[HUNAN], number=1)
+    shizhou = Unit.objects.get(name="各市州人民政府", is_collective=True)
+    members = tasks_fan_out(tasks=[task], collective=shizhou, user=office_user)
+    assert len(members) == 14
+    lead_ids = {unit.pk for unit in task.lead_units}
+    assert [unit.name for unit in task.lead_units] == ["省政务局"]
+
+    instruction = instruction_write(user=leader_user, text="各市州要压实责任。", task=task)
+
+    addressed = set(instruction.receipts.values_list("unit_id", flat=True))
+    assert addressed == lead_ids | {link.unit_id for link in members}
+    assert len(addressed) == 15 and shizhou.pk not in addressed
+
+    xiangtan = Unit.objects.get(name="湘潭市人民政府", region__name="湘潭市")
+    city_user = make_user(units=[xiangtan])
+    instruction_write(user=leader_user, text="请湘潭市月底前报送进展。", task=task)
+    message = Notification.objects.get(recipient=city_user, kind="instruction")
+    assert message.body == "请湘潭市月底前报送进展。"
+    assert message.url == reverse("portal:task-detail", args=[task.pk])
+
+    client.force_login(city_user)
+    page = client.get(reverse("portal:task-detail", args=[task.pk])).content.decode()
+    assert "请湘潭市月底前报送进展。" in page and "确认已阅" in page
+    receipt = InstructionReceipt.objects.get(instruction__text="请湘潭市月底前报送进展。", unit=xiangtan)
+    response = client.post(
+        reverse("supervision:instruction-acknowledge", args=[receipt.pk]), {"task": task.pk}
+    )
+    assert response.status_code == 302
+    receipt.refresh_from_db()
+    assert receipt.acknowledged_by == city_user
