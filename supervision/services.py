@@ -18,7 +18,6 @@ from tasks.assignments import MEMBER_DONE_STATUSES, member_latest_reports
 from tasks.choices import TaskStatus
 from tasks.models import Plan, ProgressReport, Task, TaskUnit, end_of_day
 from tasks.services import report_submit
-from units.choices import UnitRole
 from units.models import Unit
 from units.roles import government_region_ids, is_leader, is_office, sees_all_tasks
 
@@ -462,7 +461,9 @@ def instruction_write(*, user, text: str, task: Task | None = None, plan: Plan |
         unit_ids=unit_ids,
         title=f"领导批示:{task if task is not None else plan.title}",
         body=text,
-        url=reverse("portal:task-detail", args=[task.pk]) if task is not None else reverse("supervision:home"),
+        url=reverse("portal:task-detail", args=[task.pk])
+        if task is not None
+        else reverse("supervision:home"),
         actor=user,
     )
     return instruction

@@ -162,7 +162,9 @@ def test_instruction_on_a_handed_down_task_reaches_each_member_not_the_collectiv
     client.force_login(city_user)
     page = client.get(reverse("portal:task-detail", args=[task.pk])).content.decode()
     assert "请湘潭市月底前报送进展。" in page and "确认已阅" in page
-    receipt = InstructionReceipt.objects.get(instruction__text="请湘潭市月底前报送进展。", unit=xiangtan)
+    receipt = InstructionReceipt.objects.get(
+        instruction__text="请湘潭市月底前报送进展。", unit=xiangtan
+    )
     response = client.post(
         reverse("supervision:instruction-acknowledge", args=[receipt.pk]), {"task": task.pk}
     )
