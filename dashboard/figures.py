@@ -43,7 +43,7 @@ from tasks.models import (
     Plan,
     ProgressReport,
     Task,
-    TaskUnit,
+    accountable_link_q,
     completed_by_q,
     end_of_day,
     not_reported_q,
@@ -312,40 +312,39 @@ def by_unit(
     report under their reporting rule (`not_reported`, see `Task.objects.not_reported`).
     """
     as_of = query.as_of
-    links = TaskUnit.objects.accountable()
-    if tasks.query.has_filters():
-        links = links.filter(task__in=tasks.values("pk"))
-    if "lead_unit" in query.filters:
-        links = links.filter(unit_id=query.filters["lead_unit"])
-    done = completed_by_q(as_of, "task__")
-    dated = Q(task__deadline__is_ongoing=False, task__deadline__due_on__isnull=False)
-    assessed = dated & (Q(task__deadline__due_on__lt=as_of) | done)
+    # Grouped from the tasks' side: each visible task joined to its accountable links.
+    lead_unit = {"unit_id": query.filters["lead_unit"]} if "lead_unit" in query.filters else {}
+    links = tasks.order_by().per_link(accountable_link_q("task_units__"), **lead_unit)
+    done = completed_by_q(as_of)
+    dated = Q(deadline__is_ongoing=False, deadline__due_on__isnull=False)
+    assessed = dated & (Q(deadline__due_on__lt=as_of) | done)
     annotations = {
-        "led": Count("task_id"),
-        "completed": Count("task_id", filter=done),
-        "overdue": Count("task_id", filter=overdue_q(as_of, "task__")),
-        "assessed": Count("task_id", filter=assessed),
-        "on_time": Count(
-            "task_id", filter=dated & done & Q(task__completed_on__lte=F("task__deadline__due_on"))
-        ),
+        "led": Count("pk"),
+        "completed": Count("pk", filter=done),
+        "overdue": Count("pk", filter=overdue_q(as_of)),
+        "assessed": Count("pk", filter=assessed),
+        "on_time": Count("pk", filter=dated & done & Q(completed_on__lte=F("deadline__due_on"))),
     }
     if reporting:
-        links = links.alias(report_window_start=report_window_start(as_of, prefix="task__"))
-        annotations["not_reported"] = Count(
-            "task_id", filter=~done & not_reported_q(as_of, task_ref="task_id")
-        )
-    # Grouped by unit_id alone: a hash aggregate over one small group per unit. The
+        links = links.alias(report_window_start=report_window_start(as_of))
+        annotations["not_reported"] = Count("pk", filter=~done & not_reported_q(as_of))
+    # Grouped by unit id alone: a hash aggregate over one small group per unit. The
     # names come with the last reports in one more query, for the rows kept only
     # (sorting by name needs them in SQL, and groups by them too).
+    by_name = {"unit_name": F("link__unit__name")} if sort == "name" else {}
+    order = [
+        "unit_name" if key == "unit__name" else key
+        for key in UNIT_SORTS.get(sort, UNIT_SORTS["overdue"])
+    ]
     rows = (
-        links.values("unit_id", *(("unit__name",) if sort == "name" else ()))
+        links.values(unit_id=F("link__unit_id"), **by_name)
         .annotate(**annotations)
         .annotate(
             on_time_rate=ExpressionWrapper(
                 F("on_time") * 100.0 / NullIf(F("assessed"), 0), output_field=FloatField()
             ),
         )
-        .order_by(*UNIT_SORTS.get(sort, UNIT_SORTS["overdue"]))
+        .order_by(*order)
     )
     silence = sort == "silence"
     if limit is not None and not silence:
@@ -353,6 +352,7 @@ def by_unit(
     rows = list(rows)
     units = units_with_last_report([row["unit_id"] for row in rows], as_of)
     for row in rows:
+        row.pop("unit_name", None)
         row["unit__name"], row["unit_full_name"], row["last_report_at"] = units[row["unit_id"]]
     if silence:
         # Ordered here, not in SQL: a correlated subquery inside the grouped query
@@ -525,22 +525,21 @@ def _child_case(field: str, child_of: dict):
     )
 
 
-def _region_counts(as_of: date, prefix: str = "") -> dict:
-    """Tasks, completed, overdue and the on-time rate's parts, as in the 红黑榜 (by_unit)."""
-    done = completed_by_q(as_of, prefix)
-    dated = Q(
-        **{f"{prefix}deadline__is_ongoing": False, f"{prefix}deadline__due_on__isnull": False}
-    )
-    assessed = dated & (Q(**{f"{prefix}deadline__due_on__lt": as_of}) | done)
-    on_time = dated & done & Q(**{f"{prefix}completed_on__lte": F(f"{prefix}deadline__due_on")})
-    task = f"{prefix}id" if prefix else "pk"
-    distinct = bool(prefix)  # a task handed to several units of one child counts once
+def _region_counts(as_of: date, *, distinct: bool = False) -> dict:
+    """Tasks, completed, overdue and the on-time rate's parts, as in the 红黑榜 (by_unit).
+
+    `distinct`: over tasks joined to their links, a task handed to several units of one
+    child counts once."""
+    done = completed_by_q(as_of)
+    dated = Q(deadline__is_ongoing=False, deadline__due_on__isnull=False)
+    assessed = dated & (Q(deadline__due_on__lt=as_of) | done)
+    on_time = dated & done & Q(completed_on__lte=F("deadline__due_on"))
     return {
-        "total": Count(task, distinct=distinct),
-        "completed": Count(task, filter=done, distinct=distinct),
-        "overdue": Count(task, filter=overdue_q(as_of, prefix), distinct=distinct),
-        "assessed": Count(task, filter=assessed, distinct=distinct),
-        "on_time": Count(task, filter=on_time, distinct=distinct),
+        "total": Count("pk", distinct=distinct),
+        "completed": Count("pk", filter=done, distinct=distinct),
+        "overdue": Count("pk", filter=overdue_q(as_of), distinct=distinct),
+        "assessed": Count("pk", filter=assessed, distinct=distinct),
+        "on_time": Count("pk", filter=on_time, distinct=distinct),
     }
 
 
@@ -566,18 +565,17 @@ def by_region(tasks, query: DashboardQuery, *, parent=None) -> list[dict]:
         .values(child=_child_case("plan__region_id", child_of))
         .annotate(**_region_counts(query.as_of))
     )
-    links = TaskUnit.objects.filter(unit__region_id__in=child_of)
-    if tasks.query.has_filters():
-        links = links.filter(task__in=tasks.values("pk"))
+    # From the tasks' side: each task joined to its links with a unit in a child's subtree.
     handed_down = (
-        links.alias(
-            unit_child=_child_case("unit__region_id", child_of),
-            plan_child=_child_case("task__plan__region_id", child_of),
+        tasks.order_by()
+        .per_link(unit__region_id__in=child_of)
+        .alias(
+            unit_child=_child_case("link__unit__region_id", child_of),
+            plan_child=_child_case("plan__region_id", child_of),
         )
         .filter(Q(plan_child__isnull=True) | ~Q(plan_child=F("unit_child")))
-        .order_by()
         .values(child=F("unit_child"))
-        .annotate(**_region_counts(query.as_of, "task__"))
+        .annotate(**_region_counts(query.as_of, distinct=True))
     )
     for rows in (own, handed_down):
         for row in rows:
