@@ -40,6 +40,9 @@ def timed(results: dict, name: str, func, **extra):
         # clock also counts waiting for a core.
         "python_cpu_seconds": round(time.process_time() - cpu_start, 2),
         "peak_rss_mb": peak_mb(),
+        # The machine's 1-minute load average when the step ended (2 cores: above 2, the
+        # step waited for a core).
+        "load_average": round(os.getloadavg()[0], 1),
         **extra,
     }
     return value
@@ -73,8 +76,10 @@ def run(tasks: int, steps=STEPS, keep: bool = False) -> dict:
                 # Planner statistics for the rows just written, as autovacuum would gather.
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
+            results["peak_rss_mb_after_generate"] = peak_mb()
+        else:
+            results["reused_database"] = True
         results["dataset"] = sizes
-        results["peak_rss_mb_after_generate"] = peak_mb()
         try:
             _run_steps(results, steps)
         finally:
