@@ -4,12 +4,17 @@ path creates, with their history; scores are counted in SQL."""
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from regions.models import Region
 from supervision import services
+from supervision.choices import NoticeColour
 from supervision.models import AssessmentPeriod, EscalationNotice
-from supervision.services import notice_proposals, notices_propose
+from supervision.notice_rules import NoticeProposal
+from supervision.services import notice_issue, notice_proposals, notices_propose
 
+from .test_handdown_notices import handed_down  # noqa: F401  (a fixture)
 from .test_jobs import run_worker
 from .test_supervision_assessment import known_data  # noqa: F401  (a fixture)
 
@@ -19,26 +24,79 @@ FIELDS = ("task_id", "unit_id", "colour", "reason", "status", "proposed_on")
 
 def snapshot() -> list[tuple]:
     notices = sorted(EscalationNotice.objects.values_list(*FIELDS))
-    history = sorted(EscalationNotice.history.values_list(*FIELDS, "history_type", "history_user"))
+    history = sorted(
+        EscalationNotice.history.values_list(
+            *FIELDS, "history_type", "history_user", "history_change_reason"
+        )
+    )
     return notices, history
 
 
-def test_bulk_proposal_creates_the_same_notices_and_history_as_row_by_row(imported_plans):
+def row_by_row(*, as_of=AS_OF, region_ids=None, user=None) -> list[tuple]:
+    """The former path, rolled back: every rule of full_clean() and one save (and history
+    row, by the model's signal) per notice; the snapshot it leaves."""
     with transaction.atomic():
-        for notice in notice_proposals(as_of=AS_OF):
-            notice.full_clean()  # the former path: every rule, one save (and history) each
+        for notice in notice_proposals(as_of=as_of, region_ids=region_ids):
+            notice.full_clean()
+            if user is not None:
+                notice._history_user = user
             notice.save()
-        row_by_row = snapshot()
+        result = snapshot()
         transaction.set_rollback(True)
+    return result
+
+
+def test_bulk_proposal_creates_the_same_notices_and_history_as_row_by_row(imported_plans):
+    expected = row_by_row()
     assert EscalationNotice.objects.count() == 0
 
     created = notices_propose(as_of=AS_OF)
 
-    assert snapshot() == row_by_row
-    assert len(created) == len(row_by_row[0]) > 100  # the five plans give a real batch
-    assert all(notice.pk for notice in created)
-    assert {h[-2] for h in row_by_row[1]} == {"+"}
+    assert snapshot() == expected
+    assert len(created) == len(expected[0]) > 100  # the five plans give a real batch
+    assert all(notice.pk and not notice._state.adding for notice in created)
+    assert {h[-3] for h in expected[1]} == {"+"}
+    # Each history row is dated when its notice was proposed.
+    for notice in EscalationNotice.objects.all()[:20]:
+        assert notice.history.get().history_date == notice.proposed_at
     assert notices_propose(as_of=AS_OF) == []  # still idempotent
+
+
+def test_bulk_proposal_equals_row_by_row_for_members_earlier_notices_a_region_and_a_user(
+    handed_down,  # noqa: F811  (the fixture imported above)
+    office_user,
+):
+    """Handed-down members judged on their own reports, notices issued earlier (not proposed
+    again), one government's tasks, and the office as the history's user."""
+    earlier = notices_propose(as_of=date(2021, 6, 30))
+    notice_issue(notices=earlier[::2], user=office_user)
+    # The handed-down task's own notices come in the run compared below.
+    EscalationNotice.objects.filter(task=handed_down).delete()
+    hunan = [Region.objects.get(code="430000").pk]
+    expected = row_by_row(as_of=date(2022, 1, 10), region_ids=hunan, user=office_user)
+
+    created = notices_propose(as_of=date(2022, 1, 10), region_ids=hunan, user=office_user)
+
+    assert snapshot() == expected
+    assert any(notice.task_id == handed_down.pk for notice in created)
+    members = {
+        link.unit_id for link in handed_down.task_units.filter(collective_link__isnull=False)
+    }
+    assert members & {notice.unit_id for notice in created}
+    assert {notice.history.get().history_user for notice in created} == {office_user}
+
+
+@pytest.mark.parametrize(
+    "proposal",
+    [NoticeProposal("purple", "颜色不在选项中"), NoticeProposal(NoticeColour.RED, "")],
+    ids=["unknown colour", "empty reason"],
+)
+def test_bulk_proposal_refuses_what_full_clean_refuses(imported_plans, monkeypatch, proposal):
+    monkeypatch.setattr(services, "notice_colour", lambda **kwargs: proposal)
+    with pytest.raises(ValidationError):
+        notices_propose(as_of=AS_OF)
+    assert not EscalationNotice.objects.exists()
+    assert not EscalationNotice.history.exists()
 
 
 def test_bulk_proposal_writes_one_insert_per_batch(

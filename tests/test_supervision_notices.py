@@ -1,6 +1,7 @@
 """Notice (督办单) proposal rules on hand-built timelines, and the issue → answer cycle."""
 
 from datetime import date, datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -169,10 +170,17 @@ def test_reopened_task_can_be_noticed_again(lead, office_user):
     assert second.pk != first.pk and second.colour == NoticeColour.RED
 
 
-def test_propose_notices_command(lead):
-    overdue_task(lead)
-    call_command("propose_notices", "--as-of", "2020-07-01", stdout=open("/dev/null", "w"))
-    assert EscalationNotice.objects.filter(colour=NoticeColour.RED).count() == 1
+def test_propose_notices_command(lead, django_assert_max_num_queries):
+    tasks = [overdue_task(lead), overdue_task(make_unit("市财政局"))]
+    out = StringIO()
+    # The proposal's reads and writes, then one query for the tasks and one for the units
+    # (with their governments) of the lines printed, whatever their number.
+    with django_assert_max_num_queries(15):
+        call_command("propose_notices", "--as-of", "2020-07-01", stdout=out)
+    assert EscalationNotice.objects.filter(colour=NoticeColour.RED).count() == 2
+    for task in tasks:
+        [unit] = task.lead_units
+        assert f"红色(逾期催办) {task} → {unit.full_name}" in out.getvalue()
 
 
 def test_issue_answer_cycle_keeps_every_timestamp(lead, office_user):
