@@ -185,7 +185,10 @@ def dashboard(request, query, tasks):
         "sort": sort,
         "unit_columns": UNIT_COLUMNS,
         "all_units": all_units,
-        "plan_chart": charts.both(charts.status_by_plan, figures["by_plan"]),
+        "plan_chart": {
+            variant: charts.status_by_plan_svg(chart, f"chart-{variant}")
+            for variant, chart in charts.both(charts.status_by_plan, figures["by_plan"]).items()
+        },
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
         "options": filter_options(query, request.user),
