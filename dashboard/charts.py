@@ -8,6 +8,9 @@ with its width, so one drawing cannot be legible on both.
 
 import math
 from datetime import timedelta
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 WIDE = 760
 NARROW = 360
@@ -77,6 +80,53 @@ def status_by_plan(plans: list[dict], *, width: int = WIDE) -> dict:
         "rows": rows,
         "legend": _legend(narrow),
     }
+
+
+def status_by_plan_svg(chart: dict, variant: str) -> SafeString:
+    """The drawing of `status_by_plan` as SVG markup.
+
+    Written here rather than by a template: a province office sees 137 plans, and the
+    template engine's per-variable cost made this chart a fifth of the page's Python
+    time. Numbers are never localized; text is escaped as the template would.
+    """
+    parts = [
+        f'<svg class="chart {escape(variant)}" viewBox="0 0 {chart["width"]} {chart["height"]}"'
+        ' role="img" aria-label="各方案任务状态堆积条形图">\n  '
+    ]
+    for item in chart["legend"]:
+        parts.append(
+            f'\n    <rect x="{item["x"]}" y="6" width="12" height="12" fill="{item["fill"]}"/>'
+            f'\n    <text x="{item["text_x"]}" y="17" font-size="13" fill="#1f2933">'
+            f"{escape(item['label'])}</text>\n  "
+        )
+    parts.append("\n  ")
+    for row in chart["rows"]:
+        text_y = row["text_y"]
+        parts.append(
+            f'\n    <a href="{escape(row["href"])}"><text x="{row["label_x"]}" y="{row["label_y"]}"'
+            f' font-size="13" fill="#1f2933"><title>{escape(row["title"])}</title>'
+            f"{escape(row['label'])}</text></a>\n    "
+        )
+        for seg in row["segments"]:
+            value = seg["value"]
+            text = (
+                f'<text x="{seg["text_x"]}" y="{text_y}" font-size="12" fill="#fff"'
+                f' text-anchor="middle">{value}</text>'
+                if seg["show_value"]
+                else ""
+            )
+            parts.append(
+                f'\n      <a href="{escape(seg["href"])}">'
+                f'\n        <rect x="{seg["x"]}" y="{row["bar_y"]}" width="{seg["width"]}"'
+                f' height="22" fill="{seg["fill"]}"><title>{value}</title></rect>'
+                f"\n        {text}\n      </a>\n    "
+            )
+        parts.append(
+            f'\n    <a href="{escape(row["href"])}"><text x="{row["total_x"]}" y="{text_y}"'
+            f' font-size="12" fill="#1f2933">共{row["total"]}</text></a>\n  '
+        )
+    parts.append("\n</svg>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every text and link escaped above
 
 
 def overdue_by_unit(units: list[dict], *, width: int = WIDE) -> dict:

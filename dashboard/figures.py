@@ -120,6 +120,8 @@ class DashboardQuery:
     filters: dict = field(default_factory=dict)
     # The date is the demo's (`DemoSetting`), not one the viewer chose: the page says so.
     demo_date: bool = False
+    # What the lead-unit field shows for `filters["lead_unit"]` (the unit's full name).
+    lead_unit_label: str = ""
 
     def link(self, **params) -> str:
         """The portal task list behind a number: these filters plus `params`.

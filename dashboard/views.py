@@ -7,7 +7,7 @@ from html import escape
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -18,8 +18,8 @@ from ops.replica import replica_reads
 from printing.documents import print_failed_response
 from printing.pdf import PdfUnavailable, pdf_available
 from supervision.escalation import RED_LIST_ROWS, red_unanswered
-from tasks.models import Plan, Task, TaskUnit
-from units.models import Unit, unit_full_name
+from tasks.models import Plan, Task
+from units.models import Unit
 from units.roles import is_governed
 
 from . import charts
@@ -37,6 +37,7 @@ from .figures import (
 )
 from .models import DemoSetting
 from .permissions import can_view_dashboard
+from .unit_filter import typed_lead_unit, unit_suggestions
 
 # Rows shown on the page before "show all": keeps the page fast at 100,000 tasks.
 PAGE_ROWS = 50
@@ -75,22 +76,25 @@ def dashboard_access(view):
         # Figures over every visible task: read from the replica when there is one.
         with replica_reads():
             try:
+                params, lead_unit = typed_lead_unit(
+                    params, units=Unit.objects.managed_by(request.user)
+                )
                 query, tasks = dashboard_query(params, base=Task.objects.visible_to(request.user))
             except DashboardQueryError as error:
                 return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
             if demo_as_of is not None:
                 query = replace(query, demo_date=True)
+            if lead_unit is not None:
+                query = replace(query, lead_unit_label=lead_unit.label)
             return view(request, query, tasks)
 
     return wrapper
 
 
 def select_options(choices, selected) -> str:
-    """`<option>` tags for (value, label) pairs, `selected` marked.
-
-    Joined here rather than looped over in a template or format_html(): the
-    lead-unit list has thousands of entries. Values and labels are escaped.
-    """
+    """`<option>` tags for (value, label) pairs, `selected` marked; values and labels
+    escaped. Joined here rather than looped over in a template: a province has hundreds
+    of plans."""
     selected = str(selected or "")
     tags = []
     for value, label in choices:
@@ -101,27 +105,18 @@ def select_options(choices, selected) -> str:
 
 
 def filter_options(query, user) -> dict:
-    """The plan / issuer / lead-unit filters' options: three queries at any size.
+    """The plan and issuer filters' options: two queries at any size. The lead unit is
+    a text field with suggestions (`unit_filter`), not a list of every unit.
 
-    A governed office (`UserGovernment`) is offered only what it may see: the plans and
-    lead units of its visible tasks, never another region's names.
+    A governed office (`UserGovernment`) is offered only what it may see: the plans of
+    its governments, never another region's names.
     """
-    # Lead units and handed-down members (承办): the units the per-unit table counts.
-    lead_links = TaskUnit.objects.accountable()
     plans = Plan.objects.all()
     if is_governed(user):
-        lead_links = lead_links.filter(task__in=Task.objects.visible_to(user).values("pk"))
         plans = plans.visible_to(user)
-    lead_unit_ids = lead_links.values("unit_id")
     issuers = (
         plans.exclude(issuer="").order_by("issuer").values_list("issuer", flat=True).distinct()
     )
-    units = [
-        (pk, unit_full_name(name, short_name or region_name))
-        for pk, name, short_name, region_name in Unit.objects.filter(pk__in=lead_unit_ids)
-        .order_by("name", "region__code")
-        .values_list("id", "name", "region__short_name", "region__name")
-    ]
     return {
         "plans": select_options(
             plans.order_by("-year", "title").values_list("id", "title"),
@@ -130,8 +125,19 @@ def filter_options(query, user) -> dict:
         "issuers": select_options(
             ((issuer, issuer) for issuer in issuers), query.filters.get("issuer")
         ),
-        "lead_units": select_options(units, query.filters.get("lead_unit")),
     }
+
+
+@login_required
+def unit_suggestions_json(request):
+    """The lead-unit field's suggestions (`?q=` part of a name): the viewer's units only."""
+    if not can_view_dashboard(request.user):
+        raise PermissionDenied("仅领导和优化办可以查看督办看板。")
+    with replica_reads():
+        results = unit_suggestions(
+            request.GET.get("q", ""), units=Unit.objects.managed_by(request.user)
+        )
+    return JsonResponse({"results": results})
 
 
 @dashboard_access
@@ -179,7 +185,10 @@ def dashboard(request, query, tasks):
         "sort": sort,
         "unit_columns": UNIT_COLUMNS,
         "all_units": all_units,
-        "plan_chart": charts.both(charts.status_by_plan, figures["by_plan"]),
+        "plan_chart": {
+            variant: charts.status_by_plan_svg(chart, f"chart-{variant}")
+            for variant, chart in charts.both(charts.status_by_plan, figures["by_plan"]).items()
+        },
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),
         "options": filter_options(query, request.user),

@@ -39,6 +39,22 @@ class UnitQuerySet(models.QuerySet):
             unit = alias.unit if alias else None
         return unit
 
+    def named(self, text: str):
+        """Units called `text` directly or through an alias; `text` may be a full name
+        ("湘潭市 · 市行政审批局"). Unlike `resolve`, every match: a bare name such as
+        市行政审批局 is one unit per government, and the caller decides what several mean."""
+        name = (text or "").strip()
+        units = self
+        place, separator, rest = name.rpartition(FULL_NAME_SEPARATOR.strip())
+        if separator:
+            from regions.models import Region
+
+            region = Region.objects.find(place)
+            if region is not None:
+                units, name = units.filter(region=region), rest.strip()
+        aliased = UnitAlias.objects.filter(name=name).values("unit_id")
+        return units.filter(models.Q(name=name) | models.Q(pk__in=aliased))
+
     def managed_by(self, user):
         """Units `user` may list and edit in the admin: every unit for a system-wide office,
         a governed office's units of its government and the governments below it."""
