@@ -19,6 +19,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateField,
@@ -30,7 +31,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Value,
     When,
 )
 from django.db.models.functions import NullIf
@@ -515,13 +515,23 @@ def _child_regions(parent_id) -> tuple[list[dict], dict]:
     return children, child_of
 
 
-def _child_case(field: str, child_of: dict):
-    """CASE mapping a region id column to the child government it lies in (else NULL)."""
-    members = {}
-    for region_id, child_id in child_of.items():
-        members.setdefault(child_id, []).append(region_id)
+def _child_case(region: str, parent_id):
+    """The government directly below `parent_id` (None: a top-level one) that the region
+    `region` (a path to a Region, e.g. "plan__region") lies in, else NULL: the region
+    itself, its parent or its grandparent, whichever sits right below `parent_id`.
+
+    Three comparisons along the parent links (joins of the small regions table), not a
+    CASE of every child's subtree ids: that CASE ran on each of a province's 685,000
+    unit links twice."""
+    below = "isnull" if parent_id is None else "exact"
+    value = True if parent_id is None else parent_id
+    steps = (
+        (f"{region}__parent_id", f"{region}_id"),
+        (f"{region}__parent__parent_id", f"{region}__parent_id"),
+        (f"{region}__parent__parent__parent_id", f"{region}__parent__parent_id"),
+    )
     return Case(
-        *(When(**{f"{field}__in": ids}, then=Value(child)) for child, ids in members.items()),
+        *(When(**{f"{above}__{below}": value}, then=F(child)) for above, child in steps),
         default=None,
         output_field=IntegerField(),
     )
@@ -557,23 +567,34 @@ def by_region(tasks, query: DashboardQuery, *, parent=None) -> list[dict]:
     the task list it counts. Counted as the tasks of its plans, plus the tasks of other
     plans (upstream, or a sibling's) that have one of its units.
     """
-    children, child_of = _child_regions(parent.pk if parent is not None else None)
+    parent_id = parent.pk if parent is not None else None
+    children, child_of = _child_regions(parent_id)
     if not children:
         return []
     figures = {child["region_id"]: dict.fromkeys(REGION_FIGURES, 0) for child in children}
     own = (
         tasks.filter(plan__region_id__in=child_of)
         .order_by()
-        .values(child=_child_case("plan__region_id", child_of))
+        .values(child=_child_case("plan__region", parent_id))
         .annotate(**_region_counts(query.as_of))
     )
     # From the tasks' side: each task joined to its links with a unit in a child's subtree.
+    # A unit of the plan's own government is never handed down: that cheap comparison
+    # drops most links before the joins up the region tree.
     handed_down = (
         tasks.order_by()
         .per_link(unit__region_id__in=child_of)
         .alias(
-            unit_child=_child_case("link__unit__region_id", child_of),
-            plan_child=_child_case("plan__region_id", child_of),
+            same_government=Case(
+                When(link__unit__region_id=F("plan__region_id"), then=True),
+                default=False,
+                output_field=BooleanField(),
+            )
+        )
+        .filter(same_government=False)
+        .alias(
+            unit_child=_child_case("link__unit__region", parent_id),
+            plan_child=_child_case("plan__region", parent_id),
         )
         .filter(Q(plan_child__isnull=True) | ~Q(plan_child=F("unit_child")))
         .values(child=F("unit_child"))
