@@ -1,22 +1,26 @@
 """The task list API answers from `.values()` rows (issue 14, point 5) with exactly the JSON
-`TaskSerializer` gives: compared field by field on the five plans, for several users."""
+`TaskSerializer` gives: compared field by field, and the whole page byte for byte as DRF's
+JSONRenderer writes it, on the five plans for several users."""
 
 import json
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from deadlines.models import Deadline, Milestone
 from tasks.api.serializers import TaskSerializer, task_list_data, task_list_values
+from tasks.assignments import tasks_fan_out
 from tasks.choices import TaskStatus
 from tasks.filtersets import TaskFilterSet
 from tasks.models import Task
+from units.choices import UnitRole
 from units.models import Unit
-from units.roles import LEADER_GROUP
+from units.roles import LEADER_GROUP, OFFICE_GROUP
 
-from .conftest import HUNAN, XIANGXI, governed, hand_down, make_user
+from .conftest import HUNAN, XIANGXI, governed, hand_down, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +52,15 @@ def varied_plans(plans):
     hand_down(
         plans[HUNAN].tasks.order_by("number")[0], Unit.objects.filter(region__code="430300").first()
     )
+    # 各市州人民政府 handed down (交办) to the 14 city governments on two 湖南省 tasks.
+    shizhou = Unit.objects.filter(name="各市州人民政府", is_collective=True).distinct().get()
+    tasks_fan_out(
+        tasks=list(plans[HUNAN].tasks.filter(task_units__unit=shizhou).order_by("number")[:2]),
+        collective=shizhou,
+        user=make_user(group=OFFICE_GROUP, is_staff=True),
+    )
+    # A unit of no government, named after the others.
+    xiangxi[5].task_units.create(unit=make_unit(), role=UnitRole.RESPONSIBLE, position=99)
     return plans
 
 
@@ -83,10 +96,11 @@ def test_values_rows_equal_the_model_serializer_for_every_user(varied_plans):
         actual = json.loads(json.dumps(task_list_data(task_list_values(tasks))))
         assert_same_rows(expected, actual)
         sizes[name] = len(actual)
-    # 40 + 31 + 63 + 19 + 10 tasks; 湘潭 office: its 10 and the handed-down 湖南 task.
+    # 40 + 31 + 63 + 19 + 10 tasks; 湘潭 office: its 10 and two 湖南 tasks handed to its
+    # units (the first to its bureau and to 湘潭市人民政府, the second to 湘潭市人民政府).
     assert sizes["office"] == 163
     assert sizes["leader"] == 163
-    assert sizes["xiangtan_office"] == 11
+    assert sizes["xiangtan_office"] == 12
     assert 1 <= sizes["unit_user"] < 40
 
 
@@ -106,6 +120,19 @@ def test_the_shapes_in_the_fixture_appear_in_the_output(varied_plans):
         {"due_on": "2020-09-30", "text": "第二步"},
     ]
     assert rows[1]["lead_units"][0]["region"]["code"] == "433100"
+    assert rows[6]["responsible_units"][-1]["region"] is None
+    # The members 各市州人民政府 was handed down to, each with its city.
+    fanned_out = Task.objects.filter(
+        plan=varied_plans[HUNAN], task_units__collective_link__isnull=False
+    ).distinct()
+    members = [
+        (row["number"], unit["region"]["name"])
+        for row in task_list_data(task_list_values(fanned_out.order_by("number")))
+        for unit in row["lead_units"] + row["responsible_units"]
+        if unit["name"] == "长沙市人民政府"
+    ]
+    assert len(members) == 2
+    assert {region for _, region in members} == {"长沙市"}
 
 
 @pytest.mark.parametrize(
@@ -135,6 +162,21 @@ def test_api_pages_equal_the_model_serializer(varied_plans, params):
         assert_same_rows(expected, body["results"])
 
 
+def test_the_page_is_byte_for_byte_drf_s_rendering_of_the_model_serializer(varied_plans):
+    client = APIClient()
+    for name, user in users(varied_plans).items():
+        client.force_authenticate(user)
+        response = client.get("/api/tasks/", {"page_size": "1000"})
+        tasks = Task.objects.visible_to(user).with_api_relations().order_by("plan_id", "number")
+        page = {
+            "count": tasks.count(),
+            "next": None,
+            "previous": None,
+            "results": TaskSerializer(tasks, many=True).data,
+        }
+        assert response.content == JSONRenderer().render(page), name
+
+
 def test_a_page_of_1000_costs_the_same_queries_as_a_page_of_one(
     varied_plans, django_assert_max_num_queries
 ):
@@ -145,5 +187,5 @@ def test_a_page_of_1000_costs_the_same_queries_as_a_page_of_one(
         small = client.get("/api/tasks/", {"page_size": "1"})
     with django_assert_max_num_queries(8):
         large = client.get("/api/tasks/", {"page_size": "1000"})
-    assert small.json()["count"] == large.json()["count"] == 11
-    assert len(large.json()["results"]) == 11
+    assert small.json()["count"] == large.json()["count"] == 12
+    assert len(large.json()["results"]) == 12

@@ -1,12 +1,52 @@
-"""`?format=csv` for task lists: one row per task, units and milestones flattened."""
+"""The API's JSON, encoded fast; `?format=csv` for task lists: one row per task, units and
+milestones flattened."""
 
 import csv
 import io
+import re
 
-from rest_framework.renderers import BaseRenderer
+import orjson
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from tasks.choices import TaskStatus
 from tasks.spreadsheet_safety import csv_cell_text
+
+# U+2028 and U+2029 in UTF-8 (JavaScript line terminators), and what DRF's JSONRenderer
+# writes for them. One search of the rendered bytes, not one replace per character.
+JS_LINE_TERMINATOR = re.compile(rb"\xe2\x80[\xa8\xa9]")
+JS_LINE_TERMINATOR_ESCAPES = {"\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029"}
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSONRenderer, byte for byte, encoded by orjson: a page of 1,000 tasks or the
+    dashboard's 8,000 unit rows encode in a tenth of the time (issue 14).
+
+    orjson writes what DRF's compact UTF-8 `json.dumps` writes (tests/test_api_json_renderer.py);
+    dates, times and other types it would encode its own way go to DRF's encoder. What orjson
+    refuses (keys that are not strings, integers beyond 64 bits) goes to DRF's renderer, as do
+    indented output (`; indent=4`, the browsable API) and other renderer settings. Left
+    different: NaN and infinity become null (DRF refuses them), and a nonzero float below
+    1e-4 is written in another exponent form; the API's only floats are percentages.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        if data is None or indent is not None or self.ensure_ascii or not self.compact:
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            rendered = orjson.dumps(
+                data,
+                default=self.encoder_class().default,
+                option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS,
+            )
+        except orjson.JSONEncodeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        return JS_LINE_TERMINATOR.sub(_escape_js_line_terminator, rendered)
+
+
+def _escape_js_line_terminator(match) -> bytes:
+    return JS_LINE_TERMINATOR_ESCAPES[match[0]]
+
 
 TASK_CSV_COLUMNS = (
     ("id", "ID"),

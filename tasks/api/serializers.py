@@ -9,6 +9,7 @@ from tasks.choices import TaskStatus
 from tasks.models import (
     SECTION_PARENT_MESSAGE,
     TASK_SECTION_MESSAGE,
+    IdIn,
     Plan,
     ProgressReport,
     Section,
@@ -404,8 +405,9 @@ TASK_LIST_COLUMNS = (
 
 
 def task_list_values(tasks):
-    """The rows `task_list_data` needs: one query, no model instances, no prefetches."""
-    return tasks.prefetch_related(None).values(*TASK_LIST_COLUMNS)
+    """The rows `task_list_data` needs, tuples in `TASK_LIST_COLUMNS` order: one query, no
+    model instances, no prefetches."""
+    return tasks.prefetch_related(None).values_list(*TASK_LIST_COLUMNS)
 
 
 def _date(value) -> str | None:
@@ -419,11 +421,16 @@ def _datetime(value, zone) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _task_units_by_task(task_ids) -> dict:
-    """{task id: {role: [unit refs in document order]}} in one query. A unit named on
+# A task's list of units in a role it has none of, or of milestones it has none of: one
+# list shared by every such row, never changed.
+EMPTY: list = []
+
+
+def _task_units_by_role(task_ids) -> dict:
+    """{role: {task id: [unit refs in document order]}} in one query. A unit named on
     many tasks is one dict shared by them (read-only until rendered)."""
     links = (
-        TaskUnit.objects.filter(task_id__in=task_ids)
+        TaskUnit.objects.filter(IdIn("task_id", task_ids))
         .order_by("role", "position")
         .values_list(
             "task_id",
@@ -436,7 +443,7 @@ def _task_units_by_task(task_ids) -> dict:
             "unit__region__level",
         )
     )
-    units = {task_id: {UnitRole.LEAD: [], UnitRole.RESPONSIBLE: []} for task_id in task_ids}
+    units = {UnitRole.LEAD: {}, UnitRole.RESPONSIBLE: {}}
     refs, regions = {}, {None: None}
     for task_id, role, unit_id, name, region_id, code, region_name, level in links:
         ref = refs.get(unit_id)
@@ -449,7 +456,7 @@ def _task_units_by_task(task_ids) -> dict:
                     "level": level,
                 }
             ref = refs[unit_id] = {"id": unit_id, "name": name, "region": regions[region_id]}
-        units[task_id].setdefault(role, []).append(ref)
+        units.setdefault(role, {}).setdefault(task_id, []).append(ref)
     return units
 
 
@@ -457,7 +464,7 @@ def _milestones_by_task(task_ids) -> dict:
     """{task id: [milestones in order]} in one query."""
     milestones = {}
     rows = (
-        Milestone.objects.filter(deadline__task_id__in=task_ids)
+        Milestone.objects.filter(IdIn("deadline__task_id", task_ids))
         .order_by("deadline", "position")
         .values_list("deadline__task_id", "due_on", "text")
     )
@@ -466,67 +473,85 @@ def _milestones_by_task(task_ids) -> dict:
     return milestones
 
 
-def _days_late(row, as_of) -> int:
-    """`Task.days_late()` on a values row (same rule: `Deadline.days_late`)."""
-    if row["deadline__id"] is None:
-        return 0
-    completed = row["status"] == TaskStatus.COMPLETED
-    if completed and row["completed_on"] is None:
-        return row["deadline__late_days_on_record"]
-    return deadline_days_late(
-        due_on=row["deadline__due_on"],
-        is_ongoing=row["deadline__is_ongoing"],
-        late_days_on_record=row["deadline__late_days_on_record"],
-        completed_on=row["completed_on"] if completed else None,
-        as_of=as_of,
-    )
-
-
 def task_list_data(rows) -> list[dict]:
     """`TaskSerializer(tasks, many=True).data` for `task_list_values` rows, in two more
     queries (units, milestones) whatever the number of rows."""
     from django.utils import timezone
 
     rows = list(rows)
-    task_ids = [row["id"] for row in rows]
-    units = _task_units_by_task(task_ids)
+    task_ids = [row[0] for row in rows]
+    units = _task_units_by_role(task_ids)
+    lead_units, responsible_units = units[UnitRole.LEAD], units[UnitRole.RESPONSIBLE]
     milestones = _milestones_by_task(task_ids)
     as_of = timezone.localdate()
     zone = timezone.get_current_timezone()
     data = []
-    for row in rows:
-        has_deadline = row["deadline__id"] is not None
-        days_late = _days_late(row, as_of)
+    for (
+        task_id,
+        plan_id,
+        number,
+        section_id,
+        numeral,
+        section_title,
+        level,
+        title,
+        body,
+        deadline_id,
+        due_on,
+        deadline_text,
+        deadline_source,
+        is_ongoing,
+        original_due_on,
+        late_days_on_record,
+        status,
+        progress,
+        warnings,
+        completed_on,
+        version,
+        updated_at,
+    ) in rows:
+        completed = status == TaskStatus.COMPLETED
+        # `Task.days_late()` (the same rule: `Deadline.days_late`).
+        if deadline_id is None:
+            days_late = 0
+        elif completed and completed_on is None:
+            days_late = late_days_on_record
+        else:
+            days_late = deadline_days_late(
+                due_on=due_on,
+                is_ongoing=is_ongoing,
+                late_days_on_record=late_days_on_record,
+                completed_on=completed_on if completed else None,
+                as_of=as_of,
+            )
         section = None
-        if row["section_id"] is not None:
-            separator = "、" if row["section__level"] == 1 else ""
-            section = f"{row['section__numeral']}{separator}{row['section__title']}"
-        original_due_on = row["deadline__original_due_on"] or row["deadline__due_on"]
-        task_units = units[row["id"]]
+        if section_id is not None:
+            section = f"{numeral}{'、' if level == 1 else ''}{section_title}"
+        due_on_text = _date(due_on)
         data.append(
             {
-                "id": row["id"],
-                "plan": row["plan_id"],
-                "number": row["number"],
+                "id": task_id,
+                "plan": plan_id,
+                "number": number,
                 "section": section,
-                "title": row["title"],
-                "body": row["body"],
-                "lead_units": task_units[UnitRole.LEAD],
-                "responsible_units": task_units[UnitRole.RESPONSIBLE],
-                "due_on": _date(row["deadline__due_on"]),
-                "deadline_text": row["deadline__text"],
-                "deadline_source": row["deadline__source"],
-                "is_ongoing": row["deadline__is_ongoing"],
-                "original_due_on": _date(original_due_on) if has_deadline else None,
-                "milestones": milestones.get(row["id"], []),
-                "status": row["status"],
-                "progress": row["progress"],
-                "warnings": row["warnings"],
-                "completed_on": _date(row["completed_on"]),
+                "title": title,
+                "body": body,
+                "lead_units": lead_units.get(task_id, EMPTY),
+                "responsible_units": responsible_units.get(task_id, EMPTY),
+                "due_on": due_on_text,
+                "deadline_text": deadline_text,
+                "deadline_source": deadline_source,
+                "is_ongoing": is_ongoing,
+                "original_due_on": _date(original_due_on) if original_due_on else due_on_text,
+                "milestones": milestones.get(task_id, EMPTY),
+                "status": status,
+                "progress": progress,
+                "warnings": warnings,
+                "completed_on": _date(completed_on),
                 "days_late": days_late,
-                "completed_late": row["status"] == TaskStatus.COMPLETED and days_late > 0,
-                "version": row["version"],
-                "updated_at": _datetime(row["updated_at"], zone),
+                "completed_late": completed and days_late > 0,
+                "version": version,
+                "updated_at": _datetime(updated_at, zone),
             }
         )
     return data
