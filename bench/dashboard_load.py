@@ -183,6 +183,45 @@ async def reporter(base_url, account, stats, rng, start_at, offset, args):
                 pass
 
 
+def write_reports_here(reporters, stats, start_at_wall: float, args) -> None:
+    """The reports written by this process (`report_submit`, as the form does), not through
+    gunicorn: the server's workers then serve the dashboard alone. The cache is shared
+    (the database cache), so each report reaches the server's entries as it would."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from tasks.choices import TaskStatus
+    from tasks.models import Task
+    from tasks.services import report_submit
+
+    users = get_user_model().objects.in_bulk(
+        [account["username"] for account in reporters], field_name="username"
+    )
+    rng = random.Random(args.seed)
+    turn = 0
+    try:
+        while True:
+            at = start_at_wall + turn / args.reports_per_second
+            if at - start_at_wall >= args.duration:
+                return
+            time.sleep(max(0.0, at - time.time()))
+            account = reporters[turn % len(reporters)]
+            turn += 1
+            task = Task.objects.get(pk=account["task_id"])
+            started = time.monotonic()
+            report_submit(
+                task=task,
+                user=users[account["username"]],
+                status=TaskStatus.IN_PROGRESS,
+                progress=max(task.progress, rng.randint(10, 90)),
+                text="本月推进情况:已召开专题会议,完成阶段性工作。",
+                expected_version=task.version,
+            )
+            stats.record("report_in_process", started)
+    finally:
+        connection.close()
+
+
 async def scenario(base_url, leaders, reporters, args) -> Stats:
     stats = Stats()
     rng = random.Random(args.seed)
@@ -194,18 +233,22 @@ async def scenario(base_url, leaders, reporters, args) -> Stats:
         leader(base_url, name, stats, random.Random(rng.random()), start_at, args)
         for name in leaders
     ]
-    jobs += [
-        reporter(
-            base_url,
-            account,
-            stats,
-            random.Random(rng.random()),
-            start_at,
-            index / args.reports_per_second,
-            args,
-        )
-        for index, account in enumerate(reporters)
-    ]
+    if args.reports_in_process:
+        wall_start = time.time() + (start_at - loop.time())
+        jobs.append(asyncio.to_thread(write_reports_here, reporters, stats, wall_start, args))
+    else:
+        jobs += [
+            reporter(
+                base_url,
+                account,
+                stats,
+                random.Random(rng.random()),
+                start_at,
+                index / args.reports_per_second,
+                args,
+            )
+            for index, account in enumerate(reporters)
+        ]
     await asyncio.gather(*jobs)
     return stats
 
@@ -219,6 +262,11 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=120, help="seconds of waves")
     parser.add_argument("--wave", type=float, default=10.0, help="seconds between refreshes")
     parser.add_argument("--jitter", type=float, default=1.0, help="spread of one wave (s)")
+    parser.add_argument(
+        "--reports-in-process",
+        action="store_true",
+        help="write the reports from this process, not through the server",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8118)
     parser.add_argument("--seed", type=int, default=2026)
@@ -233,6 +281,8 @@ def main(argv=None) -> int:
         parser.error("pick a dedicated PostgreSQL database (--database-url postgres://…)")
 
     env = loadtest.server_env(args.database_url, tempfile.mkdtemp(), tempfile.mkdtemp())
+    # This process shares the server's cache (a report written here must reach its entries).
+    os.environ["DJANGO_DB_CACHE"] = "1"
     dataset = prepare(args, env)
     from django.contrib.auth import get_user_model
 
@@ -277,6 +327,7 @@ def main(argv=None) -> int:
             "duration_s": args.duration,
             "reports_per_second": args.reports_per_second,
             "reporters": len(reporters),
+            "reports_in_process": args.reports_in_process,
             "app_root": str(args.app_root),
         },
         "database": name,
