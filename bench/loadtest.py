@@ -225,7 +225,8 @@ def seed_accounts(*, users: int, leaders: int, office: int = 0) -> list[dict]:
     return accounts
 
 
-def start_gunicorn(env, *, host: str, port: int, workers: int, log_path: Path):
+def start_gunicorn(env, *, host: str, port: int, workers: int, log_path: Path, cwd=ROOT):
+    """gunicorn serving the checkout at `cwd` (this one by default)."""
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 -- closed in stop_gunicorn
     process = subprocess.Popen(
         [
@@ -238,7 +239,7 @@ def start_gunicorn(env, *, host: str, port: int, workers: int, log_path: Path):
             "--workers",
             str(workers),
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

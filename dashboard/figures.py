@@ -312,11 +312,27 @@ def by_unit(
     finished early counts as on time before its date comes. None while no task is
     assessed. With `reporting`, also counts open led tasks that missed their latest
     report under their reporting rule (`not_reported`, see `Task.objects.not_reported`).
+
+    Two steps, cached apart by the dashboard: `unit_counts` reads no progress report,
+    `unit_report_rows` adds what does.
     """
+    rows = unit_counts(tasks, query, sort=sort, limit=limit)
+    return unit_report_rows(rows, tasks, query, sort=sort, limit=limit, reporting=reporting)
+
+
+def _accountable_links(tasks, query: DashboardQuery, **lookups):
+    """Each of `tasks` once per lead or handed-down link the 红黑榜 counts (`link`; more
+    `lookups` on the link): joined from the tasks' side (`TaskQuerySet.per_link`)."""
+    if "lead_unit" in query.filters:
+        lookups["unit_id"] = query.filters["lead_unit"]
+    return tasks.order_by().per_link(accountable_link_q("task_units__"), **lookups)
+
+
+def unit_counts(tasks, query: DashboardQuery, *, sort: str = "overdue", limit=None) -> list[dict]:
+    """`by_unit`'s counts, sorted and cut to `limit` in SQL (for the "silence" sort, by
+    reports, all rows: `unit_report_rows` sorts and cuts): no progress report read."""
     as_of = query.as_of
-    # Grouped from the tasks' side: each visible task joined to its accountable links.
-    lead_unit = {"unit_id": query.filters["lead_unit"]} if "lead_unit" in query.filters else {}
-    links = tasks.order_by().per_link(accountable_link_q("task_units__"), **lead_unit)
+    links = _accountable_links(tasks, query)
     done = completed_by_q(as_of)
     dated = Q(deadline__is_ongoing=False, deadline__due_on__isnull=False)
     assessed = dated & (Q(deadline__due_on__lt=as_of) | done)
@@ -327,9 +343,6 @@ def by_unit(
         "assessed": Count("pk", filter=assessed),
         "on_time": Count("pk", filter=dated & done & Q(completed_on__lte=F("deadline__due_on"))),
     }
-    if reporting:
-        links = links.alias(report_window_start=report_window_start(as_of))
-        annotations["not_reported"] = Count("pk", filter=~done & not_reported_q(as_of))
     # Grouped by unit id alone: a hash aggregate over one small group per unit. The
     # names come with the last reports in one more query, for the rows kept only
     # (sorting by name needs them in SQL, and groups by them too).
@@ -348,13 +361,54 @@ def by_unit(
         )
         .order_by(*order)
     )
-    silence = sort == "silence"
-    if limit is not None and not silence:
+    if limit is not None and sort != "silence":
         rows = rows[:limit]
     rows = list(rows)
-    units = units_with_last_report([row["unit_id"] for row in rows], as_of)
     for row in rows:
         row.pop("unit_name", None)
+    return rows
+
+
+def units_not_reported(tasks, query: DashboardQuery, unit_ids=None) -> dict:
+    """{unit id: open led tasks that missed their latest report (`by_unit`'s
+    `not_reported`)}, for `unit_ids` (None: every unit); one grouped query.
+
+    The report check is a condition on the tasks, not a filtered count over their links:
+    PostgreSQL checks each task once, before joining it to its units."""
+    as_of = query.as_of
+    lookups = {"unit_id__in": unit_ids} if unit_ids is not None else {}
+    rows = (
+        _accountable_links(tasks, query, **lookups)
+        .alias(report_window_start=report_window_start(as_of))
+        .filter(~completed_by_q(as_of), not_reported_q(as_of))
+        .values(unit_id=F("link__unit_id"))
+        .annotate(not_reported=Count("pk"))
+        .order_by()
+    )
+    return {row["unit_id"]: row["not_reported"] for row in rows}
+
+
+def unit_report_rows(
+    counts: list[dict],
+    tasks,
+    query: DashboardQuery,
+    *,
+    sort: str = "overdue",
+    limit=None,
+    reporting: bool = False,
+) -> list[dict]:
+    """`by_unit`'s rows from `unit_counts` rows (copied, not changed): names, last
+    reports, with `reporting` the `not_reported` counts, the "silence" order, links."""
+    as_of = query.as_of
+    rows = [dict(row) for row in counts]
+    silence = sort == "silence"
+    if reporting:
+        cut = limit is not None and not silence
+        missed = units_not_reported(tasks, query, [row["unit_id"] for row in rows] if cut else None)
+        for row in rows:
+            row["not_reported"] = missed.get(row["unit_id"], 0)
+    units = units_with_last_report([row["unit_id"] for row in rows], as_of)
+    for row in rows:
         row["unit__name"], row["unit_full_name"], row["last_report_at"] = units[row["unit_id"]]
     if silence:
         # Ordered here, not in SQL: a correlated subquery inside the grouped query
@@ -649,16 +703,58 @@ def dashboard_figures(
     """Everything the dashboard page and API show, in a fixed number of queries.
 
     `by_region` lists the governments directly below `region_parent` (None: the top).
+    The sum of `dashboard_task_figures` and `dashboard_report_figures`, which the pages
+    cache apart (a progress report changes only the second).
     """
-    overdue = overdue_tasks(tasks, query, limit=overdue_limit)
+    task_part = dashboard_task_figures(
+        tasks, query, unit_sort=unit_sort, unit_limit=unit_limit, region_parent=region_parent
+    )
+    report_part = dashboard_report_figures(
+        tasks,
+        query,
+        task_part,
+        unit_sort=unit_sort,
+        unit_limit=unit_limit,
+        overdue_limit=overdue_limit,
+    )
+    return merge_figures(task_part, report_part)
+
+
+def dashboard_task_figures(
+    tasks, query: DashboardQuery, *, unit_sort="overdue", unit_limit=None, region_parent=None
+) -> dict:
+    """The figures no progress report changes: counts per plan, month, government and unit
+    (`unit_counts`, finished by `dashboard_report_figures`)."""
     counts = plan_month_counts(tasks, query.as_of)
     plans = by_plan(tasks, query, counts=counts)
     return {
         "as_of": query.as_of,
         "totals": totals_of_plans(plans),
         "by_plan": plans,
-        "by_unit": by_unit(tasks, query, sort=unit_sort, limit=unit_limit, reporting=True),
+        "unit_counts": unit_counts(tasks, query, sort=unit_sort, limit=unit_limit),
         "by_month": by_month(tasks, query, counts=counts),
         "by_region": by_region(tasks, query, parent=region_parent),
-        "overdue": overdue,
     }
+
+
+def dashboard_report_figures(
+    tasks,
+    query: DashboardQuery,
+    task_part: dict,
+    *,
+    unit_sort="overdue",
+    unit_limit=None,
+    overdue_limit=None,
+) -> dict:
+    """The figures that read progress reports (or a status a report sets): the 红黑榜's
+    last reports and 未按期报送 counts, and the overdue list with each task's last report."""
+    by_units = unit_report_rows(
+        task_part["unit_counts"], tasks, query, sort=unit_sort, limit=unit_limit, reporting=True
+    )
+    return {"by_unit": by_units, "overdue": overdue_tasks(tasks, query, limit=overdue_limit)}
+
+
+def merge_figures(task_part: dict, report_part: dict) -> dict:
+    """`dashboard_figures` from its two parts."""
+    figures = {key: value for key, value in task_part.items() if key != "unit_counts"}
+    return {**figures, **report_part}

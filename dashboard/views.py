@@ -24,12 +24,11 @@ from units.roles import is_governed
 
 from . import charts
 from .bulletin import bulletin_bytes, bulletin_figures, bulletin_filename
-from .cache import cached_figures, query_identity
+from .cache import REPORT_PART, cached_dashboard_figures, cached_figures, query_identity
 from .figures import (
     UNIT_SORTS,
     DashboardQueryError,
     by_unit,
-    dashboard_figures,
     dashboard_query,
     drill_down_parent,
     region_trail,
@@ -151,13 +150,8 @@ def dashboard(request, query, tasks):
         "unit_limit": None if all_units else PAGE_ROWS + 1,
         "overdue_limit": None if all_overdue else PAGE_ROWS + 1,
     }
-    figures = cached_figures(
-        lambda: dashboard_figures(tasks, query, **options, region_parent=region),
-        "dashboard",
-        query_identity(tasks),
-        query.as_of,
-        options,
-        region.pk if region else None,
+    figures = cached_dashboard_figures(
+        tasks, query, **options, region_parent=region, name="dashboard"
     )
     more_units = not all_units and len(figures["by_unit"]) > PAGE_ROWS
     more_overdue = not all_overdue and len(figures["overdue"]) > PAGE_ROWS
@@ -169,6 +163,7 @@ def dashboard(request, query, tasks):
             "chart-units",
             query_identity(tasks),
             query.as_of,
+            depends=REPORT_PART,  # the rows carry the units' last reports
         )
     # Outside the figures cache: the list moves with every answer, and costs two queries.
     red_notices = red_unanswered(tasks=tasks, as_of=query.as_of)

@@ -148,10 +148,10 @@ def test_drill_down_query_count_is_constant(
     for number in range(1, 11):  # ten more handed-down tasks, spread over cities
         unit = Unit.objects.filter(region__parent__code="430000").order_by("pk")[number % 3]
         hand_down(plans[HUNAN].tasks.get(number=number + 10), unit)
-    # as the dashboard's budget (tests/test_dashboard_queries.py), plus the region's
+    # as the dashboard's budget (tests/test_dashboard_queries.py, 22), plus the region's
     # subtree for the filter and the region with its parents for the breadcrumb (the red
     # notices unanswered, two queries, are in that budget)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         assert client.get(url).status_code == 200
 
 

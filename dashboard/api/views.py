@@ -4,11 +4,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.cache import cached_figures, query_identity
+from dashboard.cache import cached_dashboard_figures
 from dashboard.figures import (
     FILTER_PARAMS,
     DashboardQueryError,
-    dashboard_figures,
     dashboard_query,
     drill_down_parent,
 )
@@ -53,14 +52,8 @@ class DashboardView(APIView):
         except DashboardQueryError as error:
             raise ValidationError(str(error)) from error
         region = drill_down_parent(query, request.user)
-        figures = cached_figures(
-            lambda: dashboard_figures(
-                tasks, query, overdue_limit=OVERDUE_ROWS, region_parent=region
-            ),
-            "api-dashboard",
-            query_identity(tasks),
-            query.as_of,
-            region.pk if region else None,
+        figures = cached_dashboard_figures(
+            tasks, query, overdue_limit=OVERDUE_ROWS, region_parent=region, name="api-dashboard"
         )
         figures = dict(figures)  # the cached dict stays as computed
         figures["region"] = region
