@@ -28,7 +28,7 @@ AS_OF = "2021-05-01"
 # dashboards also read the red notices unanswered (2 queries, outside the figures cache).
 CASES = (
     ("430000", "/dashboard/?as_of={as_of}", 23),
-    ("430000", "/api/dashboard/?as_of={as_of}", 16),
+    ("430000", "/api/dashboard/?as_of={as_of}", 17),
     ("430000", "/dashboard/?as_of={as_of}&region={city}", 25),
     ("430300", "/dashboard/?as_of={as_of}", 23),
     ("431103", "/dashboard/?as_of={as_of}", 21),
