@@ -472,15 +472,8 @@ class TaskQuerySet(models.QuerySet):
         """Tasks of these governments: their plans' tasks, and tasks handed down to their
         units from an upstream plan (a province's task whose unit is a city's bureau)."""
         # One uncorrelated subquery (PostgreSQL hashes it once), not EXISTS per task row:
-        # that probed the units for each of 200,000 tasks. Only links to other
-        # governments' tasks: the set stays small enough to hash (a province's own links
-        # are 700,000 rows, which PostgreSQL would scan again for each task instead), and
-        # the tasks of these governments' plans are in by the first condition anyway.
-        handed_down = (
-            TaskUnit.objects.filter(unit__region_id__in=region_ids)
-            .exclude(task__plan__region_id__in=region_ids)
-            .values("task_id")
-        )
+        # that probed the units for each of 200,000 tasks.
+        handed_down = TaskUnit.objects.filter(unit__region_id__in=region_ids).values("task_id")
         return self.filter(Q(plan__region_id__in=region_ids) | Q(pk__in=handed_down))
 
     def per_link(self, condition: Q | None = None, *, name: str = "link", **lookups):
