@@ -19,7 +19,6 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     DateField,
@@ -31,6 +30,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import NullIf
@@ -43,6 +43,7 @@ from tasks.models import (
     Plan,
     ProgressReport,
     Task,
+    TaskUnit,
     accountable_link_q,
     completed_by_q,
     end_of_day,
@@ -570,43 +571,34 @@ def _child_regions(parent_id) -> tuple[list[dict], dict]:
     return children, child_of
 
 
-def _child_case(region: str, parent_id):
-    """The government directly below `parent_id` (None: a top-level one) that the region
-    `region` (a path to a Region, e.g. "plan__region") lies in, else NULL: the region
-    itself, its parent or its grandparent, whichever sits right below `parent_id`.
-
-    Three comparisons along the parent links (joins of the small regions table), not a
-    CASE of every child's subtree ids: that CASE ran on each of a province's 685,000
-    unit links twice."""
-    below = "isnull" if parent_id is None else "exact"
-    value = True if parent_id is None else parent_id
-    steps = (
-        (f"{region}__parent_id", f"{region}_id"),
-        (f"{region}__parent__parent_id", f"{region}__parent_id"),
-        (f"{region}__parent__parent__parent_id", f"{region}__parent__parent_id"),
-    )
+def _child_case(field: str, child_of: dict):
+    """CASE mapping a region id column to the child government it lies in (else NULL)."""
+    members = {}
+    for region_id, child_id in child_of.items():
+        members.setdefault(child_id, []).append(region_id)
     return Case(
-        *(When(**{f"{above}__{below}": value}, then=F(child)) for above, child in steps),
+        *(When(**{f"{field}__in": ids}, then=Value(child)) for child, ids in members.items()),
         default=None,
         output_field=IntegerField(),
     )
 
 
-def _region_counts(as_of: date, *, distinct: bool = False) -> dict:
-    """Tasks, completed, overdue and the on-time rate's parts, as in the 红黑榜 (by_unit).
-
-    `distinct`: over tasks joined to their links, a task handed to several units of one
-    child counts once."""
-    done = completed_by_q(as_of)
-    dated = Q(deadline__is_ongoing=False, deadline__due_on__isnull=False)
-    assessed = dated & (Q(deadline__due_on__lt=as_of) | done)
-    on_time = dated & done & Q(completed_on__lte=F("deadline__due_on"))
+def _region_counts(as_of: date, prefix: str = "") -> dict:
+    """Tasks, completed, overdue and the on-time rate's parts, as in the 红黑榜 (by_unit)."""
+    done = completed_by_q(as_of, prefix)
+    dated = Q(
+        **{f"{prefix}deadline__is_ongoing": False, f"{prefix}deadline__due_on__isnull": False}
+    )
+    assessed = dated & (Q(**{f"{prefix}deadline__due_on__lt": as_of}) | done)
+    on_time = dated & done & Q(**{f"{prefix}completed_on__lte": F(f"{prefix}deadline__due_on")})
+    task = f"{prefix}id" if prefix else "pk"
+    distinct = bool(prefix)  # a task handed to several units of one child counts once
     return {
-        "total": Count("pk", distinct=distinct),
-        "completed": Count("pk", filter=done, distinct=distinct),
-        "overdue": Count("pk", filter=overdue_q(as_of), distinct=distinct),
-        "assessed": Count("pk", filter=assessed, distinct=distinct),
-        "on_time": Count("pk", filter=on_time, distinct=distinct),
+        "total": Count(task, distinct=distinct),
+        "completed": Count(task, filter=done, distinct=distinct),
+        "overdue": Count(task, filter=overdue_q(as_of, prefix), distinct=distinct),
+        "assessed": Count(task, filter=assessed, distinct=distinct),
+        "on_time": Count(task, filter=on_time, distinct=distinct),
     }
 
 
@@ -622,38 +614,28 @@ def by_region(tasks, query: DashboardQuery, *, parent=None) -> list[dict]:
     the task list it counts. Counted as the tasks of its plans, plus the tasks of other
     plans (upstream, or a sibling's) that have one of its units.
     """
-    parent_id = parent.pk if parent is not None else None
-    children, child_of = _child_regions(parent_id)
+    children, child_of = _child_regions(parent.pk if parent is not None else None)
     if not children:
         return []
     figures = {child["region_id"]: dict.fromkeys(REGION_FIGURES, 0) for child in children}
     own = (
         tasks.filter(plan__region_id__in=child_of)
         .order_by()
-        .values(child=_child_case("plan__region", parent_id))
+        .values(child=_child_case("plan__region_id", child_of))
         .annotate(**_region_counts(query.as_of))
     )
-    # From the tasks' side: each task joined to its links with a unit in a child's subtree.
-    # A unit of the plan's own government is never handed down: that cheap comparison
-    # drops most links before the joins up the region tree.
+    links = TaskUnit.objects.filter(unit__region_id__in=child_of)
+    if tasks.query.has_filters():
+        links = links.filter(task__in=tasks.values("pk"))
     handed_down = (
-        tasks.order_by()
-        .per_link(unit__region_id__in=child_of)
-        .alias(
-            same_government=Case(
-                When(link__unit__region_id=F("plan__region_id"), then=True),
-                default=False,
-                output_field=BooleanField(),
-            )
-        )
-        .filter(same_government=False)
-        .alias(
-            unit_child=_child_case("link__unit__region", parent_id),
-            plan_child=_child_case("plan__region", parent_id),
+        links.alias(
+            unit_child=_child_case("unit__region_id", child_of),
+            plan_child=_child_case("task__plan__region_id", child_of),
         )
         .filter(Q(plan_child__isnull=True) | ~Q(plan_child=F("unit_child")))
+        .order_by()
         .values(child=F("unit_child"))
-        .annotate(**_region_counts(query.as_of, distinct=True))
+        .annotate(**_region_counts(query.as_of, "task__"))
     )
     for rows in (own, handed_down):
         for row in rows:
