@@ -36,6 +36,7 @@ from supervision.models import (
 from supervision.services import assessment_compute
 from tasks.choices import TaskStatus
 from tasks.models import Plan, ProgressReport, Task, TaskUnit
+from units.choices import UnitRole
 
 from .conftest import XIANGXI, XIANGYANG
 
@@ -206,11 +207,30 @@ def test_instructions_are_read_and_answered_by_diligent_units_only(demo):
     instructions = Instruction.objects.filter(task__plan__source_file__in=HISTORY_PLANS)
     assert instructions.count() == 8  # two per plan
     receipts = InstructionReceipt.objects.filter(instruction__in=instructions)
-    read = receipts.filter(acknowledged_at__isnull=False)
+    lead = TaskUnit.objects.filter(
+        task=OuterRef("instruction__task"), unit=OuterRef("unit"), role=UnitRole.LEAD
+    )
+    lead_receipts = receipts.filter(Exists(lead))
+    read = lead_receipts.filter(acknowledged_at__isnull=False)
     # The four praised tasks' diligent leads (five units: one task has two) read the next
     # day; their next report answers. The units reproached are silent and never read.
-    assert (receipts.count(), read.count()) == (12, 5)
+    assert (lead_receipts.count(), read.count()) == (12, 5)
     assert read.filter(answer__isnull=False).count() == 5
+    # An instruction on a task handed down (承办) also reaches each member government, never
+    # the collective label: every other receipt is a member's of its instruction's task.
+    for instruction in instructions:
+        members = set(
+            TaskUnit.objects.filter(task=instruction.task, collective_link__isnull=False)
+            .exclude(is_fanned_out=True)
+            .values_list("unit_id", flat=True)
+        )
+        copies = set(
+            receipts.filter(instruction=instruction)
+            .exclude(pk__in=lead_receipts)
+            .values_list("unit_id", flat=True)
+        )
+        assert copies == members
+    assert receipts.exclude(pk__in=lead_receipts).count() > 0  # 湖南's tasks handed down
     assert (
         not receipts.filter(instruction__text__startswith="此项工作进展迟缓")
         .exclude(acknowledged_at=None)
