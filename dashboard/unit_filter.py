@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from tasks.filtersets import SEARCH_MAX_LENGTH
-from tasks.models import TaskUnit
+from tasks.models import Task, TaskUnit
 from units.models import Unit, UnitAlias
 
 from .figures import DashboardQueryError
@@ -22,6 +22,17 @@ SUGGESTIONS = 20
 # Ids above this are left to TaskFilterSet, which answers them with its own message.
 _LARGEST_ID = 2**63 - 1
 _EXAMPLE = "如“湘潭市 · 市行政审批局”"
+
+
+def nameable_units(user):
+    """Units `user` may name in the filter and see suggested: those of its governments
+    (`Unit.objects.managed_by`), and every unit that leads or was handed one of its
+    visible tasks: a city office's 红黑榜 also counts the province bureaus whose tasks
+    were handed down to it, so it may type their names too."""
+    on_visible_tasks = TaskUnit.objects.accountable().filter(
+        unit_id=OuterRef("pk"), task__in=Task.objects.visible_to(user)
+    )
+    return Unit.objects.managed_by(user) | Unit.objects.filter(Exists(on_visible_tasks))
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ class LeadUnit:
 
 def lead_unit_choice(text: str, *, units) -> LeadUnit | None:
     """The unit a typed (stripped) lead-unit filter means, looked up among `units` (the viewer's,
-    `Unit.objects.managed_by`); None for a number out of any id's range (the filterset
+    `nameable_units`); None for a number out of any id's range (the filterset
     refuses it). Raises DashboardQueryError, in words, for no unit or several.
 
     A number is an id (the 红黑榜's links carry ids): any existing unit may be filtered

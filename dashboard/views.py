@@ -19,7 +19,6 @@ from printing.documents import print_failed_response
 from printing.pdf import PdfUnavailable, pdf_available
 from supervision.escalation import RED_LIST_ROWS, red_unanswered
 from tasks.models import Plan, Task
-from units.models import Unit
 from units.roles import is_governed
 
 from . import charts
@@ -36,7 +35,7 @@ from .figures import (
 )
 from .models import DemoSetting
 from .permissions import can_view_dashboard
-from .unit_filter import typed_lead_unit, unit_suggestions
+from .unit_filter import nameable_units, typed_lead_unit, unit_suggestions
 
 # Rows shown on the page before "show all": keeps the page fast at 100,000 tasks.
 PAGE_ROWS = 50
@@ -75,9 +74,7 @@ def dashboard_access(view):
         # Figures over every visible task: read from the replica when there is one.
         with replica_reads():
             try:
-                params, lead_unit = typed_lead_unit(
-                    params, units=Unit.objects.managed_by(request.user)
-                )
+                params, lead_unit = typed_lead_unit(params, units=nameable_units(request.user))
                 query, tasks = dashboard_query(params, base=Task.objects.visible_to(request.user))
             except DashboardQueryError as error:
                 return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
@@ -129,13 +126,11 @@ def filter_options(query, user) -> dict:
 
 @login_required
 def unit_suggestions_json(request):
-    """The lead-unit field's suggestions (`?q=` part of a name): the viewer's units only."""
+    """The lead-unit field's suggestions (`?q=` part of a name): units the viewer may name."""
     if not can_view_dashboard(request.user):
         raise PermissionDenied("仅领导和优化办可以查看督办看板。")
     with replica_reads():
-        results = unit_suggestions(
-            request.GET.get("q", ""), units=Unit.objects.managed_by(request.user)
-        )
+        results = unit_suggestions(request.GET.get("q", ""), units=nameable_units(request.user))
     return JsonResponse({"results": results})
 
 

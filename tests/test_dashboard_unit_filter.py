@@ -9,7 +9,7 @@ from tasks.models import Task
 from units.models import UnitAlias
 from units.roles import LEADER_GROUP, OFFICE_GROUP
 
-from .conftest import governed, make_plan, make_task, make_unit, make_user
+from .conftest import governed, hand_down, make_plan, make_task, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +102,32 @@ def test_an_office_finds_only_its_governments_units_by_name(bureaus, client):
     by_id = dashboard(client, lead_unit=bureaus["xiangyang"].pk)
     assert by_id.status_code == 200
     assert f'name="lead_unit" value="{bureaus["xiangyang"].pk}"' in by_id.content.decode()
+
+
+def test_a_city_office_names_the_province_bureaus_of_tasks_handed_down_to_it(bureaus, client):
+    """The 湘潭 红黑榜 counts 湖南's 省政务局 for the task handed down to 湘潭's bureau:
+    the office may type its name and is offered it; a province bureau whose tasks never
+    reached 湘潭 stays unknown to it."""
+    hunan = Region.objects.get(code="430000")
+    provincial, elsewhere = (
+        make_unit("省政务局", region=hunan),
+        make_unit("省发展改革委", region=hunan),
+    )
+    province_plan = make_plan(region=hunan)
+    handed = make_task(plan=province_plan, lead_units=[provincial])
+    hand_down(handed, bureaus["xiangtan"])
+    make_task(plan=province_plan, lead_units=[provincial])
+    make_task(plan=province_plan, lead_units=[elsewhere])
+    client.force_login(governed("430300"))
+    response = dashboard(client, lead_unit="省政务局")
+    assert response.status_code == 200
+    assert response.context["figures"]["totals"]["total"] == 1  # only the handed-down task
+    assert f'name="lead_unit" value="{provincial.full_name}"' in response.content.decode()
+    assert suggestions(client, "省") == [provincial.full_name]
+    unknown = dashboard(client, lead_unit=elsewhere.full_name)
+    assert unknown.status_code == 400 and "找不到" in unknown.content.decode()
+    # 襄阳's bureau is still unknown: none of its tasks is 湘潭's
+    assert dashboard(client, lead_unit=bureaus["xiangyang"].full_name).status_code == 400
 
 
 def test_the_page_lists_no_units(bureaus, leader_user, client):
