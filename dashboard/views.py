@@ -40,6 +40,7 @@ from .unit_filter import nameable_units, typed_lead_unit, unit_suggestions
 # Rows shown on the page before "show all": keeps the page fast at 100,000 tasks.
 PAGE_ROWS = 50
 CHART_UNITS = 15
+CHART_PLANS = 15
 # The 红黑榜's columns; each header sorts the table by it (keys of UNIT_SORTS), in the
 # direction that puts the units to watch first: names A→Z, the lowest on-time rate first.
 UNIT_COLUMNS = (
@@ -134,11 +135,21 @@ def unit_suggestions_json(request):
     return JsonResponse({"results": results})
 
 
+def chart_plans(plans: list[dict]) -> list[dict]:
+    """The plans the status chart draws: all of a few, in the table's order; of more than
+    CHART_PLANS (a province has hundreds, a bar each), those with the most overdue tasks.
+    The table below lists every plan."""
+    if len(plans) <= CHART_PLANS:
+        return plans
+    return sorted(plans, key=lambda plan: (-plan["overdue"], -plan["total"]))[:CHART_PLANS]
+
+
 @dashboard_access
 def dashboard(request, query, tasks):
     sort = request.GET.get("sort") if request.GET.get("sort") in UNIT_SORTS else "overdue"
     all_units = request.GET.get("units") == "all"
     all_overdue = request.GET.get("overdue_rows") == "all"
+    all_plans = request.GET.get("plans") == "all"
     region = drill_down_parent(query, request.user)
     options = {
         "unit_sort": sort,
@@ -150,6 +161,8 @@ def dashboard(request, query, tasks):
     )
     more_units = not all_units and len(figures["by_unit"]) > PAGE_ROWS
     more_overdue = not all_overdue and len(figures["overdue"]) > PAGE_ROWS
+    plans = figures["by_plan"]
+    more_plans = not all_plans and len(plans) > PAGE_ROWS
     if sort == "overdue":  # the table is already in the chart's order
         chart_units = figures["by_unit"][:CHART_UNITS]
     else:
@@ -175,9 +188,13 @@ def dashboard(request, query, tasks):
         "sort": sort,
         "unit_columns": UNIT_COLUMNS,
         "all_units": all_units,
+        "plans": plans[:PAGE_ROWS] if more_plans else plans,
+        "more_plans": more_plans,
+        "chart_plans_cut": len(plans) > CHART_PLANS,
+        "plan_chart_rows": CHART_PLANS,
         "plan_chart": {
             variant: charts.status_by_plan_svg(chart, f"chart-{variant}")
-            for variant, chart in charts.both(charts.status_by_plan, figures["by_plan"]).items()
+            for variant, chart in charts.both(charts.status_by_plan, chart_plans(plans)).items()
         },
         "unit_chart": charts.both(charts.overdue_by_unit, chart_units),
         "month_chart": charts.both(charts.deadlines_by_month, figures["by_month"], query.as_of),

@@ -456,3 +456,25 @@ def test_plan_chart_markup_is_what_the_template_drew():
     plans[1].update(plan__title="关于深化改革优化营商环境的实施方案", links=links(2))
     chart = charts.status_by_plan(plans, width=charts.NARROW)
     assert charts.status_by_plan_svg(chart, "chart-narrow") == PLAN_CHART_FROM_THE_TEMPLATE
+
+
+def test_a_province_of_plans_charts_the_most_overdue_and_pages_the_table(leader_user, client):
+    """55 plans: the chart draws the 15 with the most overdue tasks, the table the first 50
+    until 显示全部 asks for every plan."""
+    for index in range(55):
+        plan = make_plan(title=f"批量方案{index:02d}")
+        for _ in range(2 if index >= 40 else 1):
+            make_task(plan=plan, due_on=date(2020, 6, 30))
+    client.force_login(leader_user)
+    content = client.get("/dashboard/", {"as_of": "2020-07-01"}).content.decode()
+    chart = content.split('<section class="dash-chart">')[1].split("</section>")[0]
+    assert "逾期最多的前15个方案" in chart and "共 55 个方案" in chart
+    charted = set(re.findall(r"<title>(批量方案\d\d)</title>", chart))
+    assert charted == {f"批量方案{index:02d}" for index in range(40, 55)}
+    table = content.split('class="dash-table compact plan-table"')[1].split("</table>")[1]
+    rows = re.findall(r'<td class="unit">(批量方案\d\d)</td>', content)
+    assert rows == [f"批量方案{index:02d}" for index in range(50)]
+    assert "仅显示前 50 个方案,共 55 个" in table and "plans=all" in table
+    every = client.get("/dashboard/", {"as_of": "2020-07-01", "plans": "all"}).content.decode()
+    assert len(re.findall(r'<td class="unit">批量方案\d\d</td>', every)) == 55
+    assert "仅显示前" not in every.split("plan-table")[1]
