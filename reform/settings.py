@@ -9,12 +9,14 @@ short list of environment variables with safe development defaults:
 - DJANGO_DEBUG          1/0, true/false, yes/no (default: 1)
 - DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
 - DATABASE_REPLICA_URL  optional read replica for the dashboard and exports
+- POSTGRES_WORK_MEM     PostgreSQL work_mem of the app's connections (default: 32MB)
 - REDIS_URL, FILE_STORAGE  several machines: queue and cache on Redis, shared files
 
 Bad values fail loudly at start-up instead of being silently ignored.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,10 +133,24 @@ def _database_config(name: str = "DATABASE_URL") -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # PostgreSQL's JIT compiles every dashboard aggregate over 200,000 tasks afresh:
         # 2.4 s of the 3.2 s the per-unit table took at the province scale (EXPLAIN
-        # ANALYZE, bench/results/postgresql-province-200000.json). A URL's own
+        # ANALYZE, bench/results/postgresql-province-200000.json). With the default
+        # work_mem (4MB) the visible-task filter's set of a province's 685,000 unit links
+        # cannot be hashed: the planner then costs it per row and chose, for a drill-down's
+        # overdue list, a nested loop that ran 1.6 s instead of 35 ms. A URL's own
         # `?options=...` wins.
-        config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        options = f"-c jit=off -c work_mem={_work_mem()}"
+        config.setdefault("OPTIONS", {}).setdefault("options", options)
     return config
+
+
+def _work_mem() -> str:
+    """POSTGRES_WORK_MEM (default 32MB): memory per sort or hash of one query."""
+    value = os.environ.get("POSTGRES_WORK_MEM", "").strip() or "32MB"
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", value):
+        raise ImproperlyConfigured(
+            f"POSTGRES_WORK_MEM must be a size such as 32MB or 65536kB, not {value!r}"
+        )
+    return value
 
 
 DATABASES = {"default": _database_config()}
