@@ -775,6 +775,7 @@ def _tally_missed_reports(tally: Tally, links, start: date, cutoff: date, calend
         unit__isnull=False, created_at__date__lte=cutoff
     ).values_list("unit_id", "task_id", "created_at"):
         reported.setdefault((task_id, unit_id), []).append(timezone.localdate(at))
+    due_dates = {}  # per rule: a province's tasks share a handful of rules
     for link in links:
         task = link.task
         rule = task.reporting_rule
@@ -782,7 +783,11 @@ def _tally_missed_reports(tally: Tally, links, start: date, cutoff: date, calend
             continue
         started = _start_on(task)
         completed_on = task.completed_on if task.status == TaskStatus.COMPLETED else None
-        dates = rule.due_dates(date(start.year - 1, 1, 1), cutoff - timedelta(days=1), calendar)
+        if rule not in due_dates:
+            due_dates[rule] = rule.due_dates(
+                date(start.year - 1, 1, 1), cutoff - timedelta(days=1), calendar
+            )
+        dates = due_dates[rule]
         days = sorted(reported.get((task.pk, link.unit_id), []))
         for previous, due in zip(dates, dates[1:], strict=False):
             if due < start or due < started or (completed_on and completed_on <= due):

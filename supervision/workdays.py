@@ -9,12 +9,18 @@ so that the rules can be tested without a database; `calendar()` reads the offic
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
 
+@lru_cache(maxsize=16384)
 def official_working_day(day: date) -> bool | None:
-    """The State Council's answer for `day`, or None for a year the package does not cover."""
+    """The State Council's answer for `day`, or None for a year the package does not cover.
+
+    Cached: the package's data does not change while the process runs, and each of its
+    answers first scans all its dates for the first and last (`_validate_date`): the
+    考评 of 100,000 tasks asked 3.2 million times and spent 80 s there."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
