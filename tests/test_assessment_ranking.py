@@ -123,8 +123,36 @@ def test_a_published_year_does_not_change_when_rules_change(year_2022, office_us
     assert recomputed[units["C"].pk] == Decimal("54")  # 100 − 1 − 9 × 5, no cap any more
     client.force_login(office_user)
     page = client.get("/supervision/scores/", {"period": period.pk}).content.decode()
-    assert page.count("(并列)") == 5
+    assert page.count('<small class="muted">并列</small>') == 5
     assert "总分相同时依次比较:期末逾期任务较少、未按期报送次数较少" in page
+
+
+def test_the_ranking_pages_and_shows_the_details_of_the_unit_asked_for(
+    year_2022, office_user, client, monkeypatch
+):
+    """A province ranks thousands of units: 100 rows a page, and the 得分明细 of one unit
+    at a time (the names link to it); the Excel export keeps everything."""
+    from supervision import views
+
+    period, units, _ = year_2022
+    monkeypatch.setattr(views, "SCORES_PAGE_ROWS", 2)
+    client.force_login(office_user)
+    first = client.get("/supervision/scores/", {"period": period.pk})
+    ranked = first.context["ranked"]
+    assert ranked > 5 and len(first.context["page"]) == 2
+    assert f"第 1 / {(ranked + 1) // 2} 页" in first.content.decode()
+    assert first.context["details"] == [] and "点击排名表中的单位名称" in first.content.decode()
+    last = client.get("/supervision/scores/", {"period": period.pk, "page": "999"})
+    assert [row.rank for row in last.context["page"]] == [
+        row.rank for row in last.context["rows"][-len(last.context["page"]) :]
+    ]
+    a = units["A"]
+    detail = client.get("/supervision/scores/", {"period": period.pk, "unit": a.pk})
+    assert [row.unit for row in detail.context["details"]] == [a]
+    content = detail.content.decode()
+    assert f"第1名 {a.full_name}:" in content
+    assert content.count('<details class="score-items" open>') == 1
+    assert f"unit={a.pk}#details" in first.content.decode()
 
 
 def test_a_negative_cap_is_refused_and_nothing_is_saved(db):
