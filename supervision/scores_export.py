@@ -12,15 +12,22 @@ from units.roles import sees_all_tasks
 
 from . import conf
 from .models import AssessmentPeriod
-from .services import TIE_BREAK_TEXT, assessment_compute, rule_legend, scores_for_viewer
+from .services import (
+    TIE_BREAK_TEXT,
+    assessment_compute,
+    rule_legend,
+    scores_for_viewer,
+    with_breakdowns,
+)
 
 
-def period_scores(period: AssessmentPeriod, *, refresh: bool = False) -> list:
+def period_scores(period: AssessmentPeriod, *, refresh: bool = False, breakdowns=True) -> list:
     """The period's ranking: stored rows for a published period, else computed once and
     kept (dashboard.cache) until a report, task, notice, acknowledgement, rule or holiday
-    changes — and then recomputed by the `scores_refresh` job, not on every view."""
+    changes — and then recomputed by the `scores_refresh` job, not on every view.
+    `breakdowns=False`: a published period's rows without them (`with_breakdowns`)."""
     if period.is_frozen:
-        return assessment_compute(period=period)
+        return assessment_compute(period=period, breakdowns=breakdowns)
     today = timezone.localdate()
     return cached_figures(
         lambda: assessment_compute(period=period, today=today),
@@ -35,10 +42,10 @@ def period_scores(period: AssessmentPeriod, *, refresh: bool = False) -> list:
     )
 
 
-def scores_for(*, user, period_id: str | None):
+def scores_for(*, user, period_id: str | None, breakdowns: bool = True):
     """The periods `user` may choose from, the chosen one (the latest without `period_id`),
     the score rows `user` may see (a unit: its own only), the legend and how many units
-    were ranked."""
+    were ranked. `breakdowns=False`: see `period_scores` (a page fills those it shows)."""
     sees_all = sees_all_tasks(user)
     periods = AssessmentPeriod.objects.all()
     if not sees_all:
@@ -49,7 +56,10 @@ def scores_for(*, user, period_id: str | None):
         period = get_object_or_404(periods, pk=period_id)
     else:
         period = periods.first()
-    scores = scores_for_viewer(period_scores(period) if period else [], user)
+    scores = period_scores(period, breakdowns=breakdowns) if period else []
+    scores = scores_for_viewer(scores, user)
+    if period and period.is_frozen and not breakdowns:
+        with_breakdowns(period, scores[:1])  # the legend reads the rules from one row
     legend = rule_legend(scores)
     ranked = len(scores)
     if not sees_all:

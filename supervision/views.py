@@ -40,6 +40,7 @@ from .services import (
     notices_propose_job_start,
     plan_acknowledge_all,
     task_acknowledge,
+    with_breakdowns,
 )
 
 ANSWERED_SHOWN = 20
@@ -371,17 +372,22 @@ SCORES_DETAILS_INLINE = 5
 
 @login_required
 def scores(request):
-    periods, period, rows, legend, ranked = _scores_for(request)
+    periods, period, rows, legend, ranked = scores_for(
+        user=request.user, period_id=request.GET.get("period"), breakdowns=False
+    )
     detail_unit = request.GET.get("unit", "")
     if len(rows) <= SCORES_DETAILS_INLINE:
         details = rows
     else:
         details = [row for row in rows if str(row.unit.pk) == detail_unit]
+    page = Paginator(rows, SCORES_PAGE_ROWS).get_page(request.GET.get("page"))
+    if period is not None and period.is_frozen:
+        with_breakdowns(period, [*page, *details])
     context = {
         "periods": periods,
         "period": period,
         "rows": rows,
-        "page": Paginator(rows, SCORES_PAGE_ROWS).get_page(request.GET.get("page")),
+        "page": page,
         "details": details,
         "details_on_request": len(rows) > SCORES_DETAILS_INLINE,
         "legend": legend,
