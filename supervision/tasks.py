@@ -33,6 +33,7 @@ def scores_refresh() -> int:
     periods = AssessmentPeriod.objects.filter(published_at__isnull=True)
     for period in periods:
         period_scores(period, refresh=True)
+        period_scores(period, refresh=True, breakdowns=False)  # what the ranking page reads
     return len(periods)
 
 

@@ -29,7 +29,7 @@ from . import conf, selectors, workdays
 from .choices import NoticeColour, NoticeStatus
 from .forms import AcknowledgeForm, NoticeAnswerForm
 from .models import EscalationNotice, InstructionReceipt
-from .scores_export import scores_for, scores_workbook_for
+from .scores_export import fill_breakdowns, scores_for, scores_workbook_for
 from .services import (
     TIE_BREAK_TEXT,
     instruction_acknowledge,
@@ -40,7 +40,6 @@ from .services import (
     notices_propose_job_start,
     plan_acknowledge_all,
     task_acknowledge,
-    with_breakdowns,
 )
 
 ANSWERED_SHOWN = 20
@@ -381,8 +380,9 @@ def scores(request):
     else:
         details = [row for row in rows if str(row.unit.pk) == detail_unit]
     page = Paginator(rows, SCORES_PAGE_ROWS).get_page(request.GET.get("page"))
-    if period is not None and period.is_frozen:
-        with_breakdowns(period, [*page, *details])
+    if period is not None:
+        # The table reads each rule's score and count; 得分明细 also its tasks.
+        fill_breakdowns(period, [*page, *details] if period.is_frozen else details)
     context = {
         "periods": periods,
         "period": period,

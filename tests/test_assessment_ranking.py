@@ -3,6 +3,7 @@ script and who did what are in `supervision.demo`), loaded with the five plans, 
 with points and caps; the expected scores and ranks are worked out by hand below."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -153,6 +154,20 @@ def test_the_ranking_pages_and_shows_the_details_of_the_unit_asked_for(
     assert f"第1名 {a.full_name}:" in content
     assert content.count('<details class="score-items" open>') == 1
     assert f"unit={a.pk}#details" in first.content.decode()
+    # Published, the stored rows are read without their breakdowns and the rows shown get
+    # theirs: the same table and the same 得分明细 as before publishing.
+    assessment_publish(period=period, user=office_user, today=TODAY)
+
+    def details_block(response):
+        return re.search(r"<details.*?</details>", response.content.decode(), re.S).group(0)
+
+    def table(response):
+        return re.search(r"<tbody>.*?</tbody>", response.content.decode(), re.S).group(0)
+
+    published = client.get("/supervision/scores/", {"period": period.pk, "unit": a.pk})
+    assert details_block(published) == details_block(detail)
+    assert "<li>" in details_block(published)  # the tasks behind the points
+    assert table(published) == table(detail)
 
 
 def test_a_negative_cap_is_refused_and_nothing_is_saved(db):
