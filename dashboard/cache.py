@@ -179,6 +179,17 @@ def cached_figures(compute, *parts, depends=EVERYTHING, refresh: bool = False, g
     return single_flight(key, compute, timeout=timeout)
 
 
+def cached_figures_peek(*parts, depends=EVERYTHING):
+    """What `cached_figures` would return for `parts` without computing it; None on a miss
+    (or with the cache off)."""
+    if not settings.DASHBOARD_CACHE_SECONDS:
+        return None
+    generations = figures_generations(depends)
+    return cache.get(
+        figures_key(*parts, generations={token: generations[token] for token in depends})
+    )
+
+
 def single_flight(key: str, compute, *, timeout: int):
     """The cached value of `key`, else computed by one process while the others wait.
 
