@@ -35,9 +35,9 @@ def period_scores(period: AssessmentPeriod, *, refresh: bool = False, breakdowns
     holiday changes, and read from the cache, not computed on every view.
 
     Between a change and the job's next run (at month end, most of the time) a view gets
-    the ranking the job last computed and `period.ranking_computed_at` says when; only
-    when none was ever computed for this period and day does the view compute it (a
-    province's 2,000 units: about 14 s).
+    the ranking the job last computed and `period.ranking_computed_at` says when (also on
+    the first view of a new day, which schedules the job); only a period never computed
+    is computed in the view (a province's 2,000 units: about 14 s).
 
     `breakdowns=False`: rows without the tasks behind each point (`fill_breakdowns` adds
     them to the rows a page details). A province's 2,000 units carry 8 MB of them, which
@@ -54,12 +54,22 @@ def period_scores(period: AssessmentPeriod, *, refresh: bool = False, breakdowns
         conf.get("SUPERVISION_ACK_WORKING_DAYS"),
     )
 
+    def kept_as_latest(variant: str, scores: list) -> list:
+        if settings.DASHBOARD_CACHE_SECONDS:
+            value = (key, timezone.now(), scores)
+            cache.set(LATEST_KEY.format(period.pk, variant), value, timeout=None)
+        return scores
+
     def full(refresh=refresh):
-        compute = lambda: assessment_compute(period=period, today=today)  # noqa: E731
+        def compute():
+            return kept_as_latest("full", assessment_compute(period=period, today=today))
+
         return cached_figures(compute, "scores", *key, refresh=refresh)
 
     def summary(refresh=refresh):
-        compute = lambda: _without_items(full(refresh=False))  # noqa: E731
+        def compute():
+            return kept_as_latest("summary", _without_items(full(refresh=False)))
+
         return cached_figures(compute, "scores-summary", *key, refresh=refresh)
 
     ranking = full if breakdowns else summary
@@ -71,15 +81,19 @@ def period_scores(period: AssessmentPeriod, *, refresh: bool = False, breakdowns
         if current is not None:
             return current
         latest = cache.get(latest_key)
-        if latest is not None and latest[0] == key:
+        # The same period settings; computed on an earlier day too (a new day changes
+        # the key of every open period's ranking, with or without a change in the data).
+        if latest is not None and _without_day(latest[0]) == _without_day(key):
             from .tasks import _enqueue_refresh  # the job module imports this one
 
-            _enqueue_refresh()  # scheduled by the change already; once, whatever the views
+            _enqueue_refresh()  # once, whatever the number of views
             period.ranking_computed_at = latest[1]
             return latest[2]
-    scores = ranking()
-    cache.set(latest_key, (key, timezone.now(), scores), timeout=None)
-    return scores
+    return ranking()
+
+
+def _without_day(key: tuple) -> tuple:
+    return key[:4] + key[5:]
 
 
 def _without_items(scores: list) -> list:
@@ -157,7 +171,7 @@ def scores_workbook_for(*, user, period_id) -> tuple[Workbook, str]:
         state = f"已于{timezone.localtime(period.published_at):%Y-%m-%d}发布,成绩已冻结"
     elif getattr(period, "ranking_computed_at", None):
         computed_at = timezone.localtime(period.ranking_computed_at)
-        state = f"未发布;排名计算于{computed_at:%Y-%m-%d %H:%M},此后数据有变化,正在重新计算"
+        state = f"未发布;排名计算于{computed_at:%Y-%m-%d %H:%M},正在按最新数据重新计算"
     else:
         state = "未发布"
     xlsx_append(

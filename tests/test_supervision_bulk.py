@@ -184,12 +184,12 @@ def test_scores_page_is_served_from_the_cache_and_after_a_change_until_the_job_r
     # so: a province's ranking takes seconds to compute, not a view's wait.
     third = client.get("/supervision/scores/", {"period": period.pk})
     assert totals(third) == uncached and totals(third)["乙局"] == Decimal("93")
-    assert "此后数据有变化,后台正在重新计算" in third.content.decode()
+    assert "后台正在按最新数据重新计算" in third.content.decode()
     scores_refresh.call()
     fourth = client.get("/supervision/scores/", {"period": period.pk})
     assert totals(fourth) == {s.unit.name: s.total for s in assessment_compute(period=period)}
     assert totals(fourth)["乙局"] == Decimal("90")
-    assert "此后数据有变化" not in fourth.content.decode()
+    assert "正在按最新数据重新计算" not in fourth.content.decode()
 
 
 @pytest.mark.usefixtures("known_data")
@@ -237,3 +237,38 @@ def test_a_change_schedules_one_background_refresh_that_stores_the_new_ranking(
     page = client.get("/supervision/scores/", {"period": period.pk})
     totals = {row.unit.name: row.total for row in page.context["rows"]}
     assert totals["乙局"] == Decimal("90")
+
+
+@pytest.mark.usefixtures("known_data")
+def test_the_first_view_of_a_new_day_shows_the_last_ranking_and_schedules_the_job(
+    client, office_user, settings, monkeypatch
+):
+    """An open period's ranking is keyed by the day: on the next day the page shows the
+    one computed the day before, with its time, and schedules the scores job."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from supervision.tasks import scores_refresh
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    period = AssessmentPeriod.objects.get()
+    client.force_login(office_user)
+    client.get("/supervision/scores/", {"period": period.pk})  # computed today
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: tomorrow)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def no_compute(**kwargs):
+        raise AssertionError("computed on view")
+
+    monkeypatch.setattr("supervision.scores_export.assessment_compute", no_compute)
+    page = client.get("/supervision/scores/", {"period": period.pk})
+    totals = {row.unit.name: row.total for row in page.context["rows"]}
+    assert totals == {"甲局": Decimal("107"), "乙局": Decimal("93")}
+    assert "后台正在按最新数据重新计算" in page.content.decode()
+    client.get("/supervision/scores/", {"period": period.pk})
+    scheduled = DBTaskResult.objects.filter(task_path=scores_refresh.module_path)
+    assert scheduled.count() == 1  # one job, whatever the number of views
