@@ -102,8 +102,9 @@ bench: install
 # the dashboard; p50/p95, errors, and a database check that every report is stored
 # once. Results in bench/results/loadtest-*.json. The database is dropped and rebuilt.
 # LOADTEST_TASKS=100000 adds that many synthetic tasks (bench/generate.py) and, unless
-# given, makes it 500 unit users and 10 office users downloading bulletins through
-# background jobs (results in bench/results/loadtest-100000.json).
+# given, makes it 500 unit users arriving over 10 minutes (LOADTEST_RAMP, seconds) and
+# 10 office users downloading bulletins through background jobs (results in
+# bench/results/loadtest-100000.json).
 .PHONY: loadtest
 LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reform_loadtest
 LOADTEST_TASKS ?= 0
@@ -111,7 +112,9 @@ LOADTEST_USERS ?= $(if $(filter 0,$(LOADTEST_TASKS)),200,500)
 LOADTEST_LEADERS ?= 20
 LOADTEST_OFFICE ?= $(if $(filter 0,$(LOADTEST_TASKS)),0,10)
 LOADTEST_PORT ?= 8117
+LOADTEST_RAMP ?= $(if $(filter 0,$(LOADTEST_TASKS)),240,600)
 loadtest: install
 	$(BIN)/python bench/loadtest.py --drop-existing --database-url $(LOADTEST_DATABASE_URL) \
 		--users $(LOADTEST_USERS) --leaders $(LOADTEST_LEADERS) --port $(LOADTEST_PORT) \
-		--tasks $(LOADTEST_TASKS) --office $(LOADTEST_OFFICE)
+		--tasks $(LOADTEST_TASKS) --office $(LOADTEST_OFFICE) \
+		--ramp $(LOADTEST_RAMP) --duration $$(( $(LOADTEST_RAMP) + 120 ))
