@@ -170,8 +170,7 @@ def cached_figures(compute, *parts, depends=EVERYTHING, refresh: bool = False, g
     timeout = settings.DASHBOARD_CACHE_SECONDS
     if not timeout:
         return compute()
-    generations = generations if generations is not None else figures_generations(depends)
-    key = figures_key(*parts, generations={token: generations[token] for token in depends})
+    key = _entry_key(parts, depends, generations)
     if refresh:
         result = compute()
         cache.set(key, result, timeout=timeout)
@@ -184,10 +183,13 @@ def cached_figures_peek(*parts, depends=EVERYTHING):
     (or with the cache off)."""
     if not settings.DASHBOARD_CACHE_SECONDS:
         return None
-    generations = figures_generations(depends)
-    return cache.get(
-        figures_key(*parts, generations={token: generations[token] for token in depends})
-    )
+    return cache.get(_entry_key(parts, depends))
+
+
+def _entry_key(parts: tuple, depends, generations=None) -> str:
+    """The cache key of `parts` under the generations of `depends` (read now unless given)."""
+    generations = generations if generations is not None else figures_generations(depends)
+    return figures_key(*parts, generations={token: generations[token] for token in depends})
 
 
 def single_flight(key: str, compute, *, timeout: int):

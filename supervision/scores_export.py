@@ -25,7 +25,7 @@ from .services import (
 )
 
 # The ranking of each open period as the scores job last computed it, whatever changed
-# since: (period settings and day, computed at, rows), per variant ("full", "summary").
+# since: (the period's settings, computed at, rows), per variant ("full", "summary").
 LATEST_KEY = "scores:latest:{}:{}"
 
 
@@ -45,18 +45,18 @@ def period_scores(period: AssessmentPeriod, *, refresh: bool = False, breakdowns
     if period.is_frozen:
         return assessment_compute(period=period, breakdowns=breakdowns)
     today = timezone.localdate()
-    key = (
+    settings_key = (
         period.pk,
         period.starts_on,
         period.ends_on,
         period.base_score,
-        today,
         conf.get("SUPERVISION_ACK_WORKING_DAYS"),
     )
+    key = (*settings_key, today)
 
     def kept_as_latest(variant: str, scores: list) -> list:
         if settings.DASHBOARD_CACHE_SECONDS:
-            value = (key, timezone.now(), scores)
+            value = (settings_key, timezone.now(), scores)
             cache.set(LATEST_KEY.format(period.pk, variant), value, timeout=None)
         return scores
 
@@ -83,17 +83,13 @@ def period_scores(period: AssessmentPeriod, *, refresh: bool = False, breakdowns
         latest = cache.get(latest_key)
         # The same period settings; computed on an earlier day too (a new day changes
         # the key of every open period's ranking, with or without a change in the data).
-        if latest is not None and _without_day(latest[0]) == _without_day(key):
+        if latest is not None and latest[0] == settings_key:
             from .tasks import _enqueue_refresh  # the job module imports this one
 
             _enqueue_refresh()  # once, whatever the number of views
             period.ranking_computed_at = latest[1]
             return latest[2]
     return ranking()
-
-
-def _without_day(key: tuple) -> tuple:
-    return key[:4] + key[5:]
 
 
 def _without_items(scores: list) -> list:
