@@ -27,9 +27,13 @@ load: migrate
 	$(BIN)/python manage.py demo_history
 
 # The background worker (exports, issue 14) runs beside the web server and stops with it.
+# Both use the database cache: what the worker computes (the 考评 ranking) and the
+# changes it makes must reach the web server's cached figures, which a per-process
+# memory cache would keep apart.
 run: load
+	@DJANGO_DB_CACHE=1 $(BIN)/python manage.py createcachetable
 	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl+C stops both)"
-	@$(BIN)/python manage.py jobs_worker & worker=$$!; \
+	@export DJANGO_DB_CACHE=1; $(BIN)/python manage.py jobs_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
