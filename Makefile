@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# What `make` runs against the development database shares the web server's cache (the
+# database table django_cache): the demo's writes and the worker's reach the server's
+# cached figures, which a per-process memory cache would keep apart.
+migrate load run: export DJANGO_DB_CACHE = 1
+
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
 
 load: migrate
 	$(BIN)/python manage.py load_policies
@@ -27,13 +33,9 @@ load: migrate
 	$(BIN)/python manage.py demo_history
 
 # The background worker (exports, issue 14) runs beside the web server and stops with it.
-# Both use the database cache: what the worker computes (the 考评 ranking) and the
-# changes it makes must reach the web server's cached figures, which a per-process
-# memory cache would keep apart.
 run: load
-	@DJANGO_DB_CACHE=1 $(BIN)/python manage.py createcachetable
 	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl+C stops both)"
-	@export DJANGO_DB_CACHE=1; $(BIN)/python manage.py jobs_worker & worker=$$!; \
+	@$(BIN)/python manage.py jobs_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
